@@ -1,0 +1,47 @@
+"""layerax: the Keras way of writing models, on JAX.
+
+Layers are objects with `build`, `add_weight` and `call`; under the hood every
+layer is a JAX pytree, so training steps run through `jax.grad` and `jax.jit`.
+"""
+
+from __future__ import annotations
+
+from layerax import activations as activations
+from layerax import config as config
+from layerax import constraints as constraints
+from layerax import dtype_policies as dtype_policies
+from layerax import initializers as initializers
+from layerax import layers as layers
+from layerax import models as models
+from layerax import optimizers as optimizers
+from layerax import random as random
+from layerax import regularizers as regularizers
+from layerax import utils as utils
+from layerax.core.layer import Layer as Layer
+from layerax.core.variable import Variable as Variable
+from layerax.function import Function as Function
+from layerax.function import function as function
+from layerax.function import jit as jit
+from layerax.models.model import Model as Model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "Layer",
+    "Model",
+    "Variable",
+    "activations",
+    "config",
+    "constraints",
+    "dtype_policies",
+    "function",
+    "initializers",
+    "jit",
+    "layers",
+    "models",
+    "optimizers",
+    "random",
+    "regularizers",
+    "utils",
+]

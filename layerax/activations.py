@@ -1,0 +1,327 @@
+"""Activation functions with Keras 3's names and formulas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from layerax.core import serialization
+from layerax.core.variable import Variable
+
+
+def _x(x: Any) -> Any:
+    return x.value if isinstance(x, Variable) else jnp.asarray(x)
+
+
+def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> jax.Array:
+    """Rectified linear unit, with Keras' optional slope, cap and threshold.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.relu([-1.0, 0.5, 9.0], max_value=6.0).tolist()
+        [0.0, 0.5, 6.0]
+    """
+    x = _x(x)
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return jax.nn.relu(x)
+    above = jnp.where(x > threshold, x, negative_slope * (x - threshold))
+    if max_value is not None:
+        above = jnp.minimum(above, max_value)
+    return above.astype(x.dtype)
+
+
+def relu6(x: Any) -> jax.Array:
+    """`min(max(x, 0), 6)`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.relu6([-1.0, 7.0]).tolist()
+        [0.0, 6.0]
+    """
+    return jax.nn.relu6(_x(x))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> jax.Array:
+    """`x` if positive else `negative_slope * x`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.leaky_relu([-1.0, 1.0]).tolist()
+        [-0.20000000298023224, 1.0]
+    """
+    return jax.nn.leaky_relu(_x(x), negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0) -> jax.Array:
+    """Exponential linear unit.
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.elu([-1.0])[0]), 4)
+        -0.6321
+    """
+    return jax.nn.elu(_x(x), alpha)
+
+
+def selu(x: Any) -> jax.Array:
+    """Scaled exponential linear unit.
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.selu([1.0])[0]), 4)
+        1.0507
+    """
+    return jax.nn.selu(_x(x))
+
+
+def celu(x: Any, alpha: float = 1.0) -> jax.Array:
+    """Continuously differentiable exponential linear unit.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.celu([2.0]).tolist()
+        [2.0]
+    """
+    return jax.nn.celu(_x(x), alpha)
+
+
+def gelu(x: Any, approximate: bool = False) -> jax.Array:
+    """Gaussian error linear unit (exact by default, as in Keras).
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.gelu([1.0])[0]), 4)
+        0.8413
+    """
+    return jax.nn.gelu(_x(x), approximate=approximate)
+
+
+def silu(x: Any) -> jax.Array:
+    """`x * sigmoid(x)` (also called swish).
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.silu([1.0])[0]), 4)
+        0.7311
+    """
+    return jax.nn.silu(_x(x))
+
+
+swish = silu
+
+
+def sigmoid(x: Any) -> jax.Array:
+    """Logistic sigmoid.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.sigmoid([0.0]).tolist()
+        [0.5]
+    """
+    return jax.nn.sigmoid(_x(x))
+
+
+def hard_sigmoid(x: Any) -> jax.Array:
+    """`relu6(x + 3) / 6`, a piecewise-linear sigmoid.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.hard_sigmoid([-4.0, 0.0, 4.0]).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    return jax.nn.hard_sigmoid(_x(x))
+
+
+def hard_silu(x: Any) -> jax.Array:
+    """`x * hard_sigmoid(x)` (also called hard swish).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.hard_silu([4.0]).tolist()
+        [4.0]
+    """
+    return jax.nn.hard_silu(_x(x))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x: Any) -> jax.Array:
+    """`clip(x, -1, 1)`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.hard_tanh([-3.0, 0.5]).tolist()
+        [-1.0, 0.5]
+    """
+    return jax.nn.hard_tanh(_x(x))
+
+
+def tanh(x: Any) -> jax.Array:
+    """Hyperbolic tangent.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.tanh([0.0]).tolist()
+        [0.0]
+    """
+    return jnp.tanh(_x(x))
+
+
+def softmax(x: Any, axis: int = -1) -> jax.Array:
+    """Softmax along `axis`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.softmax([0.0, 0.0]).tolist()
+        [0.5, 0.5]
+    """
+    return jax.nn.softmax(_x(x), axis=axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> jax.Array:
+    """Log of the softmax along `axis`.
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.log_softmax([0.0, 0.0])[0]), 4)
+        -0.6931
+    """
+    return jax.nn.log_softmax(_x(x), axis=axis)
+
+
+def log_sigmoid(x: Any) -> jax.Array:
+    """Log of the sigmoid.
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.log_sigmoid([0.0])[0]), 4)
+        -0.6931
+    """
+    return jax.nn.log_sigmoid(_x(x))
+
+
+def softplus(x: Any) -> jax.Array:
+    """`log(1 + exp(x))`.
+
+    Example:
+        >>> import layerax as lx
+        >>> round(float(lx.activations.softplus([0.0])[0]), 4)
+        0.6931
+    """
+    return jax.nn.softplus(_x(x))
+
+
+def softsign(x: Any) -> jax.Array:
+    """`x / (1 + |x|)`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.softsign([1.0]).tolist()
+        [0.5]
+    """
+    return jax.nn.soft_sign(_x(x))
+
+
+def exponential(x: Any) -> jax.Array:
+    """`exp(x)`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.exponential([0.0]).tolist()
+        [1.0]
+    """
+    return jnp.exp(_x(x))
+
+
+def linear(x: Any) -> Any:
+    """Identity: returns its input unchanged.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.linear(3.0)
+        3.0
+    """
+    return x
+
+
+def mish(x: Any) -> jax.Array:
+    """`x * tanh(softplus(x))`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.mish([0.0]).tolist()
+        [0.0]
+    """
+    x = _x(x)
+    return x * jnp.tanh(jax.nn.softplus(x))
+
+
+def glu(x: Any, axis: int = -1) -> jax.Array:
+    """Gated linear unit: `a * sigmoid(b)` for the two halves of `x` along `axis`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.glu([2.0, 0.0]).tolist()
+        [1.0]
+    """
+    return jax.nn.glu(_x(x), axis=axis)
+
+
+_FUNCTIONS = {
+    f.__name__: f
+    for f in (
+        relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, sigmoid, hard_sigmoid, hard_silu,
+        hard_tanh, tanh, softmax, log_softmax, log_sigmoid, softplus, softsign, exponential,
+        linear, mish, glu,
+    )
+}
+_FUNCTIONS["swish"] = silu
+_FUNCTIONS["hard_swish"] = hard_silu
+
+
+def get(identifier: Any) -> Any:
+    """Returns an activation function from its name, or a callable unchanged; None gives `linear`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.get("relu").__name__
+        'relu'
+    """
+    if identifier is None:
+        return linear
+    return serialization.resolve(identifier, "activation", _FUNCTIONS, instantiate=False)
+
+
+def serialize(activation: Any) -> Any:
+    """The name of an activation function (or the config of an activation object).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.serialize(lx.activations.relu)
+        'relu'
+    """
+    for name, fn in _FUNCTIONS.items():
+        if fn is activation:
+            return name
+    return serialization.serialize(activation)
+
+
+def deserialize(config: Any, custom_objects: Any = None) -> Any:
+    """Inverse of `serialize`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.deserialize("tanh") is lx.activations.tanh
+        True
+    """
+    if isinstance(config, str):
+        return serialization.resolve(
+            config, "activation", _FUNCTIONS, instantiate=False, custom_objects=custom_objects
+        )
+    return serialization.deserialize(config, "activation", _FUNCTIONS, custom_objects=custom_objects)
+
+
+__all__ = sorted([*_FUNCTIONS, "get", "serialize", "deserialize"])

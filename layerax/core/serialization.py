@@ -1,0 +1,185 @@
+"""Identifier resolution and (de)serialization shared by every family of objects.
+
+Each family (activations, initializers, optimizers, losses, ...) has a
+`get(identifier)` that accepts a string name, a config dict, an instance or a
+callable, and raises one clear error otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+_REGISTERED: dict[str, Any] = {}
+_REGISTERED_NAMES: dict[Any, str] = {}
+_CUSTOM_OBJECTS = threading.local()
+
+
+def register_serializable(package: str = "Custom", name: str | None = None) -> Callable[[Any], Any]:
+    """Registers a user class or function so that configs can name it.
+
+    Args:
+        package: Namespace of the object (the key is `"package>name"`).
+        name: Name under the package; the object's `__name__` by default.
+
+    Example:
+        >>> import layerax as lx
+        >>> @lx.saving.register_serializable(package="demo")
+        ... class Twice(lx.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> lx.saving.get_registered_name(Twice)
+        'demo>Twice'
+    """
+
+    def decorator(obj: Any) -> Any:
+        key = f"{package}>{name or obj.__name__}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise TypeError(
+                f"Cannot register {obj.__name__}: registered classes must implement get_config()."
+            )
+        _REGISTERED[key] = obj
+        _REGISTERED_NAMES[obj] = key
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj: Any) -> str:
+    """The key under which `obj` was registered, else its name."""
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
+
+
+def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """Looks `name` up in `custom_objects`, the active custom-object scope, then the registry."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
+        if name in scope:
+            return scope[name]
+    return _REGISTERED.get(name)
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
+    """Makes `custom_objects` visible to every deserialization inside the block."""
+    stack = getattr(_CUSTOM_OBJECTS, "stack", None)
+    if stack is None:
+        stack = _CUSTOM_OBJECTS.stack = []
+    stack.append(dict(custom_objects))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def normalize_name(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def resolve(
+    identifier: Any,
+    family: str,
+    table: Mapping[str, Any],
+    *,
+    instantiate: bool = True,
+    custom_objects: Mapping[str, Any] | None = None,
+    accept: Callable[[Any], bool] = callable,
+) -> Any:
+    """Resolves a family identifier (string, config dict, instance or callable).
+
+    Args:
+        identifier: What the user passed.
+        family: The family's name for error messages ("activation", ...).
+        table: Known names (snake_case and class names) to objects.
+        instantiate: Whether a class found by name is instantiated.
+        custom_objects: Extra names to objects.
+        accept: Which non-string, non-dict identifiers are returned as they are.
+
+    Raises:
+        ValueError: for unknown names, listing the valid ones.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        obj = _lookup(identifier, table, custom_objects)
+        if obj is None:
+            valid = sorted(k for k in table if k == k.lower())
+            raise ValueError(
+                f"Could not interpret {family} identifier: {identifier!r}. "
+                f"Valid names are: {', '.join(valid)}. You can also pass an instance or a callable."
+            )
+        if inspect.isclass(obj) and instantiate:
+            return obj()
+        return obj
+    if isinstance(identifier, Mapping):
+        return deserialize(identifier, family, table, custom_objects=custom_objects)
+    if accept(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {family} identifier: {identifier!r}.")
+
+
+def _lookup(name: str, table: Mapping[str, Any], custom_objects: Mapping[str, Any] | None) -> Any:
+    found = get_registered_object(name, custom_objects)
+    if found is not None:
+        return found
+    if name in table:
+        return table[name]
+    wanted = normalize_name(name)
+    for key, value in table.items():
+        if normalize_name(key) == wanted:
+            return value
+    return None
+
+
+def serialize(obj: Any) -> Any:
+    """`{"class_name", "config"}` for objects with `get_config`, the name for functions."""
+    if obj is None:
+        return None
+    if hasattr(obj, "get_config") and not inspect.isclass(obj):
+        cls = type(obj)
+        return {
+            "class_name": cls.__name__,
+            "registered_name": _REGISTERED_NAMES.get(cls, cls.__name__),
+            "config": obj.get_config(),
+        }
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
+
+
+def deserialize(
+    config: Any,
+    family: str,
+    table: Mapping[str, Any],
+    *,
+    custom_objects: Mapping[str, Any] | None = None,
+) -> Any:
+    """Inverse of `serialize`."""
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return resolve(config, family, table, custom_objects=custom_objects)
+    if not isinstance(config, Mapping) or "class_name" not in config:
+        raise ValueError(
+            f"Could not deserialize {family}: expected a dict with 'class_name' and 'config'. "
+            f"Received: {config!r}"
+        )
+    names = [config.get("registered_name"), config["class_name"]]
+    cls = None
+    for name in names:
+        if name:
+            cls = _lookup(name, table, custom_objects)
+            if cls is not None:
+                break
+    if cls is None:
+        raise ValueError(
+            f"Unknown {family} class: {config['class_name']!r}. If it is a custom class, pass it "
+            "in `custom_objects={...}` or decorate it with "
+            "`@lx.saving.register_serializable()`."
+        )
+    inner = config.get("config") or {}
+    if hasattr(cls, "from_config"):
+        return cls.from_config(dict(inner))
+    return cls(**inner)

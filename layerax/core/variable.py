@@ -1,0 +1,390 @@
+"""`lx.Variable`: a named, mutable holder of a JAX array that JAX code can read directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from layerax.core import naming
+from layerax.core.context import CTX, bump_structure_version
+
+Tracer = jax.core.Tracer
+
+_LEAK_MSG = (
+    "Variable '{path}' was assigned a traced value (a JAX tracer) outside of `lx.function`, "
+    "`stateless_call` and `GradientTape`. A live variable cannot keep a value that only exists "
+    "inside a `jax.jit`/`jax.grad`/`jax.vmap` trace. To fix it, either decorate the training step "
+    "with `@lx.function` (it writes variable updates back), call `layer.stateless_call(...)` and "
+    "return the new values, or pass the layer to the transformed function as an argument: its "
+    "pytree copy may be mutated and returned."
+)
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(np.dtype(dtype)) if not hasattr(dtype, "name") else dtype.name
+
+
+class Variable:
+    """A mutable, named JAX array: the state of layers, optimizers and metrics.
+
+    Reading `variable.value` (or using the variable directly in `jax.numpy`
+    code and operators) gives its current array; `assign` replaces it. Inside
+    `lx.function`, `stateless_call` and `GradientTape` the reads and
+    assignments are routed through the pure bridge, so they compile and
+    differentiate like ordinary JAX code.
+
+    Args:
+        initial_value: An array-like, or a callable initializer. A callable is
+            called as `initial_value(shape, dtype)` when `shape` is given, else
+            with no argument.
+        name: Variable name; defaults to `"variable"` (made unique).
+        trainable: Whether optimizers train it.
+        dtype: dtype to cast the initial value to.
+        shape: Shape, required with a Keras-style initializer.
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> v = lx.Variable(jnp.ones((2, 2)), name="w")
+        >>> float(jnp.sum(v @ jnp.ones((2, 1))))
+        4.0
+        >>> _ = v.assign_add(jnp.ones((2, 2)))
+        >>> v.numpy().tolist()
+        [[2.0, 2.0], [2.0, 2.0]]
+    """
+
+    __slots__ = (
+        "_value",
+        "_name",
+        "_path",
+        "_trainable",
+        "regularizer",
+        "constraint",
+        "_in_scope",
+        "_owns_buffer",
+        "_is_copy",
+        "_meta",
+        "__weakref__",
+        "__dict__",
+    )
+
+    def __init__(
+        self,
+        initial_value: Any = None,
+        name: str | None = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        *,
+        shape: Any = None,
+        regularizer: Any = None,
+        constraint: Any = None,
+    ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Variable name must be a string. Received: name={name!r}")
+        if initial_value is None:
+            raise ValueError(
+                "A Variable needs an initial value. Pass `initial_value=` (an array or an "
+                "initializer together with `shape=`)."
+            )
+        self._name = name or naming.uniquify("variable")
+        self._path = naming.current_path(self._name)
+        self._trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self._in_scope = 0
+        self._is_copy = False
+        self._meta = None
+        value, owns = _initial_array(initial_value, shape, dtype, self._path)
+        self._value = value
+        self._owns_buffer = owns
+
+    # ------------------------------------------------------------------ reads
+    @property
+    def value(self) -> jax.Array:
+        """The current array. Reads are seen by an active tape or lx.function."""
+        if CTX.interceptors:
+            value = self._value
+            for interceptor in CTX.interceptors:
+                value = interceptor.read(self, value)
+            return value
+        return self._value
+
+    def numpy(self) -> np.ndarray:
+        """The current value as a numpy array (a copy)."""
+        return np.array(self.value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._value.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._value.shape))
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def path(self) -> str:
+        """Scoped name, e.g. `sequential/dense/kernel`."""
+        return self._path
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        if value != self._trainable:
+            self._trainable = value
+            self._meta = None
+            bump_structure_version()
+
+    # ----------------------------------------------------------- assignments
+    def assign(self, value: Any) -> Variable:
+        """Replaces the value; the shape must match and the dtype must be castable.
+
+        Raises:
+            ValueError: when the shape differs or the dtype cannot be cast
+                safely (e.g. floats into an integer variable).
+        """
+        value = self._prepare(value)
+        if CTX.interceptors:
+            for interceptor in CTX.interceptors:
+                value = interceptor.assign(self, value)
+        if isinstance(value, Tracer) and not (self._in_scope or self._is_copy):
+            raise RuntimeError(_LEAK_MSG.format(path=self._path))
+        self._value = value
+        self._owns_buffer = False
+        return self
+
+    def assign_add(self, delta: Any) -> Variable:
+        return self.assign(self.value + _unwrap(delta))
+
+    def assign_sub(self, delta: Any) -> Variable:
+        return self.assign(self.value - _unwrap(delta))
+
+    def _prepare(self, value: Any) -> Any:
+        value = _unwrap(value)
+        current = self._value
+        if not hasattr(value, "shape") or not hasattr(value, "dtype"):
+            value = np.asarray(value)
+            if value.dtype.kind in "biuf" and np.dtype(current.dtype).kind in "fc":
+                value = value.astype(current.dtype)
+        if value.dtype != current.dtype:
+            if not np.can_cast(value.dtype, current.dtype, casting="same_kind"):
+                raise ValueError(
+                    f"Cannot assign a value of dtype {_dtype_name(value.dtype)} to variable "
+                    f"'{self._path}' of dtype {_dtype_name(current.dtype)}. Cast the value first, "
+                    f"e.g. `value.astype('{_dtype_name(current.dtype)}')`."
+                )
+            value = value.astype(current.dtype)
+        if tuple(value.shape) != tuple(current.shape):
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(value.shape)} to variable '{self._path}': "
+                f"expected shape {tuple(current.shape)}. Reshape the value, or create a new "
+                f"variable for the new shape."
+            )
+        if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+            value = jnp.asarray(value)
+        return value
+
+    # ------------------------------------------------------- array protocol
+    def __jax_array__(self) -> jax.Array:
+        return self.value
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.asarray(self.value)
+        return out.astype(dtype) if dtype is not None else out
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __getitem__(self, idx: Any) -> jax.Array:
+        return self.value[idx]
+
+    @property
+    def T(self) -> jax.Array:  # noqa: N802 - numpy's name
+        return self.value.T
+
+    def astype(self, dtype: Any) -> jax.Array:
+        return self.value.astype(dtype)
+
+    def reshape(self, *shape: Any) -> jax.Array:
+        return self.value.reshape(*shape)
+
+    def __repr__(self) -> str:
+        value = self._value
+        shown = "<traced>" if isinstance(value, Tracer) else np.asarray(value)
+        return (
+            f"<Variable path={self._path}, shape={tuple(value.shape)}, "
+            f"dtype={_dtype_name(value.dtype)}, trainable={self._trainable}, value={shown}>"
+        )
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_variable,
+            (np.asarray(self._value), self._name, self._path, self._trainable),
+        )
+
+
+def _rebuild_variable(value: np.ndarray, name: str, path: str, trainable: bool) -> Variable:
+    var = Variable(value, name=name, trainable=trainable)
+    var._path = path
+    return var
+
+
+def _unwrap(value: Any) -> Any:
+    return value.value if isinstance(value, Variable) else value
+
+
+def _binary(op: Any, reflected: bool = False) -> Any:
+    if reflected:
+
+        def method(self: Variable, other: Any) -> Any:
+            return op(_unwrap(other), self.value)
+
+    else:
+
+        def method(self: Variable, other: Any) -> Any:
+            return op(self.value, _unwrap(other))
+
+    return method
+
+
+def _install_operators() -> None:
+    import operator
+
+    binary = {
+        "add": operator.add,
+        "sub": operator.sub,
+        "mul": operator.mul,
+        "truediv": operator.truediv,
+        "floordiv": operator.floordiv,
+        "mod": operator.mod,
+        "pow": operator.pow,
+        "matmul": operator.matmul,
+        "and": operator.and_,
+        "or": operator.or_,
+        "xor": operator.xor,
+    }
+    for name, op in binary.items():
+        setattr(Variable, f"__{name}__", _binary(op))
+        setattr(Variable, f"__r{name}__", _binary(op, reflected=True))
+    for name, op in {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}.items():
+        setattr(Variable, f"__{name}__", _binary(op))
+    Variable.__neg__ = lambda self: -self.value  # type: ignore[method-assign]
+    Variable.__pos__ = lambda self: +self.value  # type: ignore[method-assign]
+    Variable.__abs__ = lambda self: abs(self.value)  # type: ignore[method-assign]
+    Variable.__invert__ = lambda self: ~self.value  # type: ignore[method-assign]
+
+
+_install_operators()
+
+
+def _initial_array(initial_value: Any, shape: Any, dtype: Any, path: str) -> tuple[Any, bool]:
+    """Returns (concrete array, whether the array is ours alone)."""
+    owns = False
+    if isinstance(initial_value, Variable):
+        initial_value = initial_value.value
+    if callable(initial_value) and not hasattr(initial_value, "shape"):
+        with jax.ensure_compile_time_eval():
+            if shape is not None:
+                initial_value = initial_value(tuple(shape), dtype)
+            else:
+                initial_value = initial_value()
+        owns = True
+    if isinstance(initial_value, Tracer):
+        raise ValueError(
+            f"Variable '{path}' was created from a traced value. Variables must be created with "
+            "concrete values: create them in `__init__` or `build()`, or from an initializer "
+            "(which layerax evaluates eagerly even while tracing)."
+        )
+    if not isinstance(initial_value, jax.Array):
+        with jax.ensure_compile_time_eval():
+            value = jnp.asarray(initial_value, dtype=dtype)
+        owns = True
+    elif dtype is not None and initial_value.dtype != jnp.dtype(dtype):
+        with jax.ensure_compile_time_eval():
+            value = initial_value.astype(dtype)
+        owns = True
+    else:
+        value = initial_value
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(
+            f"Variable '{path}': the initial value has shape {tuple(value.shape)} but "
+            f"shape={tuple(shape)} was requested."
+        )
+    return value, owns
+
+
+# ------------------------------------------------------------------ pytree
+class _VariableMeta:
+    """Pytree aux data of a Variable: equal for variables of the same kind."""
+
+    __slots__ = ("template", "key", "_hash")
+
+    def __init__(self, template: Variable) -> None:
+        self.template = template
+        self.key = (template._trainable,)
+        self._hash = hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, _VariableMeta) and self.key == other.key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Variable(trainable={self.key[0]})"
+
+
+def copy_variable(template: Variable, value: Any) -> Variable:
+    """A detached copy of `template` holding `value` (used by pytree unflattening)."""
+    new = object.__new__(Variable)
+    new._value = value
+    new._name = template._name
+    new._path = template._path
+    new._trainable = template._trainable
+    new.regularizer = template.regularizer
+    new.constraint = template.constraint
+    new._in_scope = 0
+    new._owns_buffer = False
+    new._is_copy = True
+    new._meta = None
+    return new
+
+
+def _flatten_variable(var: Variable) -> tuple[tuple[Any], _VariableMeta]:
+    meta = var._meta
+    if meta is None:
+        meta = var._meta = _VariableMeta(var)
+    return (var.value,), meta
+
+
+def _unflatten_variable(meta: _VariableMeta, children: Any) -> Variable:
+    return copy_variable(meta.template, children[0])
+
+
+jax.tree_util.register_pytree_node(Variable, _flatten_variable, _unflatten_variable)

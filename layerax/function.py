@@ -1,0 +1,356 @@
+"""`lx.function` (alias `lx.jit`): compile a stateful Python function with `jax.jit`.
+
+The variables the function reads or assigns (of layers, optimizers, metrics,
+or bare `Variable`s, passed as arguments or captured by closure) are found on
+the first trace and become inputs and outputs of one compiled computation;
+their new values are written back after each call.
+
+How a call runs:
+  1. The arguments are split into dynamic leaves (arrays and Python numbers)
+     and static parts (tree structure, bools, strings, stateful objects by
+     identity). The static parts select a cache entry.
+  2. The entry holds the variables the function touches, split into those it
+     assigns (passed in donated, returned updated) and those it only reads.
+  3. On a miss, the function is traced inside the pure bridge with
+     `adopt_missing=True`: variables it touches that the entry does not know
+     abort the trace (before anything compiles) and are added; the trace then
+     runs again. This is how the first call discovers the state.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from layerax.core.context import CTX
+from layerax.core.state import StateScope
+from layerax.core.variable import Tracer, Variable
+
+_ARRAY_TYPE = type(jnp.zeros(()))
+_FAST_TYPES = frozenset({_ARRAY_TYPE, np.ndarray})
+_DYNAMIC_SCALARS = (int, float, complex, np.generic)
+_MAX_RETRACES = 8
+
+# Classes whose instances are state containers: passed to an lx.function they
+# are static (by identity) and their variables are discovered when read.
+_STATEFUL_TYPES: list[type] = [Variable]
+_SETTINGS = {"run_eagerly": False}
+
+
+def register_stateful_type(cls: type) -> type:
+    """Marks `cls` as a state container for `lx.function` arguments."""
+    if cls not in _STATEFUL_TYPES:
+        _STATEFUL_TYPES.append(cls)
+    return cls
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """Makes every `lx.function` run its Python body eagerly (for debugging), as in TF.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.run_functions_eagerly(True)
+        >>> lx.config.functions_run_eagerly()
+        True
+        >>> lx.config.run_functions_eagerly(False)
+    """
+    _SETTINGS["run_eagerly"] = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    """Whether `run_functions_eagerly(True)` is in force.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.functions_run_eagerly()
+        False
+    """
+    return _SETTINGS["run_eagerly"]
+
+
+class _Retrace(Exception):
+    """Raised inside a trace that touched variables its entry did not know."""
+
+    def __init__(self, missed: list[Variable], assigned: set[int]) -> None:
+        super().__init__("retrace")
+        self.missed = missed
+        self.assigned = assigned
+
+
+class _Ref:
+    """Hashes and compares an object by identity (stateful or unhashable static values)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Ref) and other.obj is self.obj
+
+
+def _is_stateful(x: Any) -> bool:
+    return isinstance(x, tuple(_STATEFUL_TYPES))
+
+
+def _static_key(x: Any) -> Any:
+    if _is_stateful(x):
+        return _Ref(x)
+    try:
+        hash(x)
+    except TypeError:
+        return _Ref(x)
+    return x
+
+
+class _Entry:
+    """One traced signature: the variables it touches and its jitted pure function."""
+
+    def __init__(self, owner: Function, treedef: Any, statics: tuple[Any, ...], dynamic_mask: tuple[bool, ...]) -> None:
+        self.owner = owner
+        self.treedef = treedef
+        self.statics = statics
+        self.dynamic_mask = dynamic_mask
+        self.mutable: list[Variable] = []
+        self.readonly: list[Variable] = []
+        self.jitted: Any = None
+        self._build()
+
+    def _rebuild_args(self, dynamic: Sequence[Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if self.treedef is None:
+            return tuple(dynamic), {}
+        leaves, dyn, stat = [], iter(dynamic), iter(self.statics)
+        for is_dynamic in self.dynamic_mask:
+            leaves.append(next(dyn) if is_dynamic else next(stat))
+        args, kwargs = jax.tree_util.tree_unflatten(self.treedef, leaves)
+        return args, kwargs
+
+    def _build(self) -> None:
+        mutable, readonly = list(self.mutable), list(self.readonly)
+        n_mut = len(mutable)
+        mutable_ids = {id(v) for v in mutable}
+        fn = self.owner._fn
+        owner = self.owner
+
+        def pure(mut_values: list[Any], ro_values: list[Any], dynamic: list[Any]) -> Any:
+            owner.trace_count += 1
+            args, kwargs = self._rebuild_args(dynamic)
+            scope = StateScope(mutable + readonly, list(mut_values) + list(ro_values), adopt_missing=True)
+            with scope:
+                out = fn(*args, **kwargs)
+            if scope.missed or not scope.assigned <= mutable_ids:
+                raise _Retrace(scope.missed, scope.assigned)
+            return out, scope.values_out[:n_mut]
+
+        self.jitted = jax.jit(pure, donate_argnums=(0,) if owner.donate else ())
+
+    def extend(self, retrace: _Retrace) -> None:
+        known = {id(v) for v in self.mutable} | {id(v) for v in self.readonly}
+        for var in retrace.missed:
+            if id(var) not in known:
+                known.add(id(var))
+                (self.mutable if id(var) in retrace.assigned else self.readonly).append(var)
+        moved = [v for v in self.readonly if id(v) in retrace.assigned]
+        if moved:
+            self.readonly = [v for v in self.readonly if id(v) not in retrace.assigned]
+            self.mutable.extend(moved)
+        self._build()
+
+    def run(self, dynamic: Sequence[Any]) -> Any:
+        for _ in range(_MAX_RETRACES):
+            mutable = self.mutable
+            mut_values = [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable]
+            ro_values = [v._value for v in self.readonly]
+            try:
+                out, new_values = self.jitted(mut_values, ro_values, dynamic)
+            except _Retrace as retrace:
+                self.extend(retrace)
+                continue
+            for var, value in zip(mutable, new_values):
+                var._value = value
+                var._owns_buffer = True
+            return out
+        raise RuntimeError(
+            f"lx.function '{self.owner.__name__}' kept touching new variables on each of "
+            f"{_MAX_RETRACES} traces. Create variables outside the function (or only on its "
+            "first call)."
+        )
+
+
+class Function:
+    """A stateful Python function compiled with `jax.jit`; see `lx.function`."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        jit_compile: bool = True,
+        static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (),
+        donate: bool = True,
+        reduce_retracing: bool = False,
+        input_signature: Any = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"lx.function expects a callable. Received: {fn!r}")
+        if input_signature is not None:
+            raise ValueError(
+                "lx.function does not take an `input_signature`: it retraces per input shape "
+                "and dtype like jax.jit. Remove the argument."
+            )
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self.jit_compile = jit_compile
+        self.donate = donate
+        self.static_argnums = (
+            (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        )
+        self.static_argnames = (
+            (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        )
+        self.trace_count = 0
+        self._entries: dict[Any, _Entry] = {}
+        self._bound: dict[int, Any] = {}
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the Python function was traced (TF's name)."""
+        return self.trace_count
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return functools.partial(self.__call__, instance)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.jit_compile or _SETTINGS["run_eagerly"] or CTX.scopes or CTX.interceptors:
+            # Inside another trace, a tape, or in eager debug mode: run the body inline.
+            return self._fn(*args, **kwargs)
+        if not kwargs and not self.static_argnums:
+            for a in args:
+                if type(a) not in _FAST_TYPES:
+                    break
+            else:
+                entry = self._entries.get(len(args))
+                if entry is None:
+                    entry = self._entries[len(args)] = _Entry(self, None, (), ())
+                return entry.run(args)
+        return self._call_general(args, kwargs)
+
+    def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_stateful)
+        static_positions = self._static_leaf_positions(args, kwargs, treedef, len(leaves))
+        dynamic, statics, mask = [], [], []
+        for index, leaf in enumerate(leaves):
+            if index not in static_positions and (
+                isinstance(leaf, (jax.Array, np.ndarray))
+                or (isinstance(leaf, _DYNAMIC_SCALARS) and not isinstance(leaf, bool))
+            ):
+                if isinstance(leaf, Tracer):
+                    # Called inside a raw JAX transform: nothing can be written back.
+                    return self._fn(*args, **kwargs)
+                dynamic.append(leaf)
+                mask.append(True)
+            else:
+                statics.append(leaf)
+                mask.append(False)
+        key = (treedef, tuple(_static_key(s) for s in statics), tuple(mask))
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry(self, treedef, tuple(statics), tuple(mask))
+        return entry.run(dynamic)
+
+    def _static_leaf_positions(self, args: Any, kwargs: Any, treedef: Any, n: int) -> set[int]:
+        if not self.static_argnums and not self.static_argnames:
+            return set()
+        # Mark every leaf under a static argument as static.
+        marked_args = tuple(
+            jax.tree.map(lambda _: True, a, is_leaf=_is_stateful)
+            if i in self.static_argnums
+            else jax.tree.map(lambda _: False, a, is_leaf=_is_stateful)
+            for i, a in enumerate(args)
+        )
+        marked_kwargs = {
+            k: jax.tree.map(lambda _, s=(k in self.static_argnames): s, v, is_leaf=_is_stateful)
+            for k, v in kwargs.items()
+        }
+        flags = jax.tree_util.tree_leaves((marked_args, marked_kwargs))
+        return {i for i, flag in enumerate(flags) if flag}
+
+
+def function(
+    fn: Callable[..., Any] | None = None,
+    *,
+    jit_compile: bool = True,
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Sequence[str] = (),
+    donate: bool = True,
+    reduce_retracing: bool = False,
+    input_signature: Any = None,
+) -> Any:
+    """Compiles a stateful Python function with `jax.jit` (the `tf.function` of layerax).
+
+    Variables the function reads or assigns, of layers, optimizers, metrics
+    or bare `Variable`s, whether passed as arguments or captured by closure,
+    become inputs and outputs of the compiled computation; their new values
+    are written back after the call. The function retraces only when input
+    shapes, dtypes, static arguments or the set of variables change;
+    `trace_count` tells how often it traced.
+
+    Arrays and Python numbers are traced; bools, strings, None and objects are
+    static. Buffers of updated variables are donated: an array obtained from
+    `variable.value` before the call is copied first, never invalidated.
+
+    Args:
+        fn: The function (or use `@lx.function(...)` with keyword arguments).
+        jit_compile: `False` runs the Python body eagerly.
+        static_argnums: Positional arguments to treat as static.
+        static_argnames: Keyword arguments to treat as static.
+        donate: Donate the buffers of updated variables to the computation.
+        reduce_retracing: Accepted for TF compatibility; retracing already
+            happens only per shape and dtype.
+        input_signature: Not supported (must be None).
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> counter = lx.Variable(0.0)
+        >>> @lx.function
+        ... def step(x):
+        ...     counter.assign_add(jnp.sum(x))
+        ...     return counter.value * 2
+        >>> float(step(jnp.ones(3)))
+        6.0
+        >>> float(step(jnp.ones(3))), float(counter.value), step.trace_count
+        (12.0, 6.0, 2)
+    """
+    if fn is None:
+        return functools.partial(
+            function,
+            jit_compile=jit_compile,
+            static_argnums=static_argnums,
+            static_argnames=static_argnames,
+            donate=donate,
+            reduce_retracing=reduce_retracing,
+            input_signature=input_signature,
+        )
+    return Function(
+        fn,
+        jit_compile=jit_compile,
+        static_argnums=static_argnums,
+        static_argnames=static_argnames,
+        donate=donate,
+        reduce_retracing=reduce_retracing,
+        input_signature=input_signature,
+    )
+
+
+jit = function
+
+__all__ = ["Function", "function", "functions_run_eagerly", "jit", "run_functions_eagerly"]

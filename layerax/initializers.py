@@ -1,0 +1,459 @@
+"""Weight initializers with Keras 3's names, arguments and defaults."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from layerax import config as _config
+from layerax.core import serialization
+from layerax.core.random import make_default_seed
+
+
+def _dtype(dtype: Any) -> Any:
+    return jnp.dtype(dtype or _config.floatx())
+
+
+def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels)."""
+    shape = tuple(shape)
+    if len(shape) < 1:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    if len(shape) == 2:
+        return float(shape[0]), float(shape[1])
+    receptive = float(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: `initializer(shape, dtype=None)` returns an array.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.Ones()((2,)).tolist()
+        [1.0, 1.0]
+    """
+
+    # Equal configurations compare equal, so layers holding them have equal pytree structures.
+    _lx_static_eq = True
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
+        return cls(**config)
+
+    def clone(self) -> Initializer:
+        return self.__class__.from_config(self.get_config())
+
+
+class Zeros(Initializer):
+    """All zeros.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.Zeros()((2,)).tolist()
+        [0.0, 0.0]
+    """
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        return jnp.zeros(tuple(shape), _dtype(dtype))
+
+
+class Ones(Initializer):
+    """All ones.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.Ones()((1, 2)).tolist()
+        [[1.0, 1.0]]
+    """
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        return jnp.ones(tuple(shape), _dtype(dtype))
+
+
+class Constant(Initializer):
+    """A constant value.
+
+    Args:
+        value: The scalar (or broadcastable array) to fill with.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.Constant(3.0)((2,)).tolist()
+        [3.0, 3.0]
+    """
+
+    def __init__(self, value: Any = 0.0) -> None:
+        self.value = value
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        return jnp.broadcast_to(jnp.asarray(self.value, _dtype(dtype)), tuple(shape))
+
+    def get_config(self) -> dict[str, Any]:
+        value = self.value
+        return {"value": np.asarray(value).tolist() if not np.isscalar(value) else value}
+
+
+class RandomInitializer(Initializer):
+    """Base of random initializers: a fixed integer `seed` gives the same values on every call;
+    `seed=None` gives new values on every call (reproducible with `set_random_seed`)."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            raise TypeError(
+                f"{type(self).__name__}: `seed` must be an integer or None. Received: seed={seed!r}"
+            )
+        self.seed = seed
+
+    def _key(self) -> jax.Array:
+        seed = self.seed if self.seed is not None else make_default_seed()
+        return jax.random.key(int(seed))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": self.seed}
+
+
+class RandomNormal(RandomInitializer):
+    """Normal distribution.
+
+    Args:
+        mean: Mean.
+        stddev: Standard deviation.
+        seed: Integer seed or None.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.RandomNormal(stddev=1.0, seed=1)((3, 4)).shape
+        (3, 4)
+    """
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        dtype = _dtype(dtype)
+        return (self.mean + self.stddev * jax.random.normal(self._key(), tuple(shape))).astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(RandomInitializer):
+    """Uniform distribution on `[minval, maxval)`.
+
+    Example:
+        >>> import layerax as lx
+        >>> w = lx.initializers.RandomUniform(-1.0, 1.0, seed=0)((100,))
+        >>> bool((w >= -1).all() and (w < 1).all())
+        True
+    """
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        dtype = _dtype(dtype)
+        if jnp.issubdtype(dtype, jnp.integer):
+            return jax.random.randint(self._key(), tuple(shape), self.minval, self.maxval, dtype)
+        return jax.random.uniform(
+            self._key(), tuple(shape), jnp.float32, self.minval, self.maxval
+        ).astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class TruncatedNormal(RandomInitializer):
+    """Normal distribution with values beyond two standard deviations redrawn.
+
+    Example:
+        >>> import layerax as lx
+        >>> w = lx.initializers.TruncatedNormal(stddev=1.0, seed=0)((1000,))
+        >>> bool(abs(w).max() <= 2.0)
+        True
+    """
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        sample = jax.random.truncated_normal(self._key(), -2.0, 2.0, tuple(shape))
+        return (self.mean + self.stddev * sample).astype(_dtype(dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class VarianceScaling(RandomInitializer):
+    """Scales the variance to the weight's fan: the family behind Glorot, He and LeCun.
+
+    Args:
+        scale: Scaling factor (positive).
+        mode: "fan_in", "fan_out" or "fan_avg".
+        distribution: "truncated_normal", "untruncated_normal" or "uniform".
+        seed: Integer seed or None.
+
+    Example:
+        >>> import layerax as lx
+        >>> init = lx.initializers.VarianceScaling(2.0, "fan_in", "uniform", seed=0)
+        >>> bool(abs(init((50, 10))).max() <= (6.0 / 50) ** 0.5)
+        True
+    """
+
+    _MODES = ("fan_in", "fan_out", "fan_avg")
+    _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(seed)
+        if scale <= 0.0:
+            raise ValueError(f"`scale` must be positive. Received: scale={scale}")
+        if mode not in self._MODES:
+            raise ValueError(f"Invalid `mode` argument: {mode!r}. Expected one of {self._MODES}.")
+        distribution = distribution.lower()
+        if distribution not in self._DISTRIBUTIONS:
+            raise ValueError(
+                f"Invalid `distribution` argument: {distribution!r}. "
+                f"Expected one of {self._DISTRIBUTIONS}."
+            )
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        fan_in, fan_out = compute_fans(tuple(shape))
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, fan)
+        key, shape, dtype = self._key(), tuple(shape), _dtype(dtype)
+        if self.distribution in ("truncated_normal", "normal"):
+            stddev = math.sqrt(scale) / 0.87962566103423978
+            out = stddev * jax.random.truncated_normal(key, -2.0, 2.0, shape)
+        elif self.distribution == "untruncated_normal":
+            out = math.sqrt(scale) * jax.random.normal(key, shape)
+        else:
+            limit = math.sqrt(3.0 * scale)
+            out = jax.random.uniform(key, shape, jnp.float32, -limit, limit)
+        return out.astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
+
+
+def _variance_preset(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
+    def __init__(self: Any, seed: int | None = None) -> None:
+        VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
+
+    def get_config(self: Any) -> dict[str, Any]:
+        return {"seed": self.seed}
+
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
+
+
+def _preset_doc(name: str, what: str, snake: str) -> str:
+    return (
+        f"{what}\n\n    Args:\n        seed: Integer seed or None.\n\n    Example:\n"
+        f"        >>> import layerax as lx\n"
+        f"        >>> lx.initializers.get({snake!r})((4, 3)).shape\n        (4, 3)\n    "
+    )
+
+
+GlorotUniform = _variance_preset(
+    "GlorotUniform", 1.0, "fan_avg", "uniform",
+    _preset_doc("GlorotUniform", "Uniform in ±sqrt(6 / (fan_in + fan_out)) (Xavier).", "glorot_uniform"),
+)
+GlorotNormal = _variance_preset(
+    "GlorotNormal", 1.0, "fan_avg", "truncated_normal",
+    _preset_doc("GlorotNormal", "Truncated normal, stddev sqrt(2 / (fan_in + fan_out)).", "glorot_normal"),
+)
+HeUniform = _variance_preset(
+    "HeUniform", 2.0, "fan_in", "uniform",
+    _preset_doc("HeUniform", "Uniform in ±sqrt(6 / fan_in).", "he_uniform"),
+)
+HeNormal = _variance_preset(
+    "HeNormal", 2.0, "fan_in", "truncated_normal",
+    _preset_doc("HeNormal", "Truncated normal, stddev sqrt(2 / fan_in).", "he_normal"),
+)
+LecunUniform = _variance_preset(
+    "LecunUniform", 1.0, "fan_in", "uniform",
+    _preset_doc("LecunUniform", "Uniform in ±sqrt(3 / fan_in).", "lecun_uniform"),
+)
+LecunNormal = _variance_preset(
+    "LecunNormal", 1.0, "fan_in", "truncated_normal",
+    _preset_doc("LecunNormal", "Truncated normal, stddev sqrt(1 / fan_in).", "lecun_normal"),
+)
+
+
+class Orthogonal(RandomInitializer):
+    """A (semi-)orthogonal matrix, reshaped to the weight shape (last axis = columns).
+
+    Args:
+        gain: Multiplicative factor.
+        seed: Integer seed or None.
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> q = lx.initializers.Orthogonal(seed=0)((4, 4))
+        >>> bool(jnp.allclose(q.T @ q, jnp.eye(4), atol=1e-5))
+        True
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(
+                f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}"
+            )
+        rows = int(np.prod(shape[:-1]))
+        cols = shape[-1]
+        flat = (max(rows, cols), min(rows, cols))
+        a = jax.random.normal(self._key(), flat)
+        q, r = jnp.linalg.qr(a)
+        q = q * jnp.sign(jnp.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(_dtype(dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    """`gain` times the identity matrix (2-D shapes only; rectangular allowed).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.Identity(2.0)((2, 2)).tolist()
+        [[2.0, 0.0], [0.0, 2.0]]
+    """
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = gain
+
+    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(
+                f"The Identity initializer needs a 2-D shape. Received: shape={shape}"
+            )
+        return (self.gain * jnp.eye(*shape)).astype(_dtype(dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain}
+
+
+IdentityInitializer = Identity
+
+_TABLE: dict[str, Any] = {
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_normal": RandomNormal,
+    "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
+}
+_TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
+_TABLE["IdentityInitializer"] = Identity
+_TABLE["uniform"] = RandomUniform
+_TABLE["normal"] = RandomNormal
+
+
+def get(identifier: Any) -> Any:
+    """Returns an initializer from a name, a config dict, an instance or a callable.
+
+    Example:
+        >>> import layerax as lx
+        >>> type(lx.initializers.get("glorot_uniform")).__name__
+        'GlorotUniform'
+    """
+    return serialization.resolve(identifier, "initializer", _TABLE)
+
+
+def serialize(initializer: Any) -> Any:
+    """Config dict of an initializer.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.serialize(lx.initializers.Constant(2.0))["config"]
+        {'value': 2.0}
+    """
+    return serialization.serialize(initializer)
+
+
+def deserialize(config: Any, custom_objects: Any = None) -> Any:
+    """Inverse of `serialize`.
+
+    Example:
+        >>> import layerax as lx
+        >>> init = lx.initializers.deserialize({"class_name": "Ones", "config": {}})
+        >>> type(init).__name__
+        'Ones'
+    """
+    return serialization.deserialize(config, "initializer", _TABLE, custom_objects=custom_objects)
+
+
+__all__ = [
+    "Constant",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "Identity",
+    "IdentityInitializer",
+    "Initializer",
+    "LecunNormal",
+    "LecunUniform",
+    "Ones",
+    "Orthogonal",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Zeros",
+    "compute_fans",
+    "deserialize",
+    "get",
+    "serialize",
+]

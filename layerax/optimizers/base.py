@@ -1,0 +1,390 @@
+"""`lx.optimizers.Optimizer`: Keras-style optimizers whose math is optax's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from layerax.core import naming
+from layerax.core.context import CTX
+from layerax.core.state import run_with_state
+from layerax.core.variable import Tracer, Variable
+from layerax.function import function, register_stateful_type
+from layerax.optimizers import schedules as _schedules
+
+
+class _StateGroup:
+    """Optax state for one list of variables, stored leaf by leaf in variables."""
+
+    def __init__(self, variables: list[Variable], state_vars: list[Variable], treedef: Any) -> None:
+        self.variables = variables
+        self.index = {id(v): i for i, v in enumerate(variables)}
+        self.state_vars = state_vars
+        self.treedef = treedef
+
+
+def _clip_by_norm(g: jax.Array, clip_norm: float) -> jax.Array:
+    l2sum = jnp.sum(jnp.square(g))
+    positive = l2sum > 0
+    l2norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, l2sum, 1.0)), l2sum)
+    return g * clip_norm / jnp.maximum(l2norm, clip_norm)
+
+
+def _concrete(var: Variable) -> jax.Array:
+    value = var._value
+    if isinstance(value, Tracer):
+        return jnp.zeros(var.shape, var.dtype)
+    return value
+
+
+class Optimizer:
+    """An optimizer: Keras' interface over an optax `GradientTransformation`.
+
+    Keras usage (`apply_gradients(zip(grads, vars))`, `learning_rate`,
+    `iterations`, `clipnorm`, ...) drives optax math. The optimizer's state
+    lives in variables, so `lx.function` captures it, and an eager
+    `apply_gradients` runs as one compiled update. Any optax transformation
+    can be wrapped directly: `lx.optimizers.Optimizer(optax.adamw(1e-3))`.
+
+    Args:
+        transform: An optax transformation that includes its learning rate.
+            Built-in subclasses leave it None and build their own.
+        learning_rate: Float or `LearningRateSchedule` (built-in subclasses).
+        weight_decay: Decoupled weight decay coefficient.
+        clipnorm: Clip each gradient to this L2 norm.
+        clipvalue: Clip each gradient element to `[-clipvalue, clipvalue]`.
+        global_clipnorm: Clip all gradients together to this global norm.
+        name: Optimizer name.
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp, optax
+        >>> w = lx.Variable(jnp.array([1.0, 2.0]))
+        >>> opt = lx.optimizers.Optimizer(optax.sgd(0.5))
+        >>> _ = opt.apply_gradients([(jnp.array([1.0, 1.0]), w)])
+        >>> w.numpy().tolist()
+        [0.5, 1.5]
+    """
+
+    def __init__(
+        self,
+        transform: optax.GradientTransformation | None = None,
+        *,
+        learning_rate: Any = 0.001,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - {"use_ema", "ema_momentum", "ema_overwrite_frequency",
+                                 "loss_scale_factor", "gradient_accumulation_steps", "decay"}
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
+            )
+        if kwargs.get("use_ema"):
+            raise ValueError("use_ema=True is not supported yet; leave it False.")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError(
+                "Only one of `clipnorm` and `global_clipnorm` can be set. Received: "
+                f"clipnorm={clipnorm}, global_clipnorm={global_clipnorm}"
+            )
+        self.name = name or naming.auto_name(type(self).__name__)
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self._exclude_ids: set[int] = set()
+        self._exclude_names: tuple[str, ...] = ()
+        self._groups: dict[frozenset[int], _StateGroup] = {}
+        self._built_variables: list[Variable] = []
+        with naming.name_scope(self.name):
+            self.iterations = Variable(jnp.zeros((), jnp.int32), name="iteration", trainable=False)
+            if transform is not None:
+                if not isinstance(transform, optax.GradientTransformation):
+                    raise TypeError(
+                        "Optimizer expects an optax.GradientTransformation (e.g. optax.adam(1e-3)). "
+                        f"Received: {transform!r}"
+                    )
+                self._transform = transform
+                self._schedule = None
+                self._learning_rate = None
+            else:
+                self._transform = self._make_transform()
+                self._set_learning_rate(learning_rate)
+        self._compiled_update = function(self._update_step)
+
+    # ----------------------------------------------------------- subclasses
+    def _make_transform(self) -> optax.GradientTransformation:
+        """The optax transformation with a unit learning rate (subclasses override)."""
+        raise ValueError(
+            "lx.optimizers.Optimizer needs an optax transformation, e.g. "
+            "`lx.optimizers.Optimizer(optax.adam(1e-3))`, or use a built-in optimizer such as "
+            "`lx.optimizers.Adam()`."
+        )
+
+    def _optax_weight_decay(self) -> bool:
+        """Whether the optax transformation applies `weight_decay` itself."""
+        return False
+
+    # ------------------------------------------------------- learning rate
+    def _set_learning_rate(self, learning_rate: Any) -> None:
+        if isinstance(learning_rate, _schedules.LearningRateSchedule) or (
+            callable(learning_rate) and not isinstance(learning_rate, (float, int))
+        ):
+            self._schedule = learning_rate
+            self._learning_rate = None
+        else:
+            self._schedule = None
+            self._learning_rate = Variable(
+                jnp.asarray(learning_rate, jnp.float32), name="learning_rate", trainable=False
+            )
+
+    def _current_learning_rate(self) -> Any:
+        if self._schedule is not None:
+            return jnp.asarray(self._schedule(self.iterations.value), jnp.float32)
+        return self._learning_rate.value
+
+    @property
+    def learning_rate(self) -> Any:
+        """The current learning rate (a schedule is evaluated at `iterations`)."""
+        if self._learning_rate is None and self._schedule is None:
+            raise AttributeError(
+                f"Optimizer '{self.name}' wraps an optax transformation whose learning rate lives "
+                "inside it. Build the transformation with `optax.inject_hyperparams` or use a "
+                "built-in optimizer (e.g. lx.optimizers.Adam) to read or change it."
+            )
+        return self._current_learning_rate()
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        if self._learning_rate is None:
+            raise TypeError(
+                f"Optimizer '{self.name}' has no learning-rate variable to set (it uses a "
+                "schedule or a wrapped optax transformation). Create the optimizer with a float "
+                "learning rate to change it during training."
+            )
+        self._learning_rate.assign(jnp.asarray(value, jnp.float32))
+
+    # ------------------------------------------------------------- state
+    @property
+    def variables(self) -> list[Variable]:
+        """`iterations`, the learning rate, then the optax state of each variable group."""
+        found = [self.iterations]
+        if self._learning_rate is not None:
+            found.append(self._learning_rate)
+        for group in self._groups.values():
+            found.extend(group.state_vars)
+        return found
+
+    def build(self, var_list: Sequence[Variable]) -> None:
+        """Creates the optimizer state for `var_list` (otherwise done on the first apply)."""
+        self._group_for(list(var_list))
+        self._built_variables = list(var_list)
+
+    @property
+    def built(self) -> bool:
+        return bool(self._groups)
+
+    def _group_for(self, variables: list[Variable]) -> _StateGroup:
+        key = frozenset(id(v) for v in variables)
+        group = self._groups.get(key)
+        if group is not None:
+            return group
+        for var in variables:
+            if not isinstance(var, Variable):
+                raise TypeError(
+                    f"Optimizer '{self.name}' can only update lx.Variable objects. Received: "
+                    f"{type(var).__name__}. Pass `model.trainable_variables`."
+                )
+        with jax.ensure_compile_time_eval():
+            state = self._transform.init([_concrete(v) for v in variables])
+        leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(state)
+        state_vars = []
+        with naming.name_scope(self.name):
+            for path, leaf in leaves_with_path:
+                label = _state_label(path, variables)
+                state_vars.append(Variable(leaf, name=label, trainable=False))
+        group = _StateGroup(list(variables), state_vars, treedef)
+        self._groups[key] = group
+        if not self._built_variables:
+            self._built_variables = list(variables)
+        return group
+
+    # ------------------------------------------------------------- apply
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> Variable:
+        """Applies `(gradient, variable)` pairs; pairs whose gradient is None are skipped.
+
+        Returns:
+            The `iterations` variable.
+        """
+        grads, variables = [], []
+        for pair in grads_and_vars:
+            try:
+                grad, var = pair
+            except (TypeError, ValueError) as err:
+                raise TypeError(
+                    "apply_gradients expects an iterable of (gradient, variable) pairs, e.g. "
+                    "`zip(grads, model.trainable_variables)`."
+                ) from err
+            if grad is None:
+                continue
+            grads.append(grad)
+            variables.append(var)
+        if not variables:
+            raise ValueError(
+                "No gradients provided for any variable. Check that the loss depends on the "
+                "variables and that the tape watched them."
+            )
+        self.apply(grads, variables)
+        return self.iterations
+
+    def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:
+        """Applies `grads` to `trainable_variables` (Keras 3's form)."""
+        if trainable_variables is None:
+            if not self._built_variables:
+                raise ValueError(
+                    f"Optimizer '{self.name}' was not built: pass `trainable_variables` or call "
+                    "`optimizer.build(variables)` first."
+                )
+            trainable_variables = self._built_variables
+        variables = list(trainable_variables)
+        grads = list(grads)
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"Optimizer '{self.name}' received {len(grads)} gradients for "
+                f"{len(variables)} variables."
+            )
+        group = self._group_for(variables)
+        ordered = [None] * len(group.variables)
+        for grad, var in zip(grads, variables):
+            ordered[group.index[id(var)]] = grad.value if isinstance(grad, Variable) else grad
+        if CTX.scopes or CTX.interceptors:
+            self._update_step(group, ordered)
+        else:
+            self._compiled_update(group, ordered)
+
+    def _update_step(self, group: _StateGroup, grads: list[Any]) -> None:
+        variables = group.variables
+        params = [v.value for v in variables]
+        grads = [jnp.asarray(g).astype(p.dtype) for g, p in zip(grads, params)]
+        grads = self._clip(grads)
+        state = jax.tree_util.tree_unflatten(group.treedef, [s.value for s in group.state_vars])
+        updates, new_state = self._transform.update(grads, state, params)
+        if self._learning_rate is not None or self._schedule is not None:
+            lr = self._current_learning_rate()
+            updates = [u * lr.astype(u.dtype) for u in updates]
+            if self.weight_decay and not self._optax_weight_decay():
+                updates = [
+                    u - (lr * self.weight_decay).astype(p.dtype) * p if self._decays(v) else u
+                    for u, p, v in zip(updates, params, variables)
+                ]
+        for state_var, value in zip(group.state_vars, jax.tree_util.tree_leaves(new_state)):
+            state_var.assign(value)
+        for var, param, update in zip(variables, params, updates):
+            new = param + update.astype(param.dtype)
+            if var.constraint is not None:
+                new = var.constraint(new)
+            var.assign(new)
+        self.iterations.assign(self.iterations.value + 1)
+
+    def _clip(self, grads: list[Any]) -> list[Any]:
+        if self.clipnorm:
+            return [_clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm:
+            norm = optax.global_norm(grads)
+            scale = self.global_clipnorm / jnp.maximum(norm, self.global_clipnorm)
+            return [g * scale.astype(g.dtype) for g in grads]
+        if self.clipvalue:
+            return [jnp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def exclude_from_weight_decay(
+        self, var_list: Sequence[Variable] | None = None, var_names: Sequence[str] | None = None
+    ) -> None:
+        """Excludes variables (or variables whose path contains one of `var_names`) from decay."""
+        self._exclude_ids.update(id(v) for v in var_list or ())
+        self._exclude_names = tuple(var_names or ())
+
+    def _decays(self, var: Variable) -> bool:
+        if id(var) in self._exclude_ids:
+            return False
+        return not any(name in var.path for name in self._exclude_names)
+
+    def stateless_apply(
+        self,
+        optimizer_variables: Sequence[Any],
+        grads: Sequence[Any],
+        trainable_variables: Sequence[Any],
+    ) -> tuple[list[Any], list[Any]]:
+        """Pure version of `apply` over the variables given to `build`.
+
+        Returns:
+            `(new_trainable_values, new_optimizer_values)`.
+        """
+        if not self._built_variables:
+            raise ValueError(
+                f"Optimizer '{self.name}' must be built before stateless_apply: call "
+                "`optimizer.build(model.trainable_variables)`."
+            )
+        own = self.variables
+        if len(optimizer_variables) != len(own):
+            raise ValueError(
+                f"Optimizer '{self.name}': stateless_apply expected {len(own)} optimizer variable "
+                f"values, received {len(optimizer_variables)}."
+            )
+        params = self._built_variables
+        group = self._group_for(params)
+        values = list(optimizer_variables) + list(trainable_variables)
+        _, new_values = run_with_state(own + params, values, self._update_step, group, list(grads))
+        return new_values[len(own) :], new_values[: len(own)]
+
+    # ------------------------------------------------------------- config
+    def get_config(self) -> dict[str, Any]:
+        if self._schedule is not None:
+            lr: Any = _schedules.serialize(self._schedule)
+        elif self._learning_rate is not None:
+            lr = float(self._learning_rate.numpy())
+        else:
+            lr = None
+        return {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Optimizer:
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _state_label(path: Any, variables: list[Variable]) -> str:
+    """A readable name for one optax state leaf, e.g. `1_mu_0` (chain index, field, param)."""
+    parts = []
+    for key in path:
+        if isinstance(key, jax.tree_util.SequenceKey):
+            parts.append(str(key.idx))
+        elif isinstance(key, jax.tree_util.GetAttrKey):
+            parts.append(key.name)
+        elif isinstance(key, jax.tree_util.DictKey):
+            parts.append(str(key.key))
+        else:
+            parts.append(str(key))
+    return "_".join(parts) or "state"
+
+
+register_stateful_type(Optimizer)

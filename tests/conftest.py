@@ -1,0 +1,22 @@
+"""Test configuration: Keras 3 (test-only oracle) runs on its JAX backend."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import pytest  # noqa: E402
+
+import layerax as lx  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names_and_seed():
+    """Each test starts with fresh layer names and a fixed global seed."""
+    from layerax.core import naming
+
+    naming.reset_uids()
+    lx.utils.set_random_seed(1234)
+    yield

@@ -1,0 +1,180 @@
+"""`check_layer` (the checks every layer passes) and `keras_parity` (Keras 3 as an oracle)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import layerax as lx
+from tests.helpers import assert_close, keras
+
+
+def _make_input(shape: tuple[int, ...], dtype: str, seed: int) -> Any:
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind in "iu":
+        return jnp.asarray(rng.integers(0, 5, size=shape), dtype)
+    if np.dtype(dtype).kind == "b":
+        return jnp.asarray(rng.integers(0, 2, size=shape).astype(bool))
+    return jnp.asarray(rng.normal(size=shape), dtype)
+
+
+def _with_none_batch(shape: Any) -> Any:
+    if isinstance(shape, list):
+        return [_with_none_batch(s) for s in shape]
+    return (None, *tuple(shape)[1:])
+
+
+def check_layer(
+    factory: Callable[[], lx.Layer],
+    input_shape: Any,
+    *,
+    input_dtype: str = "float32",
+    inputs: Any = None,
+    call_kwargs: dict[str, Any] | None = None,
+    expected_output_shape: Any = None,
+    expected_num_trainable_weights: int | None = None,
+    expected_num_non_trainable_weights: int | None = None,
+    run_grad: bool = True,
+    run_vmap: bool = True,
+    check_output_shape: bool = True,
+    rtol: float = 1e-5,
+    atol: float = 1e-5,
+) -> lx.Layer:
+    """Builds `factory()` on inputs of `input_shape` and checks the Layer contract.
+
+    Checks: lazy build; `compute_output_shape` (with a None batch) agrees with
+    the real output; weight counts; `get_config`/`from_config` round trip with
+    the same weights giving the same output; pytree flatten/unflatten; raw
+    `jax.jit` over the layer pytree; `lx.function`; `stateless_call`;
+    `jax.grad` with respect to the inputs and to the layer pytree;
+    `jax.vmap` over the inputs. Returns the built layer.
+    """
+    call_kwargs = dict(call_kwargs or {})
+    if inputs is None:
+        if isinstance(input_shape, list):
+            inputs = [_make_input(tuple(s), input_dtype, i) for i, s in enumerate(input_shape)]
+        else:
+            inputs = _make_input(tuple(input_shape), input_dtype, 0)
+    layer = factory()
+    assert not layer.built or layer.weights is not None
+    out = layer(inputs, **call_kwargs)
+    assert layer.built, f"{layer.name} is not built after its first call"
+    out_shapes = jax.tree.map(lambda o: tuple(o.shape), out)
+    if expected_output_shape is not None:
+        assert out_shapes == expected_output_shape or out_shapes == tuple(expected_output_shape), (
+            f"output shape {out_shapes} != expected {expected_output_shape}"
+        )
+    if check_output_shape:
+        declared = layer.compute_output_shape(_with_none_batch(input_shape))
+        got = jax.tree.map(lambda s: (None, *s[1:]), out_shapes, is_leaf=lambda s: isinstance(s, tuple) and all(isinstance(d, int) for d in s))
+        declared_n = jax.tree.map(
+            lambda s: (None, *tuple(s)[1:]),
+            declared,
+            is_leaf=lambda s: isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s),
+        )
+        assert declared_n == got, f"compute_output_shape {declared} vs real {out_shapes}"
+    if expected_num_trainable_weights is not None:
+        assert len(layer.trainable_weights) == expected_num_trainable_weights
+    if expected_num_non_trainable_weights is not None:
+        assert len(layer.non_trainable_weights) == expected_num_non_trainable_weights
+
+    deterministic = call_kwargs.get("training") is not True
+    # Config round trip with the same weights.
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    clone(inputs, **call_kwargs)
+    clone.set_weights(layer.get_weights())
+    if deterministic:
+        assert_close(clone(inputs, **call_kwargs), layer(inputs, **call_kwargs), rtol, atol)
+    assert type(layer).from_config(clone.get_config()).get_config() == clone.get_config()
+
+    # Pytree round trip and raw jax.jit over the layer.
+    leaves, treedef = jax.tree_util.tree_flatten(layer)
+    assert len(leaves) == len(layer.variables)
+    rebuilt = jax.tree_util.tree_unflatten(treedef, leaves)
+    assert type(rebuilt) is type(layer)
+    eager = layer(inputs, **call_kwargs)
+    if deterministic:
+        assert_close(rebuilt(inputs, **call_kwargs), eager, rtol, atol)
+        jitted = jax.jit(lambda l, x: l(x, **call_kwargs))(layer, inputs)
+        assert_close(jitted, eager, rtol, atol)
+        compiled = lx.function(lambda x: layer(x, **call_kwargs))(inputs)
+        assert_close(compiled, eager, rtol, atol)
+        tv = [v.value for v in layer.trainable_variables]
+        ntv = [v.value for v in layer.non_trainable_variables]
+        stateless_out, _ = jax.jit(lambda tv, ntv, x: layer.stateless_call(tv, ntv, x, **call_kwargs))(tv, ntv, inputs)
+        assert_close(stateless_out, eager, rtol, atol)
+
+    float_input = np.dtype(input_dtype).kind == "f"
+    if run_grad:
+        def total(l: Any, x: Any) -> Any:
+            return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(l(x, **call_kwargs)))
+
+        if layer.trainable_weights:
+            grads = jax.grad(total)(layer, inputs)
+            assert type(grads) is type(layer)
+            for g in jax.tree.leaves(grads):
+                assert np.all(np.isfinite(np.asarray(g, np.float32)))
+        if float_input:
+            gx = jax.grad(lambda x: total(layer, x))(inputs)
+            for g in jax.tree.leaves(gx):
+                assert np.all(np.isfinite(np.asarray(g)))
+    if run_vmap and deterministic and not isinstance(inputs, (list, tuple, dict)):
+        stacked = jnp.stack([inputs, inputs * 0 + inputs[::-1] if float_input else inputs])
+        vmapped = jax.vmap(lambda x: layer(x, **call_kwargs))(stacked)
+        assert_close(jax.tree.map(lambda v: v[0], vmapped), eager, rtol, atol)
+    return layer
+
+
+def keras_parity(
+    lx_layer: lx.Layer,
+    keras_layer: Any,
+    inputs: Any,
+    *,
+    call_kwargs: dict[str, Any] | None = None,
+    keras_call_kwargs: dict[str, Any] | None = None,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    check_input_grad: bool = True,
+) -> None:
+    """Copies Keras' weights into the layerax layer and compares outputs and input gradients.
+
+    Both layers are built by a first call; then `lx_layer.set_weights(
+    keras_layer.get_weights())` must reproduce Keras' outputs (and gradients
+    of their sum with respect to floating inputs) within `rtol`.
+    """
+    k = keras()
+    call_kwargs = dict(call_kwargs or {})
+    keras_call_kwargs = dict(call_kwargs if keras_call_kwargs is None else keras_call_kwargs)
+    keras_out = keras_layer(inputs, **keras_call_kwargs)
+    lx_layer(inputs, **call_kwargs)
+    kw = keras_layer.get_weights()
+    assert [tuple(w.shape) for w in kw] == [tuple(v.shape) for v in lx_layer.weights], (
+        "weight shapes differ: keras "
+        f"{[(w.path, tuple(w.shape)) for w in keras_layer.weights]} vs layerax "
+        f"{[(v.path, v.shape) for v in lx_layer.weights]}"
+    )
+    lx_layer.set_weights(kw)
+    ours = lx_layer(inputs, **call_kwargs)
+    assert_close(ours, jax.tree.map(np.asarray, keras_out), rtol, atol)
+
+    float_input = all(
+        np.asarray(x).dtype.kind == "f" for x in jax.tree.leaves(inputs)
+    )
+    if check_input_grad and float_input:
+        tv = [v.value for v in keras_layer.trainable_variables]
+        ntv = [v.value for v in keras_layer.non_trainable_variables]
+
+        def keras_total(x: Any) -> Any:
+            out, _ = keras_layer.stateless_call(tv, ntv, x, **keras_call_kwargs)
+            return sum(jnp.sum(o) for o in jax.tree.leaves(out))
+
+        def lx_total(x: Any) -> Any:
+            return sum(jnp.sum(o) for o in jax.tree.leaves(lx_layer(x, **call_kwargs)))
+
+        assert_close(jax.grad(lx_total)(inputs), jax.grad(keras_total)(inputs), rtol, atol)
+    del k
