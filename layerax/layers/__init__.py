@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from layerax.core.input_spec import InputSpec as InputSpec
 from layerax.core.layer import Layer as Layer
+from layerax.layers.attention import AdditiveAttention as AdditiveAttention
+from layerax.layers.attention import Attention as Attention
+from layerax.layers.attention import GroupedQueryAttention as GroupedQueryAttention
+from layerax.layers.attention import GroupQueryAttention as GroupQueryAttention
+from layerax.layers.attention import MultiHeadAttention as MultiHeadAttention
 from layerax.layers.core import Dense as Dense
 from layerax.layers.recurrent import GRU as GRU
 from layerax.layers.recurrent import LSTM as LSTM
@@ -27,6 +32,12 @@ __all__ = [
     "Dense",
     "InputSpec",
     "Layer",
+    # Attention layers.
+    "AdditiveAttention",
+    "Attention",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
+    "MultiHeadAttention",
     # Recurrent layers and wrappers.
     "Bidirectional",
     "ConvLSTM1D",
