@@ -45,6 +45,28 @@ class InputSpec:
         self.allow_last_axis_squeeze = allow_last_axis_squeeze
         self.name = name
 
+    # Equal specs compare equal, so that equally configured layers have equal pytree structures
+    # (and `jax.jit` reuses its compilation for them).
+    _lx_static_eq = True
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            str(self.dtype) if self.dtype is not None else None,
+            self.shape,
+            self.ndim,
+            self.max_ndim,
+            self.min_ndim,
+            tuple(sorted(self.axes.items())),
+            self.allow_last_axis_squeeze,
+            self.name,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InputSpec) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
     def __repr__(self) -> str:
         fields = {k: v for k, v in vars(self).items() if v not in (None, {}, False)}
         return "InputSpec(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
