@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core import naming
-from layerax.core.context import bump_structure_version
+from layerax.core.context import CTX, bump_structure_version
 from layerax.core.layer import Layer
-from layerax.core.variable import Variable
+from layerax.core.variable import Tracer, Variable
 from layerax.layers import serialization
 from layerax.layers.recurrent._loop import run_rnn
 from layerax.layers.recurrent.dropout_cell import DropoutRNNCell
@@ -311,6 +311,37 @@ class RNN(Layer):
         mask: Any = None,
         training: bool = False,
     ) -> Any:
+        if self._can_compile_eagerly(sequences, initial_state, mask, training):
+            return self._compiled_call(sequences, initial_state, mask, bool(training))
+        return self._run(sequences, initial_state, mask, training)
+
+    def _can_compile_eagerly(self, *args: Any) -> bool:
+        """Whether this is an eager call of built-in cells (compiled once per structure)."""
+        if CTX.scopes or CTX.interceptors or not _builtin_cell(self.cell):
+            return False
+        if any(isinstance(x, Tracer) for x in jax.tree.leaves(args)):
+            return False
+        return not any(isinstance(v._value, Tracer) for v in self.variables)
+
+    def _compiled_call(
+        self, sequences: Any, initial_state: Any, mask: Any, training: bool
+    ) -> Any:
+        # An eager call would trace and compile a fresh `lax.scan` every time. Instead, run
+        # the layer (as a pytree) through one cached `jax.jit`, reused by every layer of the
+        # same structure, and write back the state it updates (seeds, stateful states).
+        output, new_values = _COMPILED_RUN(self, sequences, initial_state, mask, training)
+        for var, value in zip(self.variables, new_values):
+            if value is not None:
+                var.assign(value)
+        return output
+
+    def _run(
+        self,
+        sequences: Any,
+        initial_state: Any,
+        mask: Any,
+        training: Any,
+    ) -> Any:
         sequences = jnp.asarray(sequences)
         self._check_sequences_shape(tuple(sequences.shape))
         batch_size = sequences.shape[0]
@@ -415,6 +446,27 @@ class RNN(Layer):
         config = dict(config)
         cell = serialization.deserialize(config.pop("cell"), custom_objects=custom_objects)
         return cls(cell, **config)
+
+
+def _run_pure(layer: RNN, sequences: Any, initial_state: Any, mask: Any, training: bool) -> Any:
+    output = layer._run(sequences, initial_state, mask, training)
+    # New values of the state the call may update (None for the weights, left as they were).
+    new_values = [None if v.trainable else v.value for v in layer.variables]
+    return output, new_values
+
+
+_COMPILED_RUN = jax.jit(_run_pure, static_argnames=("training",))
+
+
+def _builtin_cell(cell: Any) -> bool:
+    from layerax.layers.recurrent.conv_lstm import ConvLSTMCell
+    from layerax.layers.recurrent.gru import GRUCell
+    from layerax.layers.recurrent.lstm import LSTMCell
+    from layerax.layers.recurrent.simple_rnn import SimpleRNNCell
+
+    if type(cell) is StackedRNNCells:
+        return all(_builtin_cell(inner) for inner in cell.cells)
+    return type(cell) in (SimpleRNNCell, LSTMCell, GRUCell, ConvLSTMCell)
 
 
 def cell_property(name: str, doc: str | None = None) -> property:
