@@ -42,6 +42,7 @@ def check_layer(
     run_vmap: bool = True,
     check_output_shape: bool = True,
     multi_input_args: bool = False,
+    jit_transforms: bool = False,
     rtol: float = 1e-5,
     atol: float = 1e-5,
 ) -> lx.Layer:
@@ -58,7 +59,12 @@ def check_layer(
     entries are passed as separate positional arguments, e.g.
     `layer(query, value)`, and `compute_output_shape` receives one shape per
     argument; `jax.vmap` then maps over every argument.
+
+    With `jit_transforms=True`, the `jax.grad` and `jax.vmap` checks run
+    inside `jax.jit` (one compilation each instead of one per primitive: much
+    faster for layers with `lax.scan` or many small ops).
     """
+    wrap = jax.jit if jit_transforms else (lambda f: f)
     call_kwargs = dict(call_kwargs or {})
 
     def call(l: Any, x: Any) -> Any:
@@ -131,12 +137,12 @@ def check_layer(
             return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(call(l, x)))
 
         if layer.trainable_weights:
-            grads = jax.grad(total)(layer, inputs)
+            grads = wrap(jax.grad(total))(layer, inputs)
             assert type(grads) is type(layer)
             for g in jax.tree.leaves(grads):
                 assert np.all(np.isfinite(np.asarray(g, np.float32)))
         if float_input:
-            gx = jax.grad(lambda x: total(layer, x))(inputs)
+            gx = wrap(jax.grad(lambda x: total(layer, x)))(inputs)
             for g in jax.tree.leaves(gx):
                 assert np.all(np.isfinite(np.asarray(g)))
     if run_vmap and deterministic and (
@@ -146,7 +152,7 @@ def check_layer(
             return jnp.stack([x, x[::-1] if float_input else x])
 
         stacked = jax.tree.map(pair, list(inputs)) if multi_input_args else pair(inputs)
-        vmapped = jax.vmap(lambda x: call(layer, x))(stacked)
+        vmapped = wrap(jax.vmap(lambda x: call(layer, x)))(stacked)
         assert_close(jax.tree.map(lambda v: v[0], vmapped), eager, rtol, atol)
     return layer
 

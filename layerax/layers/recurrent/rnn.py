@@ -22,6 +22,10 @@ def _is_nested(x: Any) -> bool:
     return isinstance(x, (list, tuple))
 
 
+def _is_variable(x: Any) -> bool:
+    return isinstance(x, Variable)
+
+
 def _uses_dropout(cell: Any) -> bool:
     if isinstance(cell, StackedRNNCells):
         return any(_uses_dropout(inner) for inner in cell.cells)
@@ -151,7 +155,7 @@ class RNN(Layer):
 
     def _state_variables(self) -> list[Variable]:
         states = self.__dict__.get("_lx_states")
-        return [] if states is None else jax.tree.leaves(states)
+        return [] if states is None else jax.tree.leaves(states, is_leaf=_is_variable)
 
     @property
     def variables(self) -> list[Variable]:
@@ -173,7 +177,8 @@ class RNN(Layer):
         return [jnp.zeros((batch_size, d), dtype) for d in self.state_size]
 
     def _create_state_variables(self, batch_size: int) -> None:
-        with naming.name_scope(self.name):
+        with naming.name_scope(self.name), jax.ensure_compile_time_eval():
+            # Concrete zeros even when the first call is traced (e.g. inside lx.function).
             values = self.get_initial_state(batch_size)
             states = jax.tree.map(
                 lambda v: Variable(
@@ -243,7 +248,7 @@ class RNN(Layer):
         expected = self.get_initial_state(batch_size)
         if initial_state is None:
             if self.stateful and self.states is not None:
-                return jax.tree.map(lambda v: v.value, self.states)
+                return jax.tree.map(lambda v: v.value, self.states, is_leaf=_is_variable)
             return expected
         given = list(initial_state) if _is_nested(initial_state) else [initial_state]
         expected_leaves, structure = jax.tree.flatten(expected)
