@@ -157,6 +157,12 @@ def check_layer(
     return layer
 
 
+def _shape_of(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    return tuple(np.shape(x))
+
+
 def keras_parity(
     lx_layer: lx.Layer,
     keras_layer: Any,
@@ -168,6 +174,7 @@ def keras_parity(
     atol: float = 1e-5,
     check_input_grad: bool = True,
     multi_input_args: bool = False,
+    jit_transforms: bool = False,
 ) -> None:
     """Copies Keras' weights into the layerax layer and compares outputs and input gradients.
 
@@ -175,7 +182,12 @@ def keras_parity(
     keras_layer.get_weights())` must reproduce Keras' outputs (and gradients
     of their sum with respect to floating inputs) within `rtol`. With
     `multi_input_args=True`, `inputs` is a list of positional arguments.
+    `jit_transforms=True` builds the Keras layer with `build(*input_shapes)`
+    and computes its outputs (`stateless_call`) and both gradients under
+    `jax.jit`: one compilation each instead of Keras' op-by-op eager
+    dispatch.
     """
+    wrap = jax.jit if jit_transforms else (lambda f: f)
     k = keras()
     call_kwargs = dict(call_kwargs or {})
     keras_call_kwargs = dict(call_kwargs if keras_call_kwargs is None else keras_call_kwargs)
@@ -183,7 +195,20 @@ def keras_parity(
     def args(x: Any) -> tuple[Any, ...]:
         return tuple(x) if multi_input_args else (x,)
 
-    keras_out = keras_layer(*args(inputs), **keras_call_kwargs)
+    if jit_transforms:
+        if not keras_layer.built:
+            keras_layer.build(*[_shape_of(x) for x in args(inputs)])
+
+        def keras_forward(tv: Any, ntv: Any, x: Any) -> Any:
+            return keras_layer.stateless_call(tv, ntv, *args(x), **keras_call_kwargs)[0]
+
+        keras_out = jax.jit(keras_forward)(
+            [v.value for v in keras_layer.trainable_variables],
+            [v.value for v in keras_layer.non_trainable_variables],
+            inputs,
+        )
+    else:
+        keras_out = keras_layer(*args(inputs), **keras_call_kwargs)
     lx_layer(*args(inputs), **call_kwargs)
     kw = keras_layer.get_weights()
     assert [tuple(w.shape) for w in kw] == [tuple(v.shape) for v in lx_layer.weights], (
@@ -209,5 +234,7 @@ def keras_parity(
         def lx_total(x: Any) -> Any:
             return sum(jnp.sum(o) for o in jax.tree.leaves(lx_layer(*args(x), **call_kwargs)))
 
-        assert_close(jax.grad(lx_total)(inputs), jax.grad(keras_total)(inputs), rtol, atol)
+        assert_close(
+            wrap(jax.grad(lx_total))(inputs), wrap(jax.grad(keras_total))(inputs), rtol, atol
+        )
     del k

@@ -206,11 +206,14 @@ class Bidirectional(Layer):
     # ------------------------------------------------------------ shapes
     def compute_output_shape(self, sequences_shape: Any, initial_state_shape: Any = None) -> Any:
         output_shape = self.forward_layer.compute_output_shape(tuple(sequences_shape))
+        backward_shape = self.backward_layer.compute_output_shape(tuple(sequences_shape))
         state_shape: tuple[Any, ...] = ()
         if self.return_state:
             output_shape, state_shape = output_shape[0], tuple(output_shape[1:])
+            backward_shape = backward_shape[0]
         if self.merge_mode == "concat":
-            output_shape = (*tuple(output_shape)[:-1], output_shape[-1] * 2)
+            last = None if output_shape[-1] is None else output_shape[-1] + backward_shape[-1]
+            output_shape = (*tuple(output_shape)[:-1], last)
         elif self.merge_mode is None:
             output_shape = (tuple(output_shape), tuple(output_shape))
         else:
