@@ -136,13 +136,19 @@ def check_layer(
         def total(l: Any, x: Any) -> Any:
             return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(call(l, x)))
 
+        both = jit_transforms and layer.trainable_weights and float_input
+        if both:
+            # One compiled gradient with respect to the layer and the inputs together.
+            grads, gx = jax.jit(jax.grad(total, argnums=(0, 1)))(layer, inputs)
         if layer.trainable_weights:
-            grads = wrap(jax.grad(total))(layer, inputs)
+            if not both:
+                grads = wrap(jax.grad(total))(layer, inputs)
             assert type(grads) is type(layer)
             for g in jax.tree.leaves(grads):
                 assert np.all(np.isfinite(np.asarray(g, np.float32)))
         if float_input:
-            gx = wrap(jax.grad(lambda x: total(layer, x)))(inputs)
+            if not both:
+                gx = wrap(jax.grad(lambda x: total(layer, x)))(inputs)
             for g in jax.tree.leaves(gx):
                 assert np.all(np.isfinite(np.asarray(g)))
     if run_vmap and deterministic and (

@@ -156,24 +156,18 @@ def test_conv_lstm2d_contract():
     assert [w.shape for w in layer.weights] == [(3, 3, 2, 8), (3, 3, 2, 8), (8,)]
 
 
-@pytest.mark.parametrize(
-    "factory,shape,expected",
-    [
-        (lambda: lx.layers.ConvLSTM1D(2, 3, padding="same"), (B, 3, 6, 2), (B, 6, 2)),
-        (lambda: lx.layers.ConvLSTM3D(2, 2, strides=2), (B, 2, 4, 4, 4, 1), (B, 2, 2, 2, 2)),
-    ],
-    ids=["1d", "3d"],
-)
-def test_conv_lstm_1d_3d_shapes_config_and_jit(factory, shape, expected):
-    layer = factory()
+def test_conv_lstm3d_shapes_config_and_jit():
+    layer = lx.layers.ConvLSTM3D(2, 2, strides=2, return_state=True)
+    shape = (B, 2, 4, 4, 4, 1)
     x = jnp.asarray(RNG.normal(size=shape), jnp.float32)
-    out = layer(x)
-    assert out.shape == expected
-    assert layer.compute_output_shape((None, *shape[1:])) == (None, *expected[1:])
+    out, h, c = layer(x)
+    assert out.shape == h.shape == c.shape == (B, 2, 2, 2, 2)
+    assert layer.compute_output_shape((None, *shape[1:])) == ((None, 2, 2, 2, 2),) * 3
+    assert layer.compute_mask(x, MASK[:, :2]) == [None, None, None]
     clone = type(layer).from_config(layer.get_config())
     clone(x)
     clone.set_weights(layer.get_weights())
-    assert_close(jax.jit(lambda l, x: l(x))(clone, x), out, 1e-5, 1e-5)
+    assert_close(jax.jit(lambda l, x: l(x))(clone, x), (out, h, c), 1e-5, 1e-5)
 
 
 def test_conv_lstm_channels_first_matches_channels_last():
@@ -302,6 +296,15 @@ def test_dropout_mask_is_drawn_once_per_sequence_and_only_in_training():
     masks = [np.asarray(step(ones)) for _ in range(3)]
     assert not all(np.array_equal(masks[0], m) for m in masks[1:])
 
+    # Under jax.grad (layer passed as an argument), d sum(x * mask) / dx is the mask itself.
+    def total(l, x):
+        y = l(x, training=True)
+        return jnp.sum(y), y
+
+    (_, y), grad = jax.jit(jax.value_and_grad(total, argnums=1, has_aux=True))(layer, ones)
+    np.testing.assert_array_equal(grad, y)
+    assert 0 < float(jnp.mean(y)) < 2
+
 
 def test_recurrent_dropout_gates_each_have_their_mask():
     layer = lx.layers.LSTM(U, recurrent_dropout=0.5, dropout=0.3, seed=1)
@@ -309,8 +312,8 @@ def test_recurrent_dropout_gates_each_have_their_mask():
     assert_close(layer(X, training=False), layer(X), 0, 0)
     trained = layer(X, training=True)
     assert trained.shape == (B, U) and not np.allclose(trained, layer(X))
-    grads = jax.jit(jax.grad(lambda x: jnp.sum(layer(x, training=True))))(X)
-    assert np.all(np.isfinite(grads))
+    masks = layer.cell._lx_draw_masks(X[:, 0], 0.5)
+    assert len(masks) == 4 and not np.array_equal(masks[0], masks[1])
 
 
 # ----------------------------------------------------------------------- bad input
