@@ -26,6 +26,11 @@ def check_layer(*args, **kwargs):
     return harness.check_layer(*args, jit_transforms=True, **kwargs)
 
 
+# Our layers in parity tests start from zeros: their weights are replaced by Keras' anyway, and
+# each new weight shape would otherwise compile a random initializer (slow on CPU).
+ZEROS = {"kernel_initializer": "zeros"}
+
+
 def keras_parity(*args, grads=False, **kwargs):
     """Outputs always; input gradients (costly to compile) for a representative subset."""
     harness.keras_parity(*args, jit_transforms=True, check_input_grad=grads, **kwargs)
@@ -90,6 +95,10 @@ def test_attention_with_key_matches_a_numpy_reference():
     probs /= probs.sum(-1, keepdims=True)
     assert_close(scores, probs, 1e-5, 1e-6)
     assert_close(out, probs @ V, 1e-5, 1e-6)
+    # vmap over a leading axis of every input.
+    stacked = [np.stack([a, a[::-1]]) for a in (Q, V, key)]
+    mapped = jax.vmap(lambda q, v, k: layer([q, v, k], mask=[None, V_MASK]))(*stacked)
+    assert_close(mapped[0], out, 1e-5, 1e-6)
 
 
 def test_attention_dropout_and_bad_inputs():
@@ -152,7 +161,7 @@ MHA_CASES = [
 def test_multi_head_attention_parity(layer_kwargs, call_kwargs, with_key):
     k = keras()
     keras_parity(
-        lx.layers.MultiHeadAttention(2, 3, **layer_kwargs),
+        lx.layers.MultiHeadAttention(2, 3, **layer_kwargs, **ZEROS),
         k.layers.MultiHeadAttention(2, 3, **layer_kwargs),
         [Q, V, K] if with_key else [Q, V],
         call_kwargs=call_kwargs,
@@ -165,7 +174,7 @@ def test_multi_head_attention_attention_axes_parity():
     k = keras()
     x = RNG.normal(size=(B, 3, 2, 4)).astype("float32")
     keras_parity(
-        lx.layers.MultiHeadAttention(2, 3, attention_axes=(1, 2)),
+        lx.layers.MultiHeadAttention(2, 3, attention_axes=(1, 2), **ZEROS),
         k.layers.MultiHeadAttention(2, 3, attention_axes=(1, 2)),
         [x, x],
         call_kwargs={"return_attention_scores": True},
@@ -183,7 +192,7 @@ def test_multi_head_attention_query_mask_parity(scores):
     query = jnp.asarray(Q)
     set_keras_mask(query, jnp.asarray(Q_MASK))
     expected = theirs(query, V, value_mask=V_MASK, return_attention_scores=scores)
-    ours = lx.layers.MultiHeadAttention(2, 3)
+    ours = lx.layers.MultiHeadAttention(2, 3, **ZEROS)
     kwargs = {"query_mask": Q_MASK, "value_mask": V_MASK, "return_attention_scores": scores}
     ours(Q, V, **kwargs)
     ours.set_weights(theirs.get_weights())
@@ -233,7 +242,7 @@ def test_grouped_query_attention_contract():
 def test_grouped_query_attention_parity(layer_kwargs, call_kwargs):
     k = keras()
     keras_parity(
-        lx.layers.GroupedQueryAttention(3, 4, 2, **layer_kwargs),
+        lx.layers.GroupedQueryAttention(3, 4, 2, **layer_kwargs, **ZEROS),
         k.layers.GroupQueryAttention(3, 4, 2, **layer_kwargs),
         [Q, V, K],
         call_kwargs=call_kwargs,

@@ -326,6 +326,10 @@ def test_bad_inputs_name_the_layer_and_the_shapes():
         layer(jnp.ones((B, T, 7)))
     with pytest.raises(ValueError, match=r"'encoder'.*mask must have shape.*\(2, 5\).*\(2, 4\)"):
         layer(X, mask=jnp.ones((B, 4), bool))
+    cell = lx.layers.GRUCell(U, name="cell")
+    cell(X[:, 0], [jnp.zeros((B, U))])
+    with pytest.raises(ValueError, match=r"'cell'.*axis -1.*value 4.*\(2, 6\)"):
+        cell(jnp.ones((B, 6)), [jnp.zeros((B, U))])
     with pytest.raises(ValueError, match=r"'rnn'.*min_ndim=3.*\(2, 4\)"):
         lx.layers.RNN(MinimalRNNCell(U))(jnp.ones((B, F)))
     with pytest.raises(TypeError, match="RNN cell must be a layer"):

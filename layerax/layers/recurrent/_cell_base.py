@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import activations, constraints, initializers, regularizers
+from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.recurrent.dropout_cell import DropoutRNNCell, make_seed_generator
 
@@ -70,6 +71,8 @@ class DenseCellBase(Layer, DropoutRNNCell):
                 f"Layer '{self.name}' needs a defined last input dimension (features). "
                 f"Received input shape: {tuple(input_shape)}"
             )
+        # Checked on every call: a step input with other features fails with a clear message.
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         width = self.units * self._gates
         self.kernel = self.add_weight(
             shape=(input_dim, width),

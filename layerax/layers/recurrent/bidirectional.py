@@ -48,7 +48,8 @@ class Bidirectional(Layer):
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
-        >>> layer = lx.layers.Bidirectional(lx.layers.LSTM(4, return_sequences=True))
+        >>> layer = lx.layers.Bidirectional(
+        ...     lx.layers.LSTM(4, return_sequences=True, name="lstm"), name="bidirectional")
         >>> layer(jnp.ones((2, 5, 3))).shape
         (2, 5, 8)
         >>> [w.path for w in layer.weights][:1]

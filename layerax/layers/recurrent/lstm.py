@@ -228,7 +228,7 @@ class LSTM(RNN):
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
-        >>> layer = lx.layers.LSTM(4, return_state=True)
+        >>> layer = lx.layers.LSTM(4, return_state=True, name="lstm")
         >>> out, h, c = layer(jnp.ones((2, 5, 3)))
         >>> out.shape, [w.path for w in layer.weights]
         ((2, 4), ['lstm/lstm_cell/kernel', 'lstm/lstm_cell/recurrent_kernel', 'lstm/lstm_cell/bias'])

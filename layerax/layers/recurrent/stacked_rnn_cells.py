@@ -29,8 +29,8 @@ class StackedRNNCells(Layer):
         >>> layer = lx.layers.RNN(lx.layers.StackedRNNCells(cells))
         >>> layer(jnp.ones((2, 5, 6))).shape
         (2, 3)
-        >>> [w.path for w in layer.weights][:2]
-        ['rnn/stacked_rnn_cells/lstm_cell/kernel', 'rnn/stacked_rnn_cells/lstm_cell/recurrent_kernel']
+        >>> [w.shape for w in layer.weights]
+        [(6, 16), (4, 16), (16,), (4, 9), (3, 9), (2, 9)]
     """
 
     def __init__(self, cells: list[Any], **kwargs: Any) -> None:

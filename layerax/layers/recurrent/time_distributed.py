@@ -36,9 +36,9 @@ class TimeDistributed(Layer):
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
-        >>> layer = lx.layers.TimeDistributed(lx.layers.Dense(4))
+        >>> layer = lx.layers.TimeDistributed(lx.layers.Dense(4, name="dense"), name="td")
         >>> layer(jnp.ones((2, 5, 3))).shape, [w.path for w in layer.weights]
-        ((2, 5, 4), ['time_distributed/dense/kernel', 'time_distributed/dense/bias'])
+        ((2, 5, 4), ['td/dense/kernel', 'td/dense/bias'])
     """
 
     def __init__(self, layer: Layer, **kwargs: Any) -> None:
