@@ -181,6 +181,7 @@ def keras_parity(
     check_input_grad: bool = True,
     multi_input_args: bool = False,
     jit_transforms: bool = False,
+    random_weights: bool = False,
 ) -> None:
     """Copies Keras' weights into the layerax layer and compares outputs and input gradients.
 
@@ -191,7 +192,10 @@ def keras_parity(
     `jit_transforms=True` builds the Keras layer with `build(*input_shapes)`
     and computes its outputs (`stateless_call`) and both gradients under
     `jax.jit`: one compilation each instead of Keras' op-by-op eager
-    dispatch.
+    dispatch. `random_weights=True` overwrites the built Keras layer's
+    weights with normal(0, 0.5) values first, so both layers may be created
+    with cheap initializers (e.g. zeros) without weakening the comparison
+    (only for layers whose weights may take any value).
     """
     wrap = jax.jit if jit_transforms else (lambda f: f)
     k = keras()
@@ -201,9 +205,16 @@ def keras_parity(
     def args(x: Any) -> tuple[Any, ...]:
         return tuple(x) if multi_input_args else (x,)
 
-    if jit_transforms:
+    if jit_transforms or random_weights:
         if not keras_layer.built:
             keras_layer.build(*[_shape_of(x) for x in args(inputs)])
+    if random_weights:
+        rng = np.random.default_rng(7)
+        keras_layer.set_weights(
+            [rng.normal(0.0, 0.5, np.shape(w)).astype(np.asarray(w).dtype)
+             for w in keras_layer.get_weights()]
+        )
+    if jit_transforms:
 
         def keras_forward(tv: Any, ntv: Any, x: Any) -> Any:
             return keras_layer.stateless_call(tv, ntv, *args(x), **keras_call_kwargs)[0]

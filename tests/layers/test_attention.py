@@ -26,14 +26,16 @@ def check_layer(*args, **kwargs):
     return harness.check_layer(*args, jit_transforms=True, **kwargs)
 
 
-# Our layers in parity tests start from zeros: their weights are replaced by Keras' anyway, and
-# each new weight shape would otherwise compile a random initializer (slow on CPU).
+# Parity layers start from zeros on both sides and get the same random weights (set on the
+# Keras layer, copied to ours): random initializers compile once per weight shape (slow).
 ZEROS = {"kernel_initializer": "zeros"}
 
 
 def keras_parity(*args, grads=False, **kwargs):
     """Outputs always; input gradients (costly to compile) for a representative subset."""
-    harness.keras_parity(*args, jit_transforms=True, check_input_grad=grads, **kwargs)
+    harness.keras_parity(
+        *args, jit_transforms=True, random_weights=True, check_input_grad=grads, **kwargs
+    )
 
 
 # ---------------------------------------------------------- Attention / Additive
@@ -162,7 +164,7 @@ def test_multi_head_attention_parity(layer_kwargs, call_kwargs, with_key):
     k = keras()
     keras_parity(
         lx.layers.MultiHeadAttention(2, 3, **layer_kwargs, **ZEROS),
-        k.layers.MultiHeadAttention(2, 3, **layer_kwargs),
+        k.layers.MultiHeadAttention(2, 3, **layer_kwargs, **ZEROS),
         [Q, V, K] if with_key else [Q, V],
         call_kwargs=call_kwargs,
         multi_input_args=True,
@@ -175,7 +177,7 @@ def test_multi_head_attention_attention_axes_parity():
     x = RNG.normal(size=(B, 3, 2, 4)).astype("float32")
     keras_parity(
         lx.layers.MultiHeadAttention(2, 3, attention_axes=(1, 2), **ZEROS),
-        k.layers.MultiHeadAttention(2, 3, attention_axes=(1, 2)),
+        k.layers.MultiHeadAttention(2, 3, attention_axes=(1, 2), **ZEROS),
         [x, x],
         call_kwargs={"return_attention_scores": True},
         multi_input_args=True,
@@ -188,7 +190,10 @@ def test_multi_head_attention_query_mask_parity(scores):
     k = keras()
     from keras.src.backend.common.masking import set_keras_mask
 
-    theirs = k.layers.MultiHeadAttention(2, 3)
+    theirs = k.layers.MultiHeadAttention(2, 3, **ZEROS)
+    theirs.build(Q.shape, V.shape)
+    rng = np.random.default_rng(0)
+    theirs.set_weights([rng.normal(0, 0.5, np.shape(w)) for w in theirs.get_weights()])
     query = jnp.asarray(Q)
     set_keras_mask(query, jnp.asarray(Q_MASK))
     expected = theirs(query, V, value_mask=V_MASK, return_attention_scores=scores)
@@ -243,7 +248,7 @@ def test_grouped_query_attention_parity(layer_kwargs, call_kwargs):
     k = keras()
     keras_parity(
         lx.layers.GroupedQueryAttention(3, 4, 2, **layer_kwargs, **ZEROS),
-        k.layers.GroupQueryAttention(3, 4, 2, **layer_kwargs),
+        k.layers.GroupQueryAttention(3, 4, 2, **layer_kwargs, **ZEROS),
         [Q, V, K],
         call_kwargs=call_kwargs,
         multi_input_args=True,

@@ -18,10 +18,28 @@ H0 = RNG.normal(size=(B, U)).astype("float32")
 C0 = RNG.normal(size=(B, U)).astype("float32")
 
 
+# Both sides start from zeros and receive the same random weights (set on the Keras layer,
+# copied to ours): random initializers would compile once per weight shape, which is slow.
+INIT = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros"}
+
+
 def keras_parity(lx_layer, keras_layer, inputs, grads=False, **kwargs):
     """Outputs always; input gradients (costly to compile) for a representative subset."""
     harness.keras_parity(
-        lx_layer, keras_layer, inputs, jit_transforms=True, check_input_grad=grads, **kwargs
+        lx_layer,
+        keras_layer,
+        inputs,
+        jit_transforms=True,
+        random_weights=True,
+        check_input_grad=grads,
+        **kwargs,
+    )
+
+
+def randomize(keras_layer):
+    rng = np.random.default_rng(0)
+    keras_layer.set_weights(
+        [rng.normal(0, 0.5, np.shape(w)).astype("float32") for w in keras_layer.get_weights()]
     )
 
 
@@ -66,8 +84,8 @@ CASES = [
 def test_rnn_layer_parity(name, layer_kwargs, call_kwargs, grads):
     k = keras()
     keras_parity(
-        getattr(lx.layers, name)(U, **layer_kwargs),
-        getattr(k.layers, name)(U, **layer_kwargs),
+        getattr(lx.layers, name)(U, **layer_kwargs, **INIT),
+        getattr(k.layers, name)(U, **layer_kwargs, **INIT),
         X,
         call_kwargs=call_kwargs,
         grads=grads,
@@ -77,8 +95,12 @@ def test_rnn_layer_parity(name, layer_kwargs, call_kwargs, grads):
 def test_stacked_cells_parity():
     k = keras()
     keras_parity(
-        lx.layers.RNN([lx.layers.LSTMCell(U), lx.layers.GRUCell(2)], return_sequences=True),
-        k.layers.RNN([k.layers.LSTMCell(U), k.layers.GRUCell(2)], return_sequences=True),
+        lx.layers.RNN(
+            [lx.layers.LSTMCell(U, **INIT), lx.layers.GRUCell(2, **INIT)], return_sequences=True
+        ),
+        k.layers.RNN(
+            [k.layers.LSTMCell(U, **INIT), k.layers.GRUCell(2, **INIT)], return_sequences=True
+        ),
         X,
         call_kwargs={"mask": MASK},
     )
@@ -86,9 +108,10 @@ def test_stacked_cells_parity():
 
 def test_stateful_lstm_parity_across_calls_and_reset():
     k = keras()
-    ours = lx.layers.LSTM(U, stateful=True, return_sequences=True)
-    theirs = k.layers.LSTM(U, stateful=True, return_sequences=True)
+    ours = lx.layers.LSTM(U, stateful=True, return_sequences=True, **INIT)
+    theirs = k.layers.LSTM(U, stateful=True, return_sequences=True, **INIT)
     theirs(X[:, :2])
+    randomize(theirs)
     ours(X[:, :2])
     ours.set_weights(theirs.get_weights())
     theirs.reset_state()
@@ -104,7 +127,7 @@ def test_stateful_lstm_parity_across_calls_and_reset():
 def test_conv_lstm2d_parity():
     k = keras()
     x = RNG.normal(size=(B, 3, 5, 5, 2)).astype("float32")
-    kwargs = {"padding": "same", "return_sequences": True, "return_state": True}
+    kwargs = {"padding": "same", "return_sequences": True, "return_state": True, **INIT}
     keras_parity(
         lx.layers.ConvLSTM2D(2, 3, **kwargs), k.layers.ConvLSTM2D(2, 3, **kwargs), x, grads=True
     )
@@ -113,8 +136,8 @@ def test_conv_lstm2d_parity():
 def test_conv_lstm1d_strided_parity_and_config():
     k = keras()
     x = RNG.normal(size=(B, 3, 7, 2)).astype("float32")
-    ours = lx.layers.ConvLSTM1D(2, 3, strides=2, go_backwards=True)
-    keras_parity(ours, k.layers.ConvLSTM1D(2, 3, strides=2, go_backwards=True), x)
+    ours = lx.layers.ConvLSTM1D(2, 3, strides=2, go_backwards=True, **INIT)
+    keras_parity(ours, k.layers.ConvLSTM1D(2, 3, strides=2, go_backwards=True, **INIT), x)
     assert ours.compute_output_shape((None, 3, 7, 2)) == (None, 3, 2)
     clone = lx.layers.ConvLSTM1D.from_config(ours.get_config())
     clone(x)
@@ -126,11 +149,13 @@ def test_unroll_and_scan_agree_with_keras_scan():
     # Keras' own unrolled loop differs from its scan at masked steps with a non-zero
     # initial state; ours gives the scan numbers both ways.
     k = keras()
-    theirs = k.layers.GRU(U, return_sequences=True)
+    theirs = k.layers.GRU(U, return_sequences=True, **INIT)
+    theirs.build(X.shape)
+    randomize(theirs)
     kwargs = {"mask": MASK, "initial_state": [H0]}
     expected = np.asarray(theirs(X, **kwargs))
     for unroll in (False, True):
-        ours = lx.layers.GRU(U, return_sequences=True, unroll=unroll)
+        ours = lx.layers.GRU(U, return_sequences=True, unroll=unroll, **INIT)
         ours(X)
         ours.set_weights(theirs.get_weights())
         assert_close(ours(X, **kwargs), expected, 1e-4, 1e-5)

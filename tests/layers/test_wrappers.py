@@ -20,9 +20,16 @@ def check_layer(*args, **kwargs):
     return harness.check_layer(*args, jit_transforms=True, **kwargs)
 
 
+# Parity layers start from zeros on both sides and get the same random weights (set on the
+# Keras layer, copied to ours): random initializers compile once per weight shape (slow).
+INIT = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros"}
+
+
 def keras_parity(*args, grads=False, **kwargs):
     """Outputs always; input gradients (costly to compile) for a representative subset."""
-    harness.keras_parity(*args, jit_transforms=True, check_input_grad=grads, **kwargs)
+    harness.keras_parity(
+        *args, jit_transforms=True, random_weights=True, check_input_grad=grads, **kwargs
+    )
 
 
 # -------------------------------------------------------------------- Bidirectional
@@ -56,8 +63,12 @@ def test_bidirectional_contract():
 def test_bidirectional_parity(merge_mode, rnn, rnn_kwargs, call_kwargs):
     k = keras()
     keras_parity(
-        lx.layers.Bidirectional(getattr(lx.layers, rnn)(U, **rnn_kwargs), merge_mode=merge_mode),
-        k.layers.Bidirectional(getattr(k.layers, rnn)(U, **rnn_kwargs), merge_mode=merge_mode),
+        lx.layers.Bidirectional(
+            getattr(lx.layers, rnn)(U, **rnn_kwargs, **INIT), merge_mode=merge_mode
+        ),
+        k.layers.Bidirectional(
+            getattr(k.layers, rnn)(U, **rnn_kwargs, **INIT), merge_mode=merge_mode
+        ),
         X,
         call_kwargs=call_kwargs,
         grads=merge_mode == "concat" and "mask" in call_kwargs,
@@ -67,12 +78,12 @@ def test_bidirectional_parity(merge_mode, rnn, rnn_kwargs, call_kwargs):
 def test_bidirectional_with_backward_layer_parity_and_config():
     k = keras()
     ours = lx.layers.Bidirectional(
-        lx.layers.LSTM(U, return_sequences=True),
-        backward_layer=lx.layers.GRU(2, return_sequences=True, go_backwards=True),
+        lx.layers.LSTM(U, return_sequences=True, **INIT),
+        backward_layer=lx.layers.GRU(2, return_sequences=True, go_backwards=True, **INIT),
     )
     theirs = k.layers.Bidirectional(
-        k.layers.LSTM(U, return_sequences=True),
-        backward_layer=k.layers.GRU(2, return_sequences=True, go_backwards=True),
+        k.layers.LSTM(U, return_sequences=True, **INIT),
+        backward_layer=k.layers.GRU(2, return_sequences=True, go_backwards=True, **INIT),
     )
     keras_parity(ours, theirs, X)
     config = ours.get_config()
@@ -124,15 +135,15 @@ def test_time_distributed_contract():
 def test_time_distributed_parity_dense_and_lstm():
     k = keras()
     keras_parity(
-        lx.layers.TimeDistributed(lx.layers.Dense(U, activation="relu")),
-        k.layers.TimeDistributed(k.layers.Dense(U, activation="relu")),
+        lx.layers.TimeDistributed(lx.layers.Dense(U, activation="relu", kernel_initializer="zeros")),
+        k.layers.TimeDistributed(k.layers.Dense(U, activation="relu", kernel_initializer="zeros")),
         X,
         grads=True,
     )
     x4 = RNG.normal(size=(B, 3, T, F)).astype("float32")
     keras_parity(
-        lx.layers.TimeDistributed(lx.layers.LSTM(U)),
-        k.layers.TimeDistributed(k.layers.LSTM(U)),
+        lx.layers.TimeDistributed(lx.layers.LSTM(U, **INIT)),
+        k.layers.TimeDistributed(k.layers.LSTM(U, **INIT)),
         x4,
     )
 

@@ -192,3 +192,5 @@ def clone_initializer(initializer: Any) -> Any:
     """A fresh copy (so that sub-layers seeded alike still draw their own values)."""
     clone = getattr(initializer, "clone", None)
     return clone() if clone is not None else initializer
+
+__all__ = ["EinsumProjection", "causal_mask", "combine_masks", "masked_softmax"]

@@ -231,3 +231,5 @@ class AdditiveAttention(Attention):
         config = super().get_config()
         del config["score_mode"]
         return config
+
+__all__ = ["AdditiveAttention", "Attention"]

@@ -286,3 +286,5 @@ class GroupedQueryAttention(Layer):
 
 
 GroupQueryAttention = GroupedQueryAttention
+
+__all__ = ["GroupQueryAttention", "GroupedQueryAttention"]

@@ -397,3 +397,5 @@ class MultiHeadAttention(Layer):
             "bias_constraint": constraints.serialize(self._bias_constraint),
             "seed": self.seed,
         }
+
+__all__ = ["MultiHeadAttention"]

@@ -180,3 +180,5 @@ def layer_config_from_cell(layer: Any) -> dict[str, Any]:
     config = {name: cell_config[name] for name in LAYER_ARG_NAMES}
     config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
     return config
+
+__all__ = ["DenseCellBase", "gate_preactivations", "layer_config_from_cell"]

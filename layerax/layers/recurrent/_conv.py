@@ -72,3 +72,5 @@ def conv_output_length(
     span = (kernel - 1) * dilation + 1
     out = length if padding == "same" else length - span + 1
     return (out + stride - 1) // stride
+
+__all__ = ["conv", "conv_output_length", "normalize_padding", "normalize_tuple"]

@@ -103,3 +103,5 @@ def run_rnn(
     else:
         states, stacked = jax.lax.scan(lambda s, xm: body(s, *xm), initial_states, (xs, ms))
     return stacked[-1], jnp.swapaxes(stacked, 0, 1), states
+
+__all__ = ["run_rnn"]

@@ -256,3 +256,5 @@ class Bidirectional(Layer):
                 backward, custom_objects=custom_objects
             )
         return cls(**config)
+
+__all__ = ["Bidirectional"]

@@ -590,3 +590,5 @@ class ConvLSTM3D(ConvLSTM):
             dilation_rate=dilation_rate,
             **kwargs,
         )
+
+__all__ = ["ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTMCell"]

@@ -79,3 +79,5 @@ def make_seed_generator(cell: Any, seed: Any) -> None:
         cell.seed_generator = lx_random.SeedGenerator(seed)
     else:
         cell.seed_generator = None
+
+__all__ = ["DropoutRNNCell"]

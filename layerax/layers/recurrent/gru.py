@@ -323,3 +323,5 @@ class GRU(RNN):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> GRU:
         return cls(**config)
+
+__all__ = ["GRU", "GRUCell"]

@@ -339,3 +339,5 @@ class LSTM(RNN):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> LSTM:
         return cls(**config)
+
+__all__ = ["LSTM", "LSTMCell"]

@@ -477,3 +477,5 @@ def _builtin_cell(cell: Any) -> bool:
 def cell_property(name: str, doc: str | None = None) -> property:
     """A read-only layer property forwarding to the same attribute of `self.cell`."""
     return property(lambda self: getattr(self.cell, name), doc=doc or f"The cell's `{name}`.")
+
+__all__ = ["RNN"]

@@ -209,3 +209,5 @@ class SimpleRNN(RNN):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> SimpleRNN:
         return cls(**config)
+
+__all__ = ["SimpleRNN", "SimpleRNNCell"]

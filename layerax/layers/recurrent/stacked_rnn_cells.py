@@ -114,3 +114,5 @@ def _cell_output_size(cell: Any) -> int:
         return size
     size = cell.state_size
     return size[0] if _is_nested(size) else size
+
+__all__ = ["StackedRNNCells"]

@@ -101,3 +101,5 @@ class TimeDistributed(Layer):
         config = dict(config)
         layer = serialization.deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)
+
+__all__ = ["TimeDistributed"]
