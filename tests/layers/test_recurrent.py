@@ -26,6 +26,7 @@ RNG = np.random.default_rng(0)
 X = jnp.asarray(RNG.normal(size=(B, T, F)).astype("float32"))
 # Sample 0 has 3 real steps then padding; sample 1 is full length.
 MASK = jnp.asarray([[True, True, True, False, False], [True] * T])
+ZEROS = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros"}
 
 
 @core_serialization.register_serializable(package="tests_recurrent")
@@ -149,18 +150,32 @@ def test_user_cell_matches_a_hand_written_loop():
 
 
 def test_conv_lstm2d_contract():
+    def factory():
+        # Built up front with numpy random weights: random initializers compile per shape.
+        layer = lx.layers.ConvLSTM2D(2, 3, return_sequences=True, **ZEROS)
+        layer.build((B, 3, 5, 5, 2))
+        _random_weights(layer)
+        return layer
+
     layer = check_layer(
-        lambda: lx.layers.ConvLSTM2D(2, 3, return_sequences=True),
+        factory,
         (B, 3, 5, 5, 2),
         expected_output_shape=(B, 3, 3, 3, 2),
     )
     assert [w.shape for w in layer.weights] == [(3, 3, 2, 8), (3, 3, 2, 8), (8,)]
 
 
+def _random_weights(layer):
+    """Random weights set from numpy (no per-shape compilation of a random initializer)."""
+    layer.set_weights([RNG.normal(0, 0.5, w.shape).astype("float32") for w in layer.weights])
+
+
 def test_conv_lstm3d_shapes_config_and_jit():
-    layer = lx.layers.ConvLSTM3D(2, 2, strides=2, return_state=True)
+    layer = lx.layers.ConvLSTM3D(2, 2, strides=2, return_state=True, **ZEROS)
     shape = (B, 2, 4, 4, 4, 1)
     x = jnp.asarray(RNG.normal(size=shape), jnp.float32)
+    layer.build(shape)
+    _random_weights(layer)
     out, h, c = layer(x)
     assert out.shape == h.shape == c.shape == (B, 2, 2, 2, 2)
     assert layer.compute_output_shape((None, *shape[1:])) == ((None, 2, 2, 2, 2),) * 3
@@ -173,10 +188,12 @@ def test_conv_lstm3d_shapes_config_and_jit():
 
 def test_conv_lstm_channels_first_matches_channels_last():
     x = jnp.asarray(RNG.normal(size=(B, 3, 5, 5, 2)), jnp.float32)
-    last = lx.layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True)
+    last = lx.layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True, **ZEROS)
     first = lx.layers.ConvLSTM2D(
-        2, 3, padding="same", return_sequences=True, data_format="channels_first"
+        2, 3, padding="same", return_sequences=True, data_format="channels_first", **ZEROS
     )
+    last.build(x.shape)
+    _random_weights(last)
     out_last = last(x)
     first(jnp.moveaxis(x, -1, 2))
     first.set_weights(last.get_weights())
@@ -189,7 +206,9 @@ class TinyEmbedding(lx.layers.Layer):
 
     def __init__(self, vocab: int, dim: int, **kwargs):
         super().__init__(**kwargs)
-        self.table = self.add_weight(shape=(vocab, dim), initializer="random_normal")
+        self.table = self.add_weight(
+            shape=(vocab, dim), initializer=lambda shape, dtype: jnp.asarray(RNG.normal(size=shape), dtype)
+        )
 
     def call(self, inputs):
         return jnp.take(self.table.value, inputs, axis=0)
@@ -199,12 +218,12 @@ class TinyEmbedding(lx.layers.Layer):
 
 
 class Encoder(lx.Model):
-    """The source documents' masking example (with a hand-made embedding)."""
+    """The source documents' masking example (hand-made embedding, smaller sizes)."""
 
     def __init__(self):
         super().__init__()
-        self.embedding = TinyEmbedding(50, 16)
-        self.lstm = lx.layers.LSTM(32)
+        self.embedding = TinyEmbedding(10, F)
+        self.lstm = lx.layers.LSTM(U)
 
     def call(self, inputs):
         x = self.embedding(inputs)
@@ -216,7 +235,7 @@ def test_padding_after_the_last_token_does_not_change_the_result():
     model = Encoder()
     tokens = jnp.asarray([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])
     out = model(tokens)
-    assert out.shape == (2, 32)
+    assert out.shape == (2, U)
     assert_close(out[:1], model(tokens[:1, :3]), 1e-6, 1e-6)
     assert_close(jax.jit(lambda m, t: m(t))(model, tokens), out, 1e-6, 1e-6)
     # A padded batch computed by the LSTM directly: the mask is what removes the padding.
