@@ -327,7 +327,9 @@ def test_stateful_under_lx_function_and_batch_size_check():
 # -------------------------------------------------------------------------- dropout
 def _linear_probe(**kwargs):
     """A SimpleRNN whose step output is exactly its (dropped-out) input: x * mask."""
-    layer = lx.layers.SimpleRNN(F, activation=None, return_sequences=True, seed=3, **kwargs)
+    layer = lx.layers.SimpleRNN(
+        F, activation=None, return_sequences=True, seed=3, **ZEROS, **kwargs
+    )
     layer(X)
     layer.set_weights([np.eye(F), np.zeros((F, F)), np.zeros(F)])
     return layer
