@@ -378,6 +378,8 @@ def test_bad_inputs_name_the_layer_and_the_shapes():
         layer(jnp.ones((B, T, 7)))
     with pytest.raises(ValueError, match=r"'encoder'.*mask must have shape.*\(2, 5\).*\(2, 4\)"):
         layer(X, mask=jnp.ones((B, 4), bool))
+    with pytest.raises(ValueError, match=r"'encoder'.*0 timesteps.*\(2, 0, 4\)"):
+        layer(jnp.ones((B, 0, F)))
     cell = lx.layers.GRUCell(U, name="cell")
     cell(X[:, 0], [jnp.zeros((B, U))])
     with pytest.raises(ValueError, match=r"'cell'.*axis -1.*value 4.*\(2, 6\)"):

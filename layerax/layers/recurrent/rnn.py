@@ -350,6 +350,11 @@ class RNN(Layer):
         sequences = jnp.asarray(sequences)
         self._check_sequences_shape(tuple(sequences.shape))
         batch_size = sequences.shape[0]
+        if sequences.shape[1] == 0:
+            raise ValueError(
+                f"Layer '{self.name}' received a sequence with 0 timesteps (input shape "
+                f"{tuple(sequences.shape)}); it needs at least one step."
+            )
         if self.stateful and self._expected_batch_size not in (None, batch_size):
             raise ValueError(
                 f"Layer '{self.name}' is stateful: the batch size of its inputs must stay "
