@@ -119,8 +119,10 @@ class _Entry:
         self.treedef = treedef
         self.statics = statics
         self.dynamic_mask = dynamic_mask
-        self.mutable: list[Variable] = []
-        self.readonly: list[Variable] = []
+        # Start from the state other signatures of this function touched: usually the same,
+        # which saves the discovery trace.
+        self.mutable: list[Variable] = list(owner._known_mutable)
+        self.readonly: list[Variable] = list(owner._known_readonly)
         self.jitted: Any = None
         self._build()
 
@@ -162,6 +164,8 @@ class _Entry:
         if moved:
             self.readonly = [v for v in self.readonly if id(v) not in retrace.assigned]
             self.mutable.extend(moved)
+        self.owner._known_mutable = list(self.mutable)
+        self.owner._known_readonly = list(self.readonly)
         self._build()
 
     def run(self, dynamic: Sequence[Any]) -> Any:
@@ -186,7 +190,17 @@ class _Entry:
 
 
 class Function:
-    """A stateful Python function compiled with `jax.jit`; see `lx.function`."""
+    """A stateful Python function compiled with `jax.jit`; made by `lx.function`.
+
+    Attributes:
+        trace_count: How many times the Python function was traced.
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> f = lx.function(lambda x: x * 2)
+        >>> isinstance(f, lx.Function), f(jnp.ones(2)).tolist()
+        (True, [2.0, 2.0])
+    """
 
     def __init__(
         self,
@@ -218,6 +232,8 @@ class Function:
         )
         self.trace_count = 0
         self._entries: dict[Any, _Entry] = {}
+        self._known_mutable: list[Variable] = []
+        self._known_readonly: list[Variable] = []
         self._bound: dict[int, Any] = {}
 
     def experimental_get_tracing_count(self) -> int:

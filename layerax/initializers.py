@@ -19,7 +19,13 @@ def _dtype(dtype: Any) -> Any:
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
-    """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels)."""
+    """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.compute_fans((3, 3, 8, 16))
+        (72.0, 144.0)
+    """
     shape = tuple(shape)
     if len(shape) < 1:
         return 1.0, 1.0

@@ -45,6 +45,15 @@ class InputSpec:
         self.allow_last_axis_squeeze = allow_last_axis_squeeze
         self.name = name
 
+    # Equal specs compare equal, so layers holding them have equal pytree structures.
+    _lx_static_eq = True
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is InputSpec and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        return hash((self.ndim, self.min_ndim, self.max_ndim))
+
     def __repr__(self) -> str:
         fields = {k: v for k, v in vars(self).items() if v not in (None, {}, False)}
         return "InputSpec(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"

@@ -21,6 +21,7 @@ from layerax.core.random import SeedGenerator
 from layerax.core.state import StateScope
 from layerax.core.tracking import TrackedDict, TrackedList, wrap_container
 from layerax.core.variable import Variable
+from layerax.function import register_stateful_type
 
 _ALLOWED_KWARGS = frozenset(
     {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights", "input_length"}
@@ -881,3 +882,5 @@ def _init_accepts(cls: type, key: str) -> bool:
 
 
 pytree.register_layer_class(Layer)
+register_stateful_type(Layer)
+register_stateful_type(SeedGenerator)

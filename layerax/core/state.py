@@ -86,7 +86,10 @@ class StateScope(Interceptor):
         return value
 
     def assign(self, variable: Any, value: Any) -> Any:
-        if not (variable._in_scope or variable._is_copy):
+        if variable._is_copy:
+            # Pytree copies live and die inside the trace; they are not state.
+            return value
+        if not variable._in_scope:
             self._adopt(variable)
         self.assigned.add(id(variable))
         return value

@@ -297,7 +297,7 @@ class Optimizer:
         if self.clipnorm:
             return [_clip_by_norm(g, self.clipnorm) for g in grads]
         if self.global_clipnorm:
-            norm = optax.global_norm(grads)
+            norm = jnp.sqrt(sum(jnp.sum(jnp.square(g.astype(jnp.float32))) for g in grads))
             scale = self.global_clipnorm / jnp.maximum(norm, self.global_clipnorm)
             return [g * scale.astype(g.dtype) for g in grads]
         if self.clipvalue:
