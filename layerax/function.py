@@ -168,6 +168,18 @@ class _Entry:
         self.owner._known_readonly = list(self.readonly)
         self._build()
 
+    def discover(self, dynamic: Sequence[Any]) -> None:
+        """Traces abstractly (no compilation) until the entry knows every variable touched."""
+        for _ in range(_MAX_RETRACES):
+            mut_values = [v._value for v in self.mutable]
+            ro_values = [v._value for v in self.readonly]
+            try:
+                jax.eval_shape(self.jitted, mut_values, ro_values, list(dynamic))
+                return
+            except _Retrace as retrace:
+                self.extend(retrace)
+        raise RuntimeError(f"lx.function '{self.owner.__name__}' kept touching new variables.")
+
     def run(self, dynamic: Sequence[Any]) -> Any:
         for _ in range(_MAX_RETRACES):
             mutable = self.mutable
@@ -245,6 +257,15 @@ class Function:
             return self
         return functools.partial(self.__call__, instance)
 
+    def state_variables(self, *args: Any, **kwargs: Any) -> tuple[list[Variable], list[Variable]]:
+        """The variables a call with these arguments assigns and reads: `(assigned, read_only)`.
+
+        Traces abstractly if needed (nothing is compiled or run).
+        """
+        entry, dynamic = self._entry_for(args, kwargs)
+        entry.discover(dynamic)
+        return list(entry.mutable), list(entry.readonly)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.jit_compile or _SETTINGS["run_eagerly"] or CTX.scopes or CTX.interceptors:
             # Inside another trace, a tape, or in eager debug mode: run the body inline.
@@ -261,6 +282,12 @@ class Function:
         return self._call_general(args, kwargs)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        entry, dynamic = self._entry_for(args, kwargs)
+        if entry is None:
+            return self._fn(*args, **kwargs)
+        return entry.run(dynamic)
+
+    def _entry_for(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[Any]]:
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_stateful)
         static_positions = self._static_leaf_positions(args, kwargs, treedef, len(leaves))
         dynamic, statics, mask = [], [], []
@@ -271,7 +298,7 @@ class Function:
             ):
                 if isinstance(leaf, Tracer):
                     # Called inside a raw JAX transform: nothing can be written back.
-                    return self._fn(*args, **kwargs)
+                    return None, []
                 dynamic.append(leaf)
                 mask.append(True)
             else:
@@ -281,7 +308,7 @@ class Function:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry(self, treedef, tuple(statics), tuple(mask))
-        return entry.run(dynamic)
+        return entry, dynamic
 
     def _static_leaf_positions(self, args: Any, kwargs: Any, treedef: Any, n: int) -> set[int]:
         if not self.static_argnums and not self.static_argnames:
