@@ -7,6 +7,7 @@ layer is a JAX pytree, so training steps run through `jax.grad` and `jax.jit`.
 from __future__ import annotations
 
 from layerax import activations as activations
+from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
 from layerax import dtype_policies as dtype_policies
@@ -32,6 +33,7 @@ __all__ = [
     "Model",
     "Variable",
     "activations",
+    "backend",
     "config",
     "constraints",
     "dtype_policies",
