@@ -178,3 +178,22 @@ def test_activity_regularization_losses_like_keras():
     config = ours.get_config()
     assert config["l1"] == 0.2 and "activity_regularizer" not in config
     check_layer(lambda: lx.layers.ActivityRegularization(l1=0.1), (2, 3))
+
+
+def test_training_flag_reaches_nested_dropout():
+    class Block(lx.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.drop = lx.layers.Dropout(0.5, seed=0)
+            self.noise = lx.layers.GaussianNoise(0.5, seed=0)
+
+        def call(self, x):
+            return self.noise(self.drop(x))
+
+    block, x = Block(), jnp.ones((4, 8))
+    assert np.array_equal(block(x), x)
+    assert np.array_equal(block(x, training=False), x)
+    assert not np.array_equal(block(x, training=True), x)
+    compiled = lx.function(lambda x, training: block(x, training=training))
+    assert np.array_equal(compiled(x, False), x)
+    assert not np.array_equal(compiled(x, True), compiled(x, True))
