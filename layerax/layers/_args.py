@@ -57,7 +57,6 @@ def pairs(value: Any, n: int, name: str) -> tuple[tuple[int, int], ...]:
             f"((before, after) per spatial axis). Received: {name}={value!r}"
         )
     ordinals = ("1st", "2nd", "3rd")
-    return tuple(
-        standardize_tuple(v, 2, f"{ordinals[i]} entry of {name}", allow_zero=True)  # type: ignore[misc]
-        for i, v in enumerate(value)
-    )
+    out = [standardize_tuple(v, 2, f"{ordinals[i]} entry of {name}", allow_zero=True)
+           for i, v in enumerate(value)]
+    return tuple((a, b) for a, b in out)

