@@ -3,6 +3,8 @@ and their functional forms (`add`, `subtract`, ...)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -54,17 +56,26 @@ def _expand_mask(mask: Any, x: jax.Array) -> Any:
     return jnp.broadcast_to(mask, x.shape)
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_masks(cls: type) -> bool:
+    params = [p for p in inspect.signature(cls._merge_function).parameters.values()
+              if p.name != "self"]
+    return len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
+
+
 class Merge(Layer):
     """Base class of the merging layers: calls `_merge_function` on a list of inputs.
 
     Inputs of lower rank get size-1 axes inserted after the batch axis, then
     broadcast like numpy. `mask` (a list with one mask or None per input) is
-    combined by `compute_mask` with a logical or.
+    combined by `compute_mask` with a logical or. Subclasses implement
+    `_merge_function(self, inputs, masks)` (masks broadcast to the inputs'
+    shapes, None where absent) or, as in Keras, `_merge_function(self, inputs)`.
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
         >>> class Diff(lx.layers.Merge):
-        ...     def _merge_function(self, inputs, masks):
+        ...     def _merge_function(self, inputs):
         ...         return inputs[0] - inputs[1]
         >>> Diff()([jnp.ones((1, 2)), jnp.ones((1, 2))]).tolist()
         [[0.0, 0.0]]
@@ -144,6 +155,9 @@ class Merge(Layer):
                     m = jnp.expand_dims(m, 1)
             expanded.append(x)
         masks = [_expand_mask(m, x) if m is not None else None for m, x in zip(masks, expanded)]
+        if not _takes_masks(type(self)):
+            # A subclass written for Keras: `_merge_function(self, inputs)`.
+            return self._merge_function(expanded)  # type: ignore[call-arg]
         return self._merge_function(expanded, masks)
 
     def _masks(self, mask: Any, n: int) -> list[Any]:
@@ -161,6 +175,9 @@ class Merge(Layer):
         out = self._output_shape_no_batch(shapes)
         batches = {s[0] for s in shapes if s} - {None}
         return (batches.pop() if len(batches) == 1 else None, *out)
+
+    def get_config(self) -> dict[str, Any]:
+        return super().get_config()
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         if previous_mask is None:

@@ -179,3 +179,20 @@ def test_merge_errors_name_the_layer_and_shapes():
         lx.layers.Dot(axes="last")
     with pytest.raises(ValueError, match=r"one mask \(or None\) per input"):
         lx.layers.Add()([jnp.ones((1, 2)), jnp.ones((1, 2))], mask=[jnp.ones((1,), bool)])
+
+
+def test_custom_merge_subclasses_with_keras_and_masked_signatures():
+    class Diff(lx.layers.Merge):  # Keras' private signature
+        def _merge_function(self, inputs):
+            return inputs[0] - inputs[1]
+
+    class MaskedSum(lx.layers.Merge):
+        def _merge_function(self, inputs, masks):
+            return sum(jnp.where(m, x, 0.0) if m is not None else x
+                       for x, m in zip(inputs, masks))
+
+    a, b = _x(2, 3, 4), _x(2, 3, 4)
+    assert_close(Diff()([a, b]), a - b)
+    m = np.array([[True, False, True], [False, True, True]])
+    assert_close(MaskedSum()([a, b], mask=[m, None]), np.where(m[..., None], a, 0.0) + b)
+    check_layer(lambda: Diff(), [(2, 3), (2, 3)], expected_output_shape=(2, 3))

@@ -37,6 +37,9 @@ class Identity(Layer):
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
 
+    def get_config(self) -> dict[str, Any]:
+        return super().get_config()
+
 
 class Masking(Layer):
     """Masks the timesteps whose features all equal `mask_value`.
