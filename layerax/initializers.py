@@ -18,15 +18,23 @@ def _dtype(dtype: Any) -> Any:
     return jnp.dtype(dtype or _config.floatx())
 
 
-def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
+def compute_fans(
+    shape: tuple[int, ...], input_axes: Any = None, output_axes: Any = None
+) -> tuple[float, float]:
     """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels).
 
     Example:
         >>> import layerax as lx
         >>> lx.initializers.compute_fans((3, 3, 8, 16))
         (72.0, 144.0)
+        >>> lx.initializers.compute_fans((4, 2, 8), input_axes=[0], output_axes=[1, 2])
+        (4.0, 16.0)
     """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        fan_in = float(np.prod([shape[a] for a in input_axes]))
+        fan_out = float(np.prod([shape[a] for a in output_axes]))
+        return fan_in, fan_out
     if len(shape) < 1:
         return 1.0, 1.0
     if len(shape) == 1:
@@ -237,8 +245,12 @@ class VarianceScaling(RandomInitializer):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
     ) -> None:
         super().__init__(seed)
+        self.input_axes = list(input_axes) if input_axes is not None else None
+        self.output_axes = list(output_axes) if output_axes is not None else None
         if scale <= 0.0:
             raise ValueError(f"`scale` must be positive. Received: scale={scale}")
         if mode not in self._MODES:
@@ -252,7 +264,7 @@ class VarianceScaling(RandomInitializer):
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
     def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
-        fan_in, fan_out = compute_fans(tuple(shape))
+        fan_in, fan_out = compute_fans(tuple(shape), self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
         key, shape, dtype = self._key(), tuple(shape), _dtype(dtype)
@@ -272,15 +284,20 @@ class VarianceScaling(RandomInitializer):
             "mode": self.mode,
             "distribution": self.distribution,
             "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
 def _variance_preset(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
-    def __init__(self: Any, seed: int | None = None) -> None:
-        VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
+    def __init__(self: Any, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
+        VarianceScaling.__init__(
+            self, scale=scale, mode=mode, distribution=distribution, seed=seed,
+            input_axes=input_axes, output_axes=output_axes,
+        )
 
     def get_config(self: Any) -> dict[str, Any]:
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
