@@ -65,6 +65,14 @@ def current_trace() -> Any:
     return _core.trace_ctx.trace
 
 
+def is_jit_trace(trace: Any) -> bool:
+    """Whether `trace` stages out a `jax.jit` (also `eval_shape`, `make_jaxpr`) call."""
+    if not isinstance(trace, _pe.DynamicJaxprTrace):
+        return False
+    debug = getattr(trace.frame, "debug_info", None)
+    return debug is not None and debug.traced_for in ("jit", "pjit")
+
+
 def new_tangent_trace() -> Any:
     """A jaxpr-building trace for the tangents, tagged like `ad.linearize` tags its own."""
     debug = _core.DebugInfo("GradientTape", "GradientTape", None, None)

@@ -22,11 +22,11 @@ import numpy as np
 from layerax.tape import _compat as jc
 
 ESCAPE_MSG = (
-    "A value computed inside a GradientTape block was used after the block, outside the JAX "
-    "transformation that ran the block ({kind}). Under jax.jit, jax.grad and jax.jvp tape values "
-    "may be used after the block, but not under jax.vmap, shard_map or other transformations: "
-    "finish the computation inside the block, or take the value out with "
-    "`jax.lax.stop_gradient(value)` before the block ends."
+    "A value computed inside a GradientTape block that ran under jax.vmap, shard_map or another "
+    "batching transformation (the value is a {kind}) was used after the block. Tape values can be "
+    "used after the block eagerly and under lx.function, jax.jit, jax.grad and jax.jvp only. "
+    "Compute what you need inside the block, or take each value you use afterwards out of the "
+    "tape before the block ends: `value = jax.lax.stop_gradient(value)`."
 )
 
 
@@ -141,7 +141,7 @@ class TapeTrace(jc.LinearizeTrace):
     Attributes:
         closed: The block has exited; the trace's values lower to their primal.
         variables: id(variable) -> VariableEntry, in the order first watched.
-        by_id: id(object) -> (object, tracer) for arrays watched by identity
+        by_id: id(object) -> (object, primal, tangent) for arrays watched by identity
             (`tape.watch(x)` without rebinding) and for escaped values that
             were rewritten in place.
     """
@@ -151,7 +151,7 @@ class TapeTrace(jc.LinearizeTrace):
         self.closed = False
         self.released = False
         self.variables: dict[int, VariableEntry] = {}
-        self.by_id: dict[int, tuple[Any, TapeTracer]] = {}
+        self.by_id: dict[int, tuple[Any, Any, Any]] = {}
         self._ad_escapes: list[weakref.ref[Any]] = []
 
     # ------------------------------------------------------ tracers
@@ -170,6 +170,18 @@ class TapeTrace(jc.LinearizeTrace):
     def new_tracer(self, primal: Any, tangent: Any) -> TapeTracer:
         return self.adopt(jc.LinearizeTracer(self, primal, tangent))
 
+    def watch_array(self, array: Any, primal: Any) -> None:
+        """Records `array` (by identity) as a source whose value here is `primal`."""
+        tangent = jc.new_tangent_input(self.tangent_trace, primal)
+        self.by_id[id(array)] = (array, primal, tangent)
+
+    def watched_tracer(self, value: Any) -> Any:
+        """This recording's tracer for a watched array, or None."""
+        hit = self.by_id.get(id(value))
+        if hit is None or hit[0] is not value:
+            return None
+        return self.new_tracer(hit[1], hit[2])
+
     def to_primal_tangent_pair(self, val: Any) -> tuple[Any, Any]:
         if isinstance(val, jc.LinearizeTracer):
             tag = self.tag
@@ -186,7 +198,7 @@ class TapeTrace(jc.LinearizeTrace):
                     break
         hit = self.by_id.get(id(val))
         if hit is not None and hit[0] is val:
-            return hit[1].primal, hit[1].tangent
+            return hit[1], hit[2]
         return val, jc.zero_tangent(val)
 
     # ------------------------------------------------------ lifecycle
@@ -201,10 +213,9 @@ class TapeTrace(jc.LinearizeTrace):
             # Under jax.grad/jvp the value must stay that transformation's
             # tracer: turn it into a copy of its primal and remember our
             # tangent by identity, so tape.gradient still finds it.
-            mirror = jc.LinearizeTracer(self, tracer.primal, tracer.tangent)
-            mirror.__class__ = TapeTracer
-            jc.copy_tracer_into(tracer, tracer.primal)
-            self.by_id[id(tracer)] = (tracer, mirror)
+            primal, tangent = tracer.primal, tracer.tangent
+            jc.copy_tracer_into(tracer, primal)
+            self.by_id[id(tracer)] = (tracer, primal, tangent)
 
     def reopen(self) -> None:
         self.closed = False
@@ -270,7 +281,7 @@ def tangent_of(trace: TapeTrace, value: Any) -> Any:
         value = value.primal
     hit = trace.by_id.get(id(value))
     if hit is not None and hit[0] is value:
-        return hit[1].tangent
+        return hit[2]
     return None
 
 

@@ -33,6 +33,14 @@ _NON_PERSISTENT_MSG = (
     "several times."
 )
 
+_JIT_CLOSURE_MSG = (
+    "Variable '{path}' was read inside a function compiled with jax.jit (or traced by "
+    "jax.eval_shape / jax.make_jaxpr) that was called in a GradientTape block. jax.jit caches "
+    "its trace, so a variable it reads by closure is frozen at its first value and the tape "
+    "cannot see it. Use `lx.function` instead of jax.jit (inside a tape it runs inline and is "
+    "differentiated), or pass the layer as an argument: `jax.jit(lambda m, x: m(x))(model, x)`."
+)
+
 
 class UnconnectedGradients(enum.Enum):
     """What `GradientTape.gradient` returns for sources the target does not depend on.
@@ -297,21 +305,33 @@ class GradientTape(Interceptor):
         if variable._in_scope:
             # The pure bridge put a watched array into the variable (a tape
             # around stateless_call): the variable stands for that array.
-            hit = trace.by_id.get(id(value))
-            if hit is not None and hit[0] is value:
+            tracer = trace.watched_tracer(value)
+            if tracer is not None:
                 trace.variables[id(variable)] = self._engine.VariableEntry(
-                    variable, hit[1].tangent, value, hit[1]
+                    variable, tracer.tangent, value, tracer
                 )
-                return hit[1]
+                return tracer
         if entry is None:
-            if not (self._watch_accessed and variable.trainable and _is_float(value.dtype)):
+            if (
+                not (self._watch_accessed and variable.trainable)
+                or variable._is_copy
+                or not _is_float(value.dtype)
+            ):
                 return value
+            self._check_not_in_jit(variable, trace)
             return self._watch_variable(variable, value).tracer
+        self._check_not_in_jit(variable, trace)
         # The variable was assigned (or rebound) since it was last read: its
         # reads share one tangent, so its gradient sums over all of them.
         entry.base = value
         entry.tracer = trace.new_tracer(value, entry.tangent)
         return entry.tracer
+
+    def _check_not_in_jit(self, variable: Variable, trace: Any) -> None:
+        jc = self._engine.jc
+        current = jc.current_trace()
+        if current is not trace and current is not trace.parent_trace and jc.is_jit_trace(current):
+            raise RuntimeError(_JIT_CLOSURE_MSG.format(path=variable.path))
 
     def assign(self, variable: Any, value: Any) -> Any:
         """Stores the plain value (called by `Variable.assign`): assignments are not differentiated."""
@@ -340,9 +360,9 @@ class GradientTape(Interceptor):
             if interceptor is self:
                 break
             if isinstance(interceptor, GradientTape) and interceptor._recording:
-                hit = interceptor._trace.by_id.get(id(array))
-                if hit is not None and hit[0] is array:
-                    value = hit[1]
+                tracer = interceptor._trace.watched_tracer(array)
+                if tracer is not None:
+                    value = tracer
         return value
 
     # ------------------------------------------------------------ public
@@ -382,8 +402,7 @@ class GradientTape(Interceptor):
                 continue  # as in TF: integer values have no gradient
             if engine.tangent_of(trace, leaf) is not None:
                 continue  # already recorded (a watched array or an intermediate value)
-            tracer = trace.new_source(self._outer_array(leaf))
-            trace.by_id[id(leaf)] = (leaf, tracer)
+            trace.watch_array(leaf, self._outer_array(leaf))
         return tensor
 
     def watched_variables(self) -> tuple[Variable, ...]:
