@@ -65,6 +65,16 @@ def current_trace() -> Any:
     return _core.trace_ctx.trace
 
 
+def is_staging_trace(trace: Any) -> bool:
+    """Whether `trace` builds a jaxpr (jit, scan, cond, ... tracing)."""
+    return isinstance(trace, _pe.DynamicJaxprTrace)
+
+
+def is_eval_trace(trace: Any) -> bool:
+    """Whether `trace` runs operations eagerly (no transformation active)."""
+    return isinstance(trace, _core.EvalTrace)
+
+
 def is_jit_trace(trace: Any) -> bool:
     """Whether `trace` stages out a `jax.jit` (also `eval_shape`, `make_jaxpr`) call."""
     if not isinstance(trace, _pe.DynamicJaxprTrace):

@@ -93,21 +93,34 @@ def _unsupported(version: str, cause: BaseException | str) -> UnsupportedJaxErro
     )
 
 
-def _self_check() -> None:
-    """A tiny tape gradient against jax.grad: proves the internals behave as expected."""
-    with jax.ensure_compile_time_eval():
-        x = jnp.asarray([0.5, -1.5, 2.0], jnp.float32)
+def _self_check(compare_traces: bool = True) -> None:
+    """A tiny tape gradient against jax.value_and_grad: proves the internals behave as expected.
 
-        def f(v: Any) -> Any:
-            return jnp.sum(jnp.sin(v) * v)
+    The fast path compares the traced computations (no compilation): on the
+    verified versions they are identical. Otherwise the tape must still give
+    the right numbers eagerly.
+    """
+    x = np.asarray([0.5, -1.5, 2.0], np.float32)
 
+    def f(v: Any) -> Any:
+        return jnp.sum(jnp.sin(v) * v)
+
+    def with_tape(v: Any) -> Any:
         with GradientTape() as tape:
-            tape.watch(x)
-            y = f(x)
-        got = np.asarray(tape.gradient(y, x))
-        want = np.asarray(jax.grad(f)(x))
-        if not np.allclose(got, want, rtol=1e-5, atol=1e-6) or abs(float(y) - float(f(x))) > 1e-5:
-            raise AssertionError(f"tape gradient {got} differs from jax.grad {want}")
+            tape.watch(v)
+            y = f(v)
+        return y, tape.gradient(y, v)
+
+    if compare_traces and str(jax.make_jaxpr(with_tape)(x)) == str(
+        jax.make_jaxpr(jax.value_and_grad(f))(x)
+    ):
+        return
+    with jax.ensure_compile_time_eval():
+        y, grad = with_tape(jnp.asarray(x))
+        value, grad = float(y), np.asarray(grad)
+    want = np.sin(x) + x * np.cos(x)
+    if not np.allclose(grad, want, rtol=1e-5, atol=1e-6) or abs(value - float(np.sum(np.sin(x) * x))) > 1e-5:
+        raise AssertionError(f"tape gradient {grad} differs from the closed form {want}")
 
 
 def _engine() -> Any:
@@ -241,6 +254,7 @@ class GradientTape(Interceptor):
         self._suspended = 0
         self._used = False
         self._trace_cm: Any = None
+        self._released_variables: tuple[Variable, ...] = ()
 
     # ------------------------------------------------------------ block
     def __enter__(self) -> GradientTape:
@@ -271,13 +285,13 @@ class GradientTape(Interceptor):
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if not self._recording:  # already stopped by a non-persistent gradient() call
             return
-        misnested = self._engine.jc.current_trace() is not self._trace
-        self._stop(exc_type, exc, tb)
-        if misnested and exc_type is None:
+        if self._engine.jc.current_trace() is not self._trace and exc_type is None:
+            # Nothing is changed, so the inner block can still be closed first.
             raise RuntimeError(
                 "GradientTape blocks must be nested properly: a tape (or a stop_recording block) "
                 "opened inside this tape's block was still open when the block ended."
             )
+        self._stop(exc_type, exc, tb)
 
     def _stop(self, *exc: Any) -> None:
         pop_interceptor(self)
@@ -290,6 +304,7 @@ class GradientTape(Interceptor):
 
     def _release(self) -> None:
         if self._trace is not None:
+            self._released_variables = self.watched_variables()  # TF keeps the list
             self._trace.release()
         self._trace = None
 
@@ -366,12 +381,12 @@ class GradientTape(Interceptor):
         return value
 
     # ------------------------------------------------------------ public
-    def watch(self, tensor: Any) -> Any:
+    def watch(self, tensor: Any) -> None:
         """Ensures `tensor` (an array, a variable, or a nested structure of them) is traced.
 
         Arrays are watched by identity: operations that consume this very
         array inside the block are recorded, so `tape.watch(x)` needs no
-        rebinding. The argument is returned unchanged.
+        rebinding (and, as in TF, returns None).
 
         Raises:
             RuntimeError: outside the tape's block.
@@ -403,12 +418,11 @@ class GradientTape(Interceptor):
             if engine.tangent_of(trace, leaf) is not None:
                 continue  # already recorded (a watched array or an intermediate value)
             trace.watch_array(leaf, self._outer_array(leaf))
-        return tensor
 
     def watched_variables(self) -> tuple[Variable, ...]:
         """The variables watched so far, in the order they were first read or watched."""
         if self._trace is None:
-            return ()
+            return self._released_variables
         return tuple(entry.variable for entry in self._trace.variables.values())
 
     @contextlib.contextmanager
@@ -462,6 +476,7 @@ class GradientTape(Interceptor):
             self._trace_cm.__enter__()
         elif self._trace is not None:
             self._release()
+        self._released_variables = ()
         self._used = False
 
     # --------------------------------------------------------- gradients
@@ -617,6 +632,13 @@ class GradientTape(Interceptor):
             )
         if self._used and not self._persistent:
             raise RuntimeError(_NON_PERSISTENT_MSG)
+        jc = engine.jc
+        if jc.is_staging_trace(trace.parent_trace) and jc.is_eval_trace(jc.current_trace()):
+            raise RuntimeError(
+                f"GradientTape.{what}() was called eagerly on a tape that recorded inside a "
+                "compiled function (lx.function / jax.jit) whose trace has ended. Call "
+                f"{what}() inside the same compiled function, right after the tape's block."
+            )
         target_leaves = _flatten_targets(target)
         source_leaves, treedef = _flatten_sources(sources)
         live, outs = [], []
