@@ -40,13 +40,19 @@ class TapeTracer(jc.LinearizeTracer):
     __slots__ = ()
 
     # ---------------------------------------------------- after the block
-    def _closed_primal(self) -> Any:
+    def _stranded(self) -> bool:
+        """Closed, and its primal belongs to a transformation that cannot take it back."""
         primal = self.primal
-        if isinstance(primal, jc.Tracer) and not isinstance(
-            primal, (jc.JaxprTracer, jc.LinearizeTracer, jc.JVPTracer)
-        ):
-            raise RuntimeError(ESCAPE_MSG.format(kind=type(primal).__name__))
-        return primal
+        return (
+            self._trace.closed
+            and isinstance(primal, jc.Tracer)
+            and not isinstance(primal, (jc.JaxprTracer, jc.LinearizeTracer, jc.JVPTracer))
+        )
+
+    def _closed_primal(self) -> Any:
+        if self._stranded():
+            raise RuntimeError(ESCAPE_MSG.format(kind=type(self.primal).__name__))
+        return self.primal
 
     def full_lower(self) -> Any:
         # EvalTrace lowers its arguments: a closed tape's values become plain arrays.
@@ -104,7 +110,11 @@ class TapeTracer(jc.LinearizeTracer):
 
     def __repr__(self) -> str:
         primal = self.primal
-        return repr(primal) if _is_concrete(primal) else f"TapeValue({jc.typeof(self)})"
+        if _is_concrete(primal):
+            return repr(primal)
+        if self._stranded():  # JAX may print the value in its own error (eager shard_map)
+            return f"TapeValue({jc.typeof(self)}): " + ESCAPE_MSG.format(kind=type(primal).__name__)
+        return f"TapeValue({jc.typeof(self)})"
 
     def __str__(self) -> str:
         primal = self.primal

@@ -687,7 +687,7 @@ class GradientTape(Interceptor):
             shape, dtype = _shape_dtype(leaf)
             grad = given[index] if given else None
             if grad is None:
-                cotangents.append(jnp.ones(shape, dtype))
+                cotangents.append(jax.lax.full_like(self._engine.strip_tapes(leaf), 1, dtype))
                 continue
             grad = grad.value if isinstance(grad, Variable) else grad
             grad = jnp.asarray(self._engine.strip_tapes(grad), dtype)

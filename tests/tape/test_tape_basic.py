@@ -341,3 +341,26 @@ def test_layer_losses_inside_and_after_the_block():
     kernel = layer.kernel.value
     ref = jax.grad(lambda k: jnp.sum(x @ k) + 0.5 * jnp.sum(k**2))(kernel)
     assert_close(tape.gradient(loss, layer.kernel), ref)
+
+
+def test_eager_steps_release_the_recording():
+    import gc
+
+    layer = lx.layers.Dense(3)
+    x = jnp.ones((2, 4))
+    layer(x)
+
+    def step():
+        with lx.GradientTape() as tape:
+            loss = jnp.mean(jnp.tanh(layer(x)) ** 2)
+        tape.gradient(loss, layer.trainable_variables)
+        return loss
+
+    kept = [step() for _ in range(2)]  # the losses are kept, as a training loop does
+    gc.collect()
+    before = len(jax.live_arrays())
+    kept += [step() for _ in range(10)]
+    gc.collect()
+    # Only the kept losses stay alive: no activations, residuals or old weights.
+    assert len(jax.live_arrays()) - before <= 10
+    assert all(np.isfinite(float(v)) for v in kept)
