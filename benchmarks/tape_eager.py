@@ -91,9 +91,10 @@ def bench(name: str, sizes: list[int], batch: int, steps: int, reps: int) -> Non
     candidates = {}
     lx.utils.set_random_seed(0)
     model = make_model(sizes)
-    candidates["lx.function + GradientTape"] = lx.function(tape_step(model, lx.optimizers.Adam(1e-3)))
-    candidates["eager GradientTape"] = tape_step(make_model(sizes), lx.optimizers.Adam(1e-3))
-    candidates["eager value_and_grad"] = value_and_grad_step(make_model(sizes), lx.optimizers.Adam(1e-3))
+    adam = lx.optimizers.Adam
+    candidates["lx.function + GradientTape"] = lx.function(tape_step(model, adam(1e-3)))
+    candidates["eager GradientTape"] = tape_step(make_model(sizes), adam(1e-3))
+    candidates["eager value_and_grad"] = value_and_grad_step(make_model(sizes), adam(1e-3))
     for step in candidates.values():
         time_steps(step, batches, 3)
     results: dict[str, list[float]] = {k: [] for k in candidates}

@@ -149,7 +149,9 @@ class LinearJaxpr:
         return out
 
 
-def linear_jaxpr(tangent_trace: Any, out_tangents: Sequence[Any], sources: Sequence[Any]) -> LinearJaxpr:
+def linear_jaxpr(
+    tangent_trace: Any, out_tangents: Sequence[Any], sources: Sequence[Any]
+) -> LinearJaxpr:
     """Cuts the jaxpr from the tangent trace's inputs (and `sources`) to `out_tangents`.
 
     Args:

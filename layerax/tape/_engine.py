@@ -21,6 +21,14 @@ import numpy as np
 
 from layerax.tape import _compat as jc
 
+JIT_CLOSURE_MSG = (
+    "A function compiled with jax.jit read variable '{path}' by closure in an earlier "
+    "GradientTape block, and is now called again in a tape. jax.jit cached its first trace, so "
+    "the variable is frozen at its value from then and this tape cannot differentiate it. Use "
+    "`lx.function` instead of jax.jit (inside a tape it runs inline and is differentiated), or "
+    "pass the layer as an argument: `jax.jit(lambda m, x: m(x))(model, x)`."
+)
+
 ESCAPE_MSG = (
     "A value computed inside a GradientTape block that ran under jax.vmap, shard_map or another "
     "batching transformation (the value is a {kind}) was used after the block. Tape values can be "
@@ -130,6 +138,12 @@ class TapeTracer(jc.LinearizeTracer):
         return f"TapeValue({jc.typeof(self)})"
 
 
+class JitClosureTracer(TapeTracer):
+    """A variable's tape value read by closure inside a `jax.jit` trace (which caches it)."""
+
+    __slots__ = ()
+
+
 _AD_TRACERS = (jc.LinearizeTracer, jc.JVPTracer)
 
 
@@ -162,6 +176,7 @@ class TapeTrace(jc.LinearizeTrace):
         self.released = False
         self.variables: dict[int, VariableEntry] = {}
         self.by_id: dict[int, tuple[Any, Any, Any]] = {}
+        self.jit_closure_paths: dict[int, str] = {}
         self._ad_escapes: list[weakref.ref[Any]] = []
 
     # ------------------------------------------------------ tracers
@@ -179,6 +194,12 @@ class TapeTrace(jc.LinearizeTrace):
 
     def new_tracer(self, primal: Any, tangent: Any) -> TapeTracer:
         return self.adopt(jc.LinearizeTracer(self, primal, tangent))
+
+    def jit_closure_tracer(self, entry: VariableEntry, path: str) -> TapeTracer:
+        tracer = self.new_tracer(entry.base, entry.tangent)
+        tracer.__class__ = JitClosureTracer
+        self.jit_closure_paths[id(tracer)] = path
+        return tracer
 
     def watch_array(self, array: Any, primal: Any) -> None:
         """Records `array` (by identity) as a source whose value here is `primal`."""
@@ -201,6 +222,7 @@ class TapeTrace(jc.LinearizeTrace):
                     return val.primal, val.tangent
                 if not (isinstance(trace, TapeTrace) and trace.closed):
                     break
+                check_not_stale(val)
                 # A value of a closed tape (e.g. an inner tape used for a
                 # gradient penalty): its primal may still be ours.
                 val = val.primal
@@ -271,10 +293,18 @@ class StopTrace(jc.LinearizeTrace):
         while isinstance(val, jc.LinearizeTracer):
             trace = val._trace
             if trace.tag is tag or (isinstance(trace, TapeTrace) and trace.closed):
+                check_not_stale(val)
                 val = val.primal
             else:
                 break
         return val, jc.zero_tangent(val)
+
+
+def check_not_stale(value: Any) -> None:
+    """Raises if `value` is a variable read that a cached jax.jit trace kept from an older block."""
+    if type(value) is JitClosureTracer and value._trace.closed:
+        path = value._trace.jit_closure_paths.get(id(value), "?")
+        raise RuntimeError(JIT_CLOSURE_MSG.format(path=path))
 
 
 def tangent_of(trace: TapeTrace, value: Any) -> Any:

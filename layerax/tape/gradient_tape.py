@@ -33,14 +33,6 @@ _NON_PERSISTENT_MSG = (
     "several times."
 )
 
-_JIT_CLOSURE_MSG = (
-    "Variable '{path}' was read inside a function compiled with jax.jit (or traced by "
-    "jax.eval_shape / jax.make_jaxpr) that was called in a GradientTape block. jax.jit caches "
-    "its trace, so a variable it reads by closure is frozen at its first value and the tape "
-    "cannot see it. Use `lx.function` instead of jax.jit (inside a tape it runs inline and is "
-    "differentiated), or pass the layer as an argument: `jax.jit(lambda m, x: m(x))(model, x)`."
-)
-
 
 class UnconnectedGradients(enum.Enum):
     """What `GradientTape.gradient` returns for sources the target does not depend on.
@@ -119,7 +111,8 @@ def _self_check(compare_traces: bool = True) -> None:
         y, grad = with_tape(jnp.asarray(x))
         value, grad = float(y), np.asarray(grad)
     want = np.sin(x) + x * np.cos(x)
-    if not np.allclose(grad, want, rtol=1e-5, atol=1e-6) or abs(value - float(np.sum(np.sin(x) * x))) > 1e-5:
+    value_ok = abs(value - float(np.sum(np.sin(x) * x))) <= 1e-5
+    if not (value_ok and np.allclose(grad, want, rtol=1e-5, atol=1e-6)):
         raise AssertionError(f"tape gradient {grad} differs from the closed form {want}")
 
 
@@ -315,41 +308,45 @@ class GradientTape(Interceptor):
             return value
         trace = self._trace
         entry = trace.variables.get(id(variable))
-        if entry is not None and entry.base is value:
-            return entry.tracer
+        if entry is None or entry.base is not value:
+            entry = self._entry_for(variable, value, entry)
+            if entry is None:
+                return value
+        jc = self._engine.jc
+        current = jc.current_trace()
+        if current is not trace and current is not trace.parent_trace and jc.is_jit_trace(current):
+            # Read by closure inside a jax.jit traced in this block: jax.jit will
+            # cache this value, so the tape marks it to recognise stale reuse.
+            return trace.jit_closure_tracer(entry, variable.path)
+        return entry.tracer
+
+    def _entry_for(self, variable: Any, value: Any, entry: Any) -> Any:
+        """The variable's entry for its current `value`, or None if it is not watched."""
+        trace = self._trace
         if variable._in_scope:
             # The pure bridge put a watched array into the variable (a tape
             # around stateless_call): the variable stands for that array.
             tracer = trace.watched_tracer(value)
             if tracer is not None:
-                trace.variables[id(variable)] = self._engine.VariableEntry(
-                    variable, tracer.tangent, value, tracer
-                )
-                return tracer
+                entry = self._engine.VariableEntry(variable, tracer.tangent, value, tracer)
+                trace.variables[id(variable)] = entry
+                return entry
         if entry is None:
             if (
                 not (self._watch_accessed and variable.trainable)
                 or variable._is_copy
                 or not _is_float(value.dtype)
             ):
-                return value
-            self._check_not_in_jit(variable, trace)
-            return self._watch_variable(variable, value).tracer
-        self._check_not_in_jit(variable, trace)
+                return None
+            return self._watch_variable(variable, value)
         # The variable was assigned (or rebound) since it was last read: its
         # reads share one tangent, so its gradient sums over all of them.
         entry.base = value
         entry.tracer = trace.new_tracer(value, entry.tangent)
-        return entry.tracer
-
-    def _check_not_in_jit(self, variable: Variable, trace: Any) -> None:
-        jc = self._engine.jc
-        current = jc.current_trace()
-        if current is not trace and current is not trace.parent_trace and jc.is_jit_trace(current):
-            raise RuntimeError(_JIT_CLOSURE_MSG.format(path=variable.path))
+        return entry
 
     def assign(self, variable: Any, value: Any) -> Any:
-        """Stores the plain value (called by `Variable.assign`): assignments are not differentiated."""
+        """Strips tapes from an assigned value (called by `Variable.assign`): not differentiated."""
         return self._engine.strip_tapes(value)
 
     def _watch_variable(self, variable: Variable, value: Any) -> Any:
@@ -614,7 +611,9 @@ class GradientTape(Interceptor):
         return column.reshape((batch, *y_shape, *s_shape[1:]))
 
     # -------------------------------------------------------- internals
-    def _linearize(self, target: Any, sources: Any, what: str) -> tuple[Any, list[Any], list[Any], Any]:
+    def _linearize(
+        self, target: Any, sources: Any, what: str
+    ) -> tuple[Any, list[Any], list[Any], Any]:
         """The recorded linear map from sources to the connected target leaves.
 
         Returns:
@@ -707,7 +706,10 @@ class GradientTape(Interceptor):
         return jnp.zeros(shape, dtype)
 
     def __repr__(self) -> str:
-        state = "recording" if self._recording else ("released" if self._trace is None else "stopped")
+        if self._recording:
+            state = "recording"
+        else:
+            state = "released" if self._trace is None else "stopped"
         return f"<GradientTape persistent={self._persistent} {state}>"
 
 

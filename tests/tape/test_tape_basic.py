@@ -124,7 +124,8 @@ def test_sources_structure_is_preserved():
         y = a * b * c
     grads = tape.gradient(y, {"ab": (a, b), "rest": [c]})
     assert set(grads) == {"ab", "rest"} and isinstance(grads["ab"], tuple)
-    assert [float(grads["ab"][0]), float(grads["ab"][1]), float(grads["rest"][0])] == [12.0, 8.0, 6.0]
+    got = [float(grads["ab"][0]), float(grads["ab"][1]), float(grads["rest"][0])]
+    assert got == [12.0, 8.0, 6.0]
 
 
 def test_single_source_returns_single_gradient():
@@ -233,7 +234,7 @@ def test_values_behave_as_arrays_inside_and_after_the_block():
         _ = f"{loss:.3f}"
     expected = float(f_ref(W0, X0))
     assert inside == pytest.approx(expected, rel=1e-6)
-    assert out.getvalue().strip() == str(jnp.float32(expected)) or float(out.getvalue()) == pytest.approx(expected, rel=1e-5)
+    assert float(out.getvalue()) == pytest.approx(expected, rel=1e-5)  # prints the number
     assert as_np.dtype == np.float32 and float(as_np) == pytest.approx(2 * expected, rel=1e-6)
     assert branch == "big"
     grads = tape.gradient(loss, w)

@@ -71,9 +71,10 @@ def test_mlp_step_jaxpr_is_identical_to_value_and_grad():
         return jax.value_and_grad(loss_fn)([v.value for v in variables])
 
     # What lx.function traces: the body run inside the pure bridge.
-    tape_jaxpr = jax.make_jaxpr(lambda v, x, y: run_with_state(variables, v, tape_step, x, y)[0])
-    ref_jaxpr = jax.make_jaxpr(lambda v, x, y: run_with_state(variables, v, reference_step, x, y)[0])
-    assert str(tape_jaxpr(values, x, y)) == str(ref_jaxpr(values, x, y))
+    def traced(step):
+        return jax.make_jaxpr(lambda v, x, y: run_with_state(variables, v, step, x, y)[0])
+
+    assert str(traced(tape_step)(values, x, y)) == str(traced(reference_step)(values, x, y))
 
 
 def test_stateless_tape_in_raw_jit_jaxpr_is_identical_to_value_and_grad():
@@ -216,7 +217,8 @@ def test_builtin_adam_tape_step_matches_optax_adam():
     def train_step(x, y):
         with lx.GradientTape() as tape:
             loss = xent(model(x, training=True), y)
-        opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
         return loss
 
     for x, y in data:

@@ -21,8 +21,12 @@ class MovingNorm(lx.Layer):
         self.momentum = momentum
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform")
-        self.moving_mean = self.add_weight(shape=(self.units,), initializer="zeros", trainable=False)
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer="glorot_uniform"
+        )
+        self.moving_mean = self.add_weight(
+            shape=(self.units,), initializer="zeros", trainable=False
+        )
 
     def call(self, x, training=None):
         h = x @ self.kernel.value
@@ -116,10 +120,13 @@ def reference_gan(g_params, d_params, data, lr_g, lr_d):
         d_grads = jax.grad(lambda d: gan_losses(g_params, d, noise, real)[1])(d_params)
         g_up, g_state = g_tx.update(g_grads, g_state, g_params)
         d_up, d_state = d_tx.update(d_grads, d_state, d_params)
-        return optax.apply_updates(g_params, g_up), optax.apply_updates(d_params, d_up), g_state, d_state
+        g_params = optax.apply_updates(g_params, g_up)
+        return g_params, optax.apply_updates(d_params, d_up), g_state, d_state
 
     for noise, real in data:
-        g_params, d_params, g_state, d_state = step(g_params, d_params, g_state, d_state, noise, real)
+        g_params, d_params, g_state, d_state = step(
+            g_params, d_params, g_state, d_state, noise, real
+        )
     return g_params, d_params
 
 
