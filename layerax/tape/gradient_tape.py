@@ -48,7 +48,16 @@ class UnconnectedGradients(enum.Enum):
 
 
 class UnsupportedJaxError(RuntimeError):
-    """The installed jax cannot run `GradientTape` (see `docs/tape.md`)."""
+    """The installed jax cannot run `GradientTape` (see `docs/tape.md`).
+
+    Raised by the first `GradientTape()` when the jax version is outside the
+    supported range and fails the tape's self-check.
+
+    Example:
+        >>> import layerax as lx
+        >>> issubclass(lx.tape.UnsupportedJaxError, RuntimeError)
+        True
+    """
 
 
 # ----------------------------------------------------------------- version
@@ -75,8 +84,8 @@ def _unsupported(version: str, cause: BaseException | str) -> UnsupportedJaxErro
     return UnsupportedJaxError(
         f"lx.GradientTape does not work with the installed jax {version}. The tape runs on "
         f"JAX-internal autodiff machinery and supports jax {MIN_JAX_VERSION} to "
-        f"{MAX_TESTED_JAX_VERSION} (a newer jax is used when the tape's self-check passes, which "
-        f"it did not). Install a supported version, e.g. "
+        f"{MAX_TESTED_JAX_VERSION} (a newer jax is accepted when the tape's first-use self-check "
+        f"passes). Install a supported version, e.g. "
         f"`pip install 'jax=={MAX_TESTED_JAX_VERSION}' 'jaxlib=={MAX_TESTED_JAX_VERSION}'`, or "
         "write the training step with the functional API, which works on every jax version: "
         "`loss, grads = jax.value_and_grad(loss_fn)(values)` where `loss_fn(values)` calls "
@@ -417,7 +426,16 @@ class GradientTape(Interceptor):
             trace.watch_array(leaf, self._outer_array(leaf))
 
     def watched_variables(self) -> tuple[Variable, ...]:
-        """The variables watched so far, in the order they were first read or watched."""
+        """The variables watched so far, in the order they were first read or watched.
+
+        Example:
+            >>> import layerax as lx
+            >>> a, b = lx.Variable(1.0, name="a"), lx.Variable(2.0, name="b")
+            >>> with lx.GradientTape() as tape:
+            ...     y = b * a
+            >>> [v.name for v in tape.watched_variables()]
+            ['b', 'a']
+        """
         if self._trace is None:
             return self._released_variables
         return tuple(entry.variable for entry in self._trace.variables.values())
@@ -456,6 +474,16 @@ class GradientTape(Interceptor):
         """Clears what the tape recorded, as if it were exited and re-entered anew.
 
         Values computed before the reset act as constants afterwards.
+
+        Example:
+            >>> import layerax as lx
+            >>> w = lx.Variable(3.0)
+            >>> with lx.GradientTape() as tape:
+            ...     first = w * w
+            ...     tape.reset()
+            ...     total = first + 5.0 * w
+            >>> float(tape.gradient(total, w))
+            5.0
         """
         engine = self._engine
         if self._recording:

@@ -170,5 +170,13 @@ def test_newer_jax_passing_the_self_check_is_accepted(fresh_backend):
     assert float(tape.gradient(y, w)) == 4.0
 
 
+def test_missing_jax_internals_raise_the_version_error(fresh_backend):
+    import sys
+
+    fresh_backend.setitem(sys.modules, "layerax.tape._engine", None)  # import fails
+    with pytest.raises(lx.tape.UnsupportedJaxError, match=r"jax .*Cause: (ModuleNotFound|Import)Error"):
+        lx.GradientTape()
+
+
 def test_self_check_numeric_path_passes():
     gradient_tape._self_check(compare_traces=False)
