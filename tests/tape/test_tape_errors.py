@@ -174,6 +174,7 @@ def test_missing_jax_internals_raise_the_version_error(fresh_backend):
     import sys
 
     fresh_backend.setitem(sys.modules, "layerax.tape._engine", None)  # import fails
+    fresh_backend.delattr(lx.tape, "_engine", raising=False)
     with pytest.raises(lx.tape.UnsupportedJaxError, match=r"jax .*Cause: (ModuleNotFound|Import)Error"):
         lx.GradientTape()
 
