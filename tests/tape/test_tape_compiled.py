@@ -99,10 +99,6 @@ def test_stateless_tape_in_raw_jit_jaxpr_is_identical_to_value_and_grad():
     assert str(jax.make_jaxpr(tape_step)(values, x, y)) == str(
         jax.make_jaxpr(reference_step)(values, x, y)
     )
-    loss, grads = jax.jit(tape_step)(values, x, y)
-    ref_loss, ref_grads = jax.jit(reference_step)(values, x, y)
-    assert float(loss) == pytest.approx(float(ref_loss), rel=1e-6)
-    assert_close(grads, ref_grads)
 
 
 def _hlo_ops(compiled_text: str) -> collections.Counter:
@@ -207,32 +203,12 @@ def test_weights_after_steps_match_value_and_grad_optax_loop(compiled):
         assert step.trace_count <= 2  # discovery trace + compiled trace, no retracing
 
 
-def test_builtin_adam_tape_step_matches_optax_adam():
-    model = make_mlp()
-    initial = [jnp.array(v.value) for v in model.trainable_variables]
-    opt = lx.optimizers.Adam(1e-2)
-    data = batches(3)
-
-    @lx.function
-    def train_step(x, y):
-        with lx.GradientTape() as tape:
-            loss = xent(model(x, training=True), y)
-        grads = tape.gradient(loss, model.trainable_variables)
-        opt.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
-
-    for x, y in data:
-        train_step(x, y)
-    ref_params, _ = _reference_weights(initial, data, optax.adam(1e-2, eps=1e-7))
-    assert_close([v.value for v in model.trainable_variables], ref_params, rtol=1e-5, atol=1e-6)
-
-
 def test_raw_jit_stateless_tape_step_matches_optax_loop():
     model = make_mlp()
     initial = [jnp.array(v.value) for v in model.trainable_variables]
-    opt = lx.optimizers.Optimizer(optax.sgd(0.1, momentum=0.9))
+    opt = lx.optimizers.Optimizer(optax.adam(1e-2))
     opt.build(model.trainable_variables)
-    data = batches(3)
+    data = batches(4)
 
     @jax.jit
     def step(train_vals, opt_vals, x, y):
@@ -248,7 +224,7 @@ def test_raw_jit_stateless_tape_step_matches_optax_loop():
     opt_vals = [v.value for v in opt.variables]
     for x, y in data:
         train_vals, opt_vals, _ = step(train_vals, opt_vals, x, y)
-    ref_params, _ = _reference_weights(initial, data, optax.sgd(0.1, momentum=0.9))
+    ref_params, _ = _reference_weights(initial, data, optax.adam(1e-2), key="adam")
     assert_close(train_vals, ref_params, rtol=1e-5, atol=1e-6)
 
 
