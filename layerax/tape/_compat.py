@@ -8,15 +8,14 @@ the recorded linear jaxpr with JAX's backward pass. Those pieces live in
 that touches them; nothing else in layerax imports it. It is imported on the
 first use of a tape, never by `import layerax`.
 
-Verified on jax 0.7.2 (CI's low-jax stage) and 0.10.2 (the main test run);
-the research prototype also ran on 0.8.2, 0.9.1 and 0.9.2 with these shims.
+Verified with the full tape tests on jax 0.7.2 (CI's low-jax stage), 0.8.2,
+0.9.1 and 0.10.2 (the main test run).
 Known changes the shims absorb:
 
 * `LinearizeTrace.__init__`: `(parent, tangent, tag=None)` up to 0.9.0,
   `(parent, tangent, is_vjp, tag)` in 0.9.1, `(parent, tangent, is_vjp)` with
   the tag read from `tangent.tag` since 0.9.2.
 * `ad_util.p2tz` (0.9.1+) was `Zero.from_primal_value` before.
-* `core.typeof` was an alias of `core.get_aval` before 0.8.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ Zero = _ad_util.Zero
 set_current_trace = _core.set_current_trace
 full_lower = _core.full_lower
 to_concrete_value = _core.to_concrete_value
-typeof = getattr(_core, "typeof", None) or _core.get_aval
+typeof = _core.typeof
 
 try:  # jax >= 0.9.1
     _p2tz = _ad_util.p2tz
