@@ -343,6 +343,16 @@ def test_layer_losses_inside_and_after_the_block():
     ref = jax.grad(lambda k: jnp.sum(x @ k) + 0.5 * jnp.sum(k**2))(kernel)
     assert_close(tape.gradient(loss, layer.kernel), ref)
 
+    @lx.function
+    def compiled(x):
+        with lx.GradientTape() as tape:
+            loss = jnp.sum(layer(x)) + sum(layer.losses)
+        return loss, tape.gradient(loss, layer.kernel)
+
+    loss, grad = compiled(x)
+    assert float(loss) == pytest.approx(float(jnp.sum(x @ kernel)) + 4.0)
+    assert_close(grad, ref)
+
 
 def test_eager_steps_release_the_recording():
     import gc
