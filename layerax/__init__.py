@@ -24,13 +24,17 @@ from layerax.function import Function as Function
 from layerax.function import function as function
 from layerax.function import jit as jit
 from layerax.models.model import Model as Model
+from layerax.tape import GradientTape as GradientTape
+from layerax.tape import UnconnectedGradients as UnconnectedGradients
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "GradientTape",
     "Layer",
     "Model",
+    "UnconnectedGradients",
     "Variable",
     "activations",
     "backend",
