@@ -15,46 +15,46 @@ from layerax.losses import base as base
 from layerax.losses.base import Loss as Loss
 from layerax.losses.base import LossFunctionWrapper as LossFunctionWrapper
 from layerax.losses.base import reduce_weighted_values as reduce_weighted_values
-from layerax.losses.hinge import CategoricalHinge as CategoricalHinge
-from layerax.losses.hinge import Hinge as Hinge
-from layerax.losses.hinge import SquaredHinge as SquaredHinge
-from layerax.losses.hinge import categorical_hinge as categorical_hinge
-from layerax.losses.hinge import hinge as hinge
-from layerax.losses.hinge import squared_hinge as squared_hinge
-from layerax.losses.probabilistic import BinaryCrossentropy as BinaryCrossentropy
-from layerax.losses.probabilistic import BinaryFocalCrossentropy as BinaryFocalCrossentropy
-from layerax.losses.probabilistic import CategoricalCrossentropy as CategoricalCrossentropy
-from layerax.losses.probabilistic import CategoricalFocalCrossentropy as CategoricalFocalCrossentropy
-from layerax.losses.probabilistic import KLDivergence as KLDivergence
-from layerax.losses.probabilistic import Poisson as Poisson
-from layerax.losses.probabilistic import SparseCategoricalCrossentropy as SparseCategoricalCrossentropy
-from layerax.losses.probabilistic import binary_crossentropy as binary_crossentropy
-from layerax.losses.probabilistic import binary_focal_crossentropy as binary_focal_crossentropy
-from layerax.losses.probabilistic import categorical_crossentropy as categorical_crossentropy
-from layerax.losses.probabilistic import (
+from layerax.losses.hinge_losses import CategoricalHinge as CategoricalHinge
+from layerax.losses.hinge_losses import Hinge as Hinge
+from layerax.losses.hinge_losses import SquaredHinge as SquaredHinge
+from layerax.losses.hinge_losses import categorical_hinge as categorical_hinge
+from layerax.losses.hinge_losses import hinge as hinge
+from layerax.losses.hinge_losses import squared_hinge as squared_hinge
+from layerax.losses.probabilistic_losses import BinaryCrossentropy as BinaryCrossentropy
+from layerax.losses.probabilistic_losses import BinaryFocalCrossentropy as BinaryFocalCrossentropy
+from layerax.losses.probabilistic_losses import CategoricalCrossentropy as CategoricalCrossentropy
+from layerax.losses.probabilistic_losses import CategoricalFocalCrossentropy as CategoricalFocalCrossentropy
+from layerax.losses.probabilistic_losses import KLDivergence as KLDivergence
+from layerax.losses.probabilistic_losses import Poisson as Poisson
+from layerax.losses.probabilistic_losses import SparseCategoricalCrossentropy as SparseCategoricalCrossentropy
+from layerax.losses.probabilistic_losses import binary_crossentropy as binary_crossentropy
+from layerax.losses.probabilistic_losses import binary_focal_crossentropy as binary_focal_crossentropy
+from layerax.losses.probabilistic_losses import categorical_crossentropy as categorical_crossentropy
+from layerax.losses.probabilistic_losses import (
     categorical_focal_crossentropy as categorical_focal_crossentropy,
 )
-from layerax.losses.probabilistic import kl_divergence as kl_divergence
-from layerax.losses.probabilistic import poisson as poisson
-from layerax.losses.probabilistic import (
+from layerax.losses.probabilistic_losses import kl_divergence as kl_divergence
+from layerax.losses.probabilistic_losses import poisson as poisson
+from layerax.losses.probabilistic_losses import (
     sparse_categorical_crossentropy as sparse_categorical_crossentropy,
 )
-from layerax.losses.regression import CosineSimilarity as CosineSimilarity
-from layerax.losses.regression import Huber as Huber
-from layerax.losses.regression import LogCosh as LogCosh
-from layerax.losses.regression import MeanAbsoluteError as MeanAbsoluteError
-from layerax.losses.regression import MeanAbsolutePercentageError as MeanAbsolutePercentageError
-from layerax.losses.regression import MeanSquaredError as MeanSquaredError
-from layerax.losses.regression import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
-from layerax.losses.regression import cosine_similarity as cosine_similarity
-from layerax.losses.regression import huber as huber
-from layerax.losses.regression import log_cosh as log_cosh
-from layerax.losses.regression import mean_absolute_error as mean_absolute_error
-from layerax.losses.regression import (
+from layerax.losses.regression_losses import CosineSimilarity as CosineSimilarity
+from layerax.losses.regression_losses import Huber as Huber
+from layerax.losses.regression_losses import LogCosh as LogCosh
+from layerax.losses.regression_losses import MeanAbsoluteError as MeanAbsoluteError
+from layerax.losses.regression_losses import MeanAbsolutePercentageError as MeanAbsolutePercentageError
+from layerax.losses.regression_losses import MeanSquaredError as MeanSquaredError
+from layerax.losses.regression_losses import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
+from layerax.losses.regression_losses import cosine_similarity as cosine_similarity
+from layerax.losses.regression_losses import huber as huber
+from layerax.losses.regression_losses import log_cosh as log_cosh
+from layerax.losses.regression_losses import mean_absolute_error as mean_absolute_error
+from layerax.losses.regression_losses import (
     mean_absolute_percentage_error as mean_absolute_percentage_error,
 )
-from layerax.losses.regression import mean_squared_error as mean_squared_error
-from layerax.losses.regression import (
+from layerax.losses.regression_losses import mean_squared_error as mean_squared_error
+from layerax.losses.regression_losses import (
     mean_squared_logarithmic_error as mean_squared_logarithmic_error,
 )
 

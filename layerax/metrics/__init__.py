@@ -13,76 +13,76 @@ import inspect
 from typing import Any
 
 from layerax.core import naming, serialization
-from layerax.losses.hinge import categorical_hinge as categorical_hinge
-from layerax.losses.hinge import hinge as hinge
-from layerax.losses.hinge import squared_hinge as squared_hinge
-from layerax.losses.probabilistic import binary_crossentropy as binary_crossentropy
-from layerax.losses.probabilistic import binary_focal_crossentropy as binary_focal_crossentropy
-from layerax.losses.probabilistic import categorical_crossentropy as categorical_crossentropy
-from layerax.losses.probabilistic import (
+from layerax.losses.hinge_losses import categorical_hinge as categorical_hinge
+from layerax.losses.hinge_losses import hinge as hinge
+from layerax.losses.hinge_losses import squared_hinge as squared_hinge
+from layerax.losses.probabilistic_losses import binary_crossentropy as binary_crossentropy
+from layerax.losses.probabilistic_losses import binary_focal_crossentropy as binary_focal_crossentropy
+from layerax.losses.probabilistic_losses import categorical_crossentropy as categorical_crossentropy
+from layerax.losses.probabilistic_losses import (
     categorical_focal_crossentropy as categorical_focal_crossentropy,
 )
-from layerax.losses.probabilistic import kl_divergence as kl_divergence
-from layerax.losses.probabilistic import poisson as poisson
-from layerax.losses.probabilistic import (
+from layerax.losses.probabilistic_losses import kl_divergence as kl_divergence
+from layerax.losses.probabilistic_losses import poisson as poisson
+from layerax.losses.probabilistic_losses import (
     sparse_categorical_crossentropy as sparse_categorical_crossentropy,
 )
-from layerax.losses.regression import huber as huber
-from layerax.losses.regression import log_cosh as log_cosh
-from layerax.losses.regression import mean_absolute_error as mean_absolute_error
-from layerax.losses.regression import (
+from layerax.losses.regression_losses import huber as huber
+from layerax.losses.regression_losses import log_cosh as log_cosh
+from layerax.losses.regression_losses import mean_absolute_error as mean_absolute_error
+from layerax.losses.regression_losses import (
     mean_absolute_percentage_error as mean_absolute_percentage_error,
 )
-from layerax.losses.regression import mean_squared_error as mean_squared_error
-from layerax.losses.regression import (
+from layerax.losses.regression_losses import mean_squared_error as mean_squared_error
+from layerax.losses.regression_losses import (
     mean_squared_logarithmic_error as mean_squared_logarithmic_error,
 )
-from layerax.metrics import iou as iou
-from layerax.metrics import regression as regression
-from layerax.metrics.accuracy import Accuracy as Accuracy
-from layerax.metrics.accuracy import BinaryAccuracy as BinaryAccuracy
-from layerax.metrics.accuracy import CategoricalAccuracy as CategoricalAccuracy
-from layerax.metrics.accuracy import SparseCategoricalAccuracy as SparseCategoricalAccuracy
-from layerax.metrics.accuracy import SparseTopKCategoricalAccuracy as SparseTopKCategoricalAccuracy
-from layerax.metrics.accuracy import TopKCategoricalAccuracy as TopKCategoricalAccuracy
-from layerax.metrics.accuracy import accuracy
-from layerax.metrics.accuracy import binary_accuracy as binary_accuracy
-from layerax.metrics.accuracy import categorical_accuracy as categorical_accuracy
-from layerax.metrics.accuracy import sparse_categorical_accuracy as sparse_categorical_accuracy
-from layerax.metrics.accuracy import (
+from layerax.metrics import iou_metrics as iou_metrics
+from layerax.metrics import regression_metrics as regression_metrics
+from layerax.metrics.accuracy_metrics import Accuracy as Accuracy
+from layerax.metrics.accuracy_metrics import BinaryAccuracy as BinaryAccuracy
+from layerax.metrics.accuracy_metrics import CategoricalAccuracy as CategoricalAccuracy
+from layerax.metrics.accuracy_metrics import SparseCategoricalAccuracy as SparseCategoricalAccuracy
+from layerax.metrics.accuracy_metrics import SparseTopKCategoricalAccuracy as SparseTopKCategoricalAccuracy
+from layerax.metrics.accuracy_metrics import TopKCategoricalAccuracy as TopKCategoricalAccuracy
+from layerax.metrics.accuracy_metrics import accuracy
+from layerax.metrics.accuracy_metrics import binary_accuracy as binary_accuracy
+from layerax.metrics.accuracy_metrics import categorical_accuracy as categorical_accuracy
+from layerax.metrics.accuracy_metrics import sparse_categorical_accuracy as sparse_categorical_accuracy
+from layerax.metrics.accuracy_metrics import (
     sparse_top_k_categorical_accuracy as sparse_top_k_categorical_accuracy,
 )
-from layerax.metrics.accuracy import top_k_categorical_accuracy as top_k_categorical_accuracy
+from layerax.metrics.accuracy_metrics import top_k_categorical_accuracy as top_k_categorical_accuracy
 from layerax.metrics.base import Metric as Metric
-from layerax.metrics.confusion import AUC as AUC
-from layerax.metrics.confusion import FalseNegatives as FalseNegatives
-from layerax.metrics.confusion import FalsePositives as FalsePositives
-from layerax.metrics.confusion import Precision as Precision
-from layerax.metrics.confusion import Recall as Recall
-from layerax.metrics.confusion import TrueNegatives as TrueNegatives
-from layerax.metrics.confusion import TruePositives as TruePositives
-from layerax.metrics.f_score import F1Score as F1Score
-from layerax.metrics.f_score import FBetaScore as FBetaScore
-from layerax.metrics.iou import IoU as IoU
-from layerax.metrics.iou import MeanIoU as MeanIoU
-from layerax.metrics.probabilistic import BinaryCrossentropy as BinaryCrossentropy
-from layerax.metrics.probabilistic import CategoricalCrossentropy as CategoricalCrossentropy
-from layerax.metrics.probabilistic import CategoricalHinge as CategoricalHinge
-from layerax.metrics.probabilistic import Hinge as Hinge
-from layerax.metrics.probabilistic import KLDivergence as KLDivergence
-from layerax.metrics.probabilistic import Poisson as Poisson
-from layerax.metrics.probabilistic import SparseCategoricalCrossentropy as SparseCategoricalCrossentropy
-from layerax.metrics.probabilistic import SquaredHinge as SquaredHinge
-from layerax.metrics.reduction import Mean as Mean
-from layerax.metrics.reduction import MeanMetricWrapper as MeanMetricWrapper
-from layerax.metrics.reduction import Sum as Sum
-from layerax.metrics.regression import CosineSimilarity as CosineSimilarity
-from layerax.metrics.regression import LogCoshError as LogCoshError
-from layerax.metrics.regression import MeanAbsoluteError as MeanAbsoluteError
-from layerax.metrics.regression import MeanAbsolutePercentageError as MeanAbsolutePercentageError
-from layerax.metrics.regression import MeanSquaredError as MeanSquaredError
-from layerax.metrics.regression import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
-from layerax.metrics.regression import RootMeanSquaredError as RootMeanSquaredError
+from layerax.metrics.confusion_metrics import AUC as AUC
+from layerax.metrics.confusion_metrics import FalseNegatives as FalseNegatives
+from layerax.metrics.confusion_metrics import FalsePositives as FalsePositives
+from layerax.metrics.confusion_metrics import Precision as Precision
+from layerax.metrics.confusion_metrics import Recall as Recall
+from layerax.metrics.confusion_metrics import TrueNegatives as TrueNegatives
+from layerax.metrics.confusion_metrics import TruePositives as TruePositives
+from layerax.metrics.f_score_metrics import F1Score as F1Score
+from layerax.metrics.f_score_metrics import FBetaScore as FBetaScore
+from layerax.metrics.iou_metrics import IoU as IoU
+from layerax.metrics.iou_metrics import MeanIoU as MeanIoU
+from layerax.metrics.probabilistic_metrics import BinaryCrossentropy as BinaryCrossentropy
+from layerax.metrics.probabilistic_metrics import CategoricalCrossentropy as CategoricalCrossentropy
+from layerax.metrics.probabilistic_metrics import CategoricalHinge as CategoricalHinge
+from layerax.metrics.probabilistic_metrics import Hinge as Hinge
+from layerax.metrics.probabilistic_metrics import KLDivergence as KLDivergence
+from layerax.metrics.probabilistic_metrics import Poisson as Poisson
+from layerax.metrics.probabilistic_metrics import SparseCategoricalCrossentropy as SparseCategoricalCrossentropy
+from layerax.metrics.probabilistic_metrics import SquaredHinge as SquaredHinge
+from layerax.metrics.reduction_metrics import Mean as Mean
+from layerax.metrics.reduction_metrics import MeanMetricWrapper as MeanMetricWrapper
+from layerax.metrics.reduction_metrics import Sum as Sum
+from layerax.metrics.regression_metrics import CosineSimilarity as CosineSimilarity
+from layerax.metrics.regression_metrics import LogCoshError as LogCoshError
+from layerax.metrics.regression_metrics import MeanAbsoluteError as MeanAbsoluteError
+from layerax.metrics.regression_metrics import MeanAbsolutePercentageError as MeanAbsolutePercentageError
+from layerax.metrics.regression_metrics import MeanSquaredError as MeanSquaredError
+from layerax.metrics.regression_metrics import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
+from layerax.metrics.regression_metrics import RootMeanSquaredError as RootMeanSquaredError
 from layerax.metrics.resolution import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.metrics.resolution import resolve_metric as resolve_metric
 

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax.losses.base import squeeze_or_expand_to_same_rank, to_array
-from layerax.losses.regression import (
+from layerax.losses.regression_losses import (
     l2_normalize,
     log_cosh,
     mean_absolute_error,
@@ -16,7 +16,7 @@ from layerax.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
-from layerax.metrics.reduction import Mean, _SimpleWrapper
+from layerax.metrics.reduction_metrics import Mean, _SimpleWrapper
 
 
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> jax.Array:
@@ -24,7 +24,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> jax.Array:
 
     Example:
         >>> import layerax as lx
-        >>> lx.metrics.regression.cosine_similarity([[0.0, 1.0]], [[0.0, 3.0]]).tolist()
+        >>> lx.metrics.regression_metrics.cosine_similarity([[0.0, 1.0]], [[0.0, 3.0]]).tolist()
         [1.0]
     """
     y_pred = to_array(y_pred)

@@ -17,7 +17,7 @@ def confusion_matrix(labels: jax.Array, predictions: jax.Array, num_classes: int
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
-        >>> lx.metrics.iou.confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]), 2).tolist()
+        >>> lx.metrics.iou_metrics.confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]), 2).tolist()
         [[1, 0], [1, 1]]
     """
     labels = jnp.asarray(labels).astype(jnp.int32)

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from layerax import config as _config
 from layerax.losses.base import squeeze_or_expand_to_same_rank, to_array
-from layerax.metrics.reduction import _SimpleWrapper
+from layerax.metrics.reduction_metrics import _SimpleWrapper
 
 
 def _floatx() -> Any:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from layerax.losses.hinge import categorical_hinge, hinge, squared_hinge
-from layerax.losses.probabilistic import (
+from layerax.losses.hinge_losses import categorical_hinge, hinge, squared_hinge
+from layerax.losses.probabilistic_losses import (
     binary_crossentropy,
     categorical_crossentropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
 )
-from layerax.metrics.reduction import _SimpleWrapper
+from layerax.metrics.reduction_metrics import _SimpleWrapper
 
 
 class KLDivergence(_SimpleWrapper):
