@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from layerax.core.random import set_random_seed as set_random_seed
+from layerax.utils.progbar import Progbar as Progbar
 
-__all__ = ["set_random_seed"]
+__all__ = ["Progbar", "set_random_seed"]
