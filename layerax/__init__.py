@@ -13,6 +13,9 @@ from layerax import constraints as constraints
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
 from layerax import layers as layers
+from layerax import losses as losses
+from layerax import metrics as metrics
+from layerax import callbacks as callbacks
 from layerax import models as models
 from layerax import optimizers as optimizers
 from layerax import random as random
@@ -45,6 +48,9 @@ __all__ = [
     "initializers",
     "jit",
     "layers",
+    "losses",
+    "metrics",
+    "callbacks",
     "models",
     "optimizers",
     "random",
