@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from layerax.core.layer import Layer
+from layerax.trainers.trainer import Trainer
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A layer that groups layers and, with `compile`/`fit`, trains them.
 
     Subclass it like a Layer (sub-layers in `__init__`, computation in

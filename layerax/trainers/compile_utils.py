@@ -57,20 +57,23 @@ def _per_output(spec: Any, names: Sequence[str], what: str) -> list[Any]:
 class CompileLoss:
     """The compiled loss: a weighted sum of per-output losses."""
 
-    def __init__(self, loss: Any, loss_weights: Any, output_names: Sequence[str]) -> None:
-        from layerax import losses as losses_module
+    def __init__(self, loss: Any, loss_weights: Any, output_names: Sequence[str], y_true: Any, y_pred: Any) -> None:
+        from layerax.losses import resolve_loss
 
         self.output_names = list(output_names)
+        preds = _flatten_outputs(y_pred, self.output_names)
+        trues = _flatten_outputs(y_true, self.output_names) if y_true is not None else [None] * len(preds)
         if loss is None:
-            self.losses: list[Any] = [None] * len(self.output_names)
+            specs: list[Any] = [None] * len(self.output_names)
         elif isinstance(loss, (list, tuple, dict)):
-            self.losses = [losses_module.get(item) if item is not None else None for item in _per_output(loss, self.output_names, "loss")]
+            specs = _per_output(loss, self.output_names, "loss")
         else:
-            if len(self.output_names) > 1:
-                # One loss for every output, as Keras does.
-                self.losses = [losses_module.get(loss) for _ in self.output_names]
-            else:
-                self.losses = [losses_module.get(loss)]
+            # One loss for every output, as Keras does.
+            specs = [loss] * len(self.output_names)
+        self.losses: list[Any] = [
+            resolve_loss(spec, yt, yp) if spec is not None else None
+            for spec, yt, yp in zip(specs, trues, preds)
+        ]
         if loss_weights is None:
             self.weights = [1.0] * len(self.output_names)
         elif isinstance(loss_weights, (int, float)):
@@ -120,7 +123,7 @@ class CompileMetrics:
         self.metrics: list[tuple[int, Any, bool]] = []  # (output index, metric, weighted)
 
     def build(self, y_true: Any, y_pred: Any) -> None:
-        from layerax import metrics as metrics_module
+        from layerax.metrics import resolve_metric
 
         trues = _flatten_outputs(y_true, self.output_names)
         preds = _flatten_outputs(y_pred, self.output_names)
@@ -142,7 +145,7 @@ class CompileMetrics:
                 if not isinstance(items, (list, tuple)):
                     items = [items]
                 for item in items:
-                    metric = metrics_module.get_for_compile(
+                    metric = resolve_metric(
                         item, y_true=trues[index], y_pred=preds[index], loss=self._losses[index]
                     )
                     prefix = f"{self.output_names[index]}_" if multi else ""

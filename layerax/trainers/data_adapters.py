@@ -184,20 +184,31 @@ class SequenceAdapter(DataAdapter):
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = seed
-        n = len(dataset)
-        self.num_batches = min(n, steps) if steps else n
+        self._iterator: Any = None
+        from layerax.utils.py_dataset import PyDataset
+
+        n = dataset.num_batches if isinstance(dataset, PyDataset) else len(dataset)
+        if n is None and steps is None:
+            raise ValueError(
+                f"{type(dataset).__name__} has no length (it is endless): pass `steps_per_epoch`."
+            )
+        self.num_batches = min(n, steps) if (steps and n is not None) else (steps or n)
 
     def epoch(self, epoch: int) -> Iterator[tuple[Any, Any, Any]]:
+        from layerax.utils.py_dataset import PyDataset, PyDatasetIterator
+
+        if isinstance(self.dataset, PyDataset):
+            # Prefetching with the dataset's workers; it calls on_epoch_begin/end itself.
+            if self._iterator is None:
+                self._iterator = PyDatasetIterator(self.dataset, shuffle=self.shuffle, seed=self.seed)
+            for data in self._iterator.epoch(steps=self.num_batches):
+                yield unpack(data)
+            return
         order = list(range(len(self.dataset)))
         if self.shuffle:
             order = list(np.random.default_rng((self.seed, epoch)).permutation(len(order)))
-        order = order[: self.num_batches]
-        iterate = getattr(self.dataset, "_lx_iterate", None)
-        items = iterate(order) if iterate is not None else (self.dataset[i] for i in order)
-        for data in items:
-            yield unpack(data)
-
-    def on_epoch_end(self) -> None:
+        for index in order[: self.num_batches]:
+            yield unpack(self.dataset[index])
         hook = getattr(self.dataset, "on_epoch_end", None)
         if hook is not None:
             hook()
@@ -209,8 +220,11 @@ def get_adapter(x: Any, y: Any = None, sample_weight: Any = None, *, batch_size:
     """The adapter for `x` (arrays, generator/iterator, or PyDataset)."""
     if x is None:
         raise ValueError("No data: pass `x` (arrays, a generator, or a PyDataset).")
-    if hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array(x) and not isinstance(
-        x, (list, tuple, dict)
+    from layerax.utils.py_dataset import PyDataset
+
+    if isinstance(x, PyDataset) or (
+        hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array(x)
+        and not isinstance(x, (list, tuple, dict))
     ):
         _no_separate_targets(y, sample_weight, "a PyDataset")
         return SequenceAdapter(x, shuffle=shuffle, seed=seed, steps=steps)

@@ -14,7 +14,6 @@ the logs (converting them with `float()`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -109,11 +108,11 @@ class Trainer:
             return [f"output_{i + 1}" for i in range(len(y_pred))]
         return ["output"]
 
-    def _ensure_compile_objects(self, y_pred: Any) -> None:
+    def _ensure_compile_objects(self, y: Any, y_pred: Any) -> None:
         if self._lx_compile_loss is None:
             names = self._output_names(y_pred)
             args = self._lx_compile_args
-            compile_loss = CompileLoss(args["loss"], args["loss_weights"], names)
+            compile_loss = CompileLoss(args["loss"], args["loss_weights"], names, y, y_pred)
             object.__setattr__(self, "_lx_compile_loss", compile_loss)
             object.__setattr__(self, "_lx_compile_metrics", CompileMetrics(
                 args["metrics"], args["weighted_metrics"], names, compile_loss.losses
@@ -129,7 +128,7 @@ class Trainer:
         training: bool = True,
     ) -> Any:
         """The compiled loss plus the model's own losses (`add_loss`, regularizers)."""
-        self._ensure_compile_objects(y_pred)
+        self._ensure_compile_objects(y, y_pred)
         total, _ = self._lx_compile_loss(y, y_pred, sample_weight)
         for extra in self.losses:
             total = total + jnp.asarray(extra, jnp.float32)
@@ -151,7 +150,7 @@ class Trainer:
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Updates the compiled metrics and returns every metric's current result."""
-        self._ensure_compile_objects(y_pred)
+        self._ensure_compile_objects(y, y_pred)
         if y is not None:
             self._lx_compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
@@ -175,6 +174,7 @@ class Trainer:
         the override.
         """
         x, y, sample_weight = data_adapters.unpack(data)
+        _ensure_built(self, x)
         trainable = self.trainable_variables
         non_trainable = self.non_trainable_variables
         non_trainable_values = [v.value for v in non_trainable]
@@ -183,7 +183,7 @@ class Trainer:
             y_pred, new_non_trainable, losses = self.stateless_call(
                 values, non_trainable_values, x, training=True, return_losses=True
             )
-            self._ensure_compile_objects(y_pred)
+            self._ensure_compile_objects(y, y_pred)
             loss, _ = self._lx_compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
@@ -329,12 +329,11 @@ class Trainer:
                 vx, vy, vsw, batch_size=validation_batch_size or batch_size, steps=validation_steps
             )
         verbose = _resolve_verbose(verbose)
-        history = callbacks_module.History()
         callback_list = callbacks_module.CallbackList(
-            callbacks, add_history=False, add_progbar=verbose != 0, model=self,
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=adapter.num_batches,
         )
-        callback_list.append(history) if hasattr(callback_list, "append") else None
+        history = callback_list.history
         object.__setattr__(self, "history", history)
         object.__setattr__(self, "stop_training", False)
         callback_list.on_train_begin()
@@ -407,10 +406,7 @@ class Trainer:
         callback_list.on_test_begin()
         logs = self._evaluate_adapter(adapter, callback_list)
         callback_list.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._format_logs(logs, return_dict)
 
     # ----------------------------------------------------------- predict
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
@@ -442,6 +438,16 @@ class Trainer:
             raise ValueError("predict() received no data.")
         return tree_concat(outputs)
 
+    def _format_logs(self, logs: dict[str, Any], return_dict: bool) -> Any:
+        """Logs as a dict, or as Keras' list: `metrics_names` order (loss first), then the rest."""
+        values = {k: _to_float(v) for k, v in logs.items()}
+        if return_dict:
+            return values
+        order = [n for n in self.metrics_names if n in values]
+        order += [k for k in values if k not in order]
+        items = [values[k] for k in order]
+        return items[0] if len(items) == 1 else items
+
     # ----------------------------------------------------- on one batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
@@ -450,14 +456,14 @@ class Trainer:
         if class_weight is not None:
             sample_weight = data_adapters.class_weight_to_sample_weight(y, class_weight)
         logs = self._run_steps("train", [(x, y, sample_weight)])[-1]
-        return _format_logs(logs, return_dict)
+        return self._format_logs(logs, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
         logs = self._run_steps("test", [(x, y, sample_weight)])[-1]
-        return _format_logs(logs, return_dict)
+        return self._format_logs(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs on one batch, as numpy arrays."""
@@ -470,6 +476,18 @@ class Trainer:
 
 
 # ------------------------------------------------------------------ helpers
+def _ensure_built(model: Any, x: Any) -> None:
+    """Builds the model's weights from a batch, by abstract evaluation (nothing runs)."""
+    if model.built:
+        return
+
+    def run(inputs: Any) -> Any:
+        with StateScope([], [], adopt_missing=True):
+            return model(inputs, training=False)
+
+    jax.eval_shape(run, x)
+
+
 def _batch_size(x: Any) -> Any:
     leaves = jax.tree_util.tree_leaves(x)
     return jnp.asarray(leaves[0].shape[0] if leaves and np.ndim(leaves[0]) else 1, jnp.float32)
@@ -496,12 +514,6 @@ def _to_float(value: Any) -> Any:
         return np.asarray(value)
 
 
-def _format_logs(logs: dict[str, Any], return_dict: bool) -> Any:
-    values = {k: _to_float(v) for k, v in logs.items()}
-    if return_dict:
-        return values
-    items = list(values.values())
-    return items[0] if len(items) == 1 else items
 
 
 def _resolve_verbose(verbose: Any) -> int:
@@ -525,5 +537,3 @@ def _is_plain_config(value: Any) -> bool:
         return all(_is_plain_config(v) for v in value.values())
     return False
 
-
-_ = math
