@@ -5,20 +5,30 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
-import pkgutil
 import types
 
 import pytest
 
 import layerax as lx
 
-# Modules whose public names (their __all__) are the API.
-API_MODULES = ["layerax"] + sorted(
-    m.name
-    for m in pkgutil.walk_packages(lx.__path__, "layerax.")
-    if not any(part.startswith("_") for part in m.name.split("."))
-    and ".core" not in m.name
-)
+
+
+def _public_modules() -> list[str]:
+    """`layerax` and every module reachable from it through `__all__` (e.g. lx.optimizers.schedules)."""
+    found, stack = [], [lx]
+    while stack:
+        module = stack.pop()
+        if module.__name__ in found:
+            continue
+        found.append(module.__name__)
+        for name in getattr(module, "__all__", []):
+            value = getattr(module, name, None)
+            if isinstance(value, types.ModuleType) and value.__name__.startswith("layerax"):
+                stack.append(value)
+    return sorted(found)
+
+
+API_MODULES = _public_modules()
 
 
 def public_objects():
@@ -40,9 +50,10 @@ PUBLIC = list(public_objects())
 
 def test_api_modules_have_all():
     for module_name in API_MODULES:
-        module = importlib.import_module(module_name)
-        if module_name.count(".") <= 1 or module_name.endswith("__init__"):
-            assert hasattr(module, "__all__") or not module.__name__.startswith("layerax."), module_name
+        assert hasattr(importlib.import_module(module_name), "__all__"), module_name
+    for expected in ("layerax.layers", "layerax.optimizers", "layerax.optimizers.schedules",
+                     "layerax.losses", "layerax.metrics", "layerax.callbacks", "layerax.utils"):
+        assert expected in API_MODULES
 
 
 @pytest.mark.parametrize("qualname,obj", PUBLIC, ids=[q for q, _ in PUBLIC])
