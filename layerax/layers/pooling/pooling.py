@@ -73,19 +73,18 @@ class BasePooling(Layer):
         self._check_output(x.shape)
         window, strides = self._window(self.pool_size), self._window(self.strides)
         padding = self.padding.upper()
+        # Initial values are numpy scalars: concrete, so that lax recognises the max/add
+        # monoids and uses its differentiable windowed-reduction primitives.
         if self.pool_mode == "max":
             if jnp.issubdtype(x.dtype, jnp.floating):
-                init = -jnp.inf
+                init = np.array(-np.inf, x.dtype)
             else:
-                init = jnp.iinfo(x.dtype).min
-            return jax.lax.reduce_window(
-                x, jnp.asarray(init, x.dtype), jax.lax.max, window, strides, padding
-            )
+                init = np.array(jnp.iinfo(x.dtype).min, x.dtype)
+            return jax.lax.reduce_window(x, init, jax.lax.max, window, strides, padding)
         if not jnp.issubdtype(x.dtype, jnp.floating):
             x = x.astype(self.compute_dtype)
-        summed = jax.lax.reduce_window(
-            x, jnp.asarray(0, x.dtype), jax.lax.add, window, strides, padding
-        )
+        zero = np.array(0, x.dtype)
+        summed = jax.lax.reduce_window(x, zero, jax.lax.add, window, strides, padding)
         if self.padding == "valid":
             return summed / np.prod(self.pool_size)
         # Count the real (unpadded) inputs in each window: a constant of the static shape.
@@ -93,8 +92,7 @@ class BasePooling(Layer):
             d if w > 1 else 1 for d, w in zip(x.shape, window)
         )
         counts = jax.lax.reduce_window(
-            jnp.ones(ones_shape, x.dtype), jnp.asarray(0, x.dtype), jax.lax.add, window,
-            strides, padding,
+            jnp.ones(ones_shape, x.dtype), zero, jax.lax.add, window, strides, padding
         )
         return summed / counts
 
