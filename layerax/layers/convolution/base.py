@@ -6,21 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from layerax import activations, constraints, initializers, regularizers
 from layerax import config as _config
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
-from layerax.layers.convolution import _args
-
-
-def add_bias(outputs: jax.Array, bias: Any, data_format: str, rank: int, dtype: Any) -> jax.Array:
-    """Adds a per-channel `bias` on the channel axis of `outputs`."""
-    bias = jnp.asarray(bias.value, dtype)
-    if data_format == "channels_first":
-        bias = jnp.reshape(bias, (bias.shape[0],) + (1,) * rank)
-    return outputs + bias
+from layerax.layers.convolution import _args, _kernels
 
 
 def input_channels(layer: Any, input_shape: Any) -> int:
@@ -178,30 +169,23 @@ class BaseConv(Layer):
 
     def call(self, inputs: Any) -> jax.Array:
         check_spatial_output(self, inputs.shape, self.compute_output_shape(inputs.shape))
-        dtype = self.compute_dtype
-        x = jnp.asarray(inputs).astype(dtype)
         padding: Any = self.padding.upper()
         if self.padding == "causal":
             # Left padding only: output[t] depends on inputs[<= t].
-            pads = [(0, 0)] * x.ndim
-            pads[_args.spatial_axes(self.data_format, 1)[0]] = (
-                self.dilation_rate[0] * (self.kernel_size[0] - 1),
-                0,
-            )
-            x = jnp.pad(x, pads)
-            padding = "VALID"
-        outputs = jax.lax.conv_general_dilated(
-            x,
-            self.kernel.value.astype(dtype),
-            window_strides=self.strides,
+            padding = ((self.dilation_rate[0] * (self.kernel_size[0] - 1), 0),)
+        outputs = _kernels.conv(
+            inputs,
+            self.kernel.value,
+            None if self.bias is None else self.bias.value,
+            strides=self.strides,
             padding=padding,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=_args.conv_dimension_numbers(self.data_format, self.rank),
-            feature_group_count=self.groups,
+            dilation=self.dilation_rate,
+            data_format=self.data_format,
+            groups=self.groups,
+            dtype=self.compute_dtype,
+            activation=_kernels.fusable(self.activation),
         )
-        if self.bias is not None:
-            outputs = add_bias(outputs, self.bias, self.data_format, self.rank, dtype)
-        return self.activation(outputs)
+        return outputs if _kernels.fusable(self.activation) else self.activation(outputs)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = _args.check_rank(input_shape, self.rank + 2, self)

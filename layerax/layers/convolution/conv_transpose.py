@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from layerax import activations, constraints, initializers, regularizers
 from layerax import config as _config
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
-from layerax.layers.convolution import _args
-from layerax.layers.convolution.base import add_bias, input_channels
+from layerax.layers.convolution import _args, _kernels
+from layerax.layers.convolution.base import input_channels
 
 
 class BaseConvTranspose(Layer):
@@ -143,29 +142,26 @@ class BaseConvTranspose(Layer):
         return None if self.output_padding is None else self.output_padding[i]
 
     def call(self, inputs: Any) -> jax.Array:
-        dtype = self.compute_dtype
-        pads = [
+        pads = tuple(
             _args.conv_transpose_pads(
                 self.kernel_size[i], self.strides[i], self.padding, self._output_padding(i),
                 self.dilation_rate[i],
             )
             for i in range(self.rank)
-        ]
-        # The kernel is stored as (*spatial, filters, in): described to lax as a forward
-        # kernel with out=in and in=filters, and `transpose_kernel=True` swaps those two
-        # axes and flips the window, which is exactly the gradient of that convolution.
-        outputs = jax.lax.conv_transpose(
-            jnp.asarray(inputs).astype(dtype),
-            self.kernel.value.astype(dtype),
+        )
+        outputs = _kernels.conv_transpose(
+            inputs,
+            self.kernel.value,
+            None if self.bias is None else self.bias.value,
             strides=self.strides,
             padding=pads,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=_args.conv_dimension_numbers(self.data_format, self.rank),
-            transpose_kernel=True,
+            dilation=self.dilation_rate,
+            data_format=self.data_format,
+            groups=1,
+            dtype=self.compute_dtype,
+            activation=_kernels.fusable(self.activation),
         )
-        if self.bias is not None:
-            outputs = add_bias(outputs, self.bias, self.data_format, self.rank, dtype)
-        return self.activation(outputs)
+        return outputs if _kernels.fusable(self.activation) else self.activation(outputs)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = _args.check_rank(input_shape, self.rank + 2, self)

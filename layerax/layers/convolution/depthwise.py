@@ -5,34 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from layerax import activations, constraints, initializers, regularizers
 from layerax import config as _config
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
-from layerax.layers.convolution import _args
-from layerax.layers.convolution.base import add_bias, check_spatial_output, input_channels
-
-
-def depthwise_conv(layer: Any, x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """Convolves each input channel with its own `depth_multiplier` filters.
-
-    `kernel` is `(*kernel_size, channels, depth_multiplier)`; output channel
-    `c * depth_multiplier + m` comes from input channel `c` and filter `m`.
-    """
-    channels, multiplier = kernel.shape[-2], kernel.shape[-1]
-    # As a grouped convolution: one group per input channel, each with `multiplier` outputs.
-    grouped = jnp.reshape(kernel, (*kernel.shape[:-2], 1, channels * multiplier))
-    return jax.lax.conv_general_dilated(
-        x,
-        grouped,
-        window_strides=layer.strides,
-        padding=layer.padding.upper(),
-        rhs_dilation=layer.dilation_rate,
-        dimension_numbers=_args.conv_dimension_numbers(layer.data_format, layer.rank),
-        feature_group_count=channels,
-    )
+from layerax.layers.convolution import _args, _kernels
+from layerax.layers.convolution.base import check_spatial_output, input_channels
 
 
 def _conv_output_shape(layer: Any, input_shape: Any, channels_out: Any) -> tuple[Any, ...]:
@@ -143,13 +122,19 @@ class BaseDepthwiseConv(Layer):
 
     def call(self, inputs: Any) -> jax.Array:
         check_spatial_output(self, inputs.shape, self.compute_output_shape(inputs.shape))
-        dtype = self.compute_dtype
-        outputs = depthwise_conv(
-            self, jnp.asarray(inputs).astype(dtype), self.kernel.value.astype(dtype)
+        outputs = _kernels.depthwise_conv(
+            inputs,
+            self.kernel.value,
+            None if self.bias is None else self.bias.value,
+            strides=self.strides,
+            padding=self.padding.upper(),
+            dilation=self.dilation_rate,
+            data_format=self.data_format,
+            groups=1,
+            dtype=self.compute_dtype,
+            activation=_kernels.fusable(self.activation),
         )
-        if self.bias is not None:
-            outputs = add_bias(outputs, self.bias, self.data_format, self.rank, dtype)
-        return self.activation(outputs)
+        return outputs if _kernels.fusable(self.activation) else self.activation(outputs)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = _args.check_rank(input_shape, self.rank + 2, self)
@@ -426,19 +411,20 @@ class BaseSeparableConv(Layer):
 
     def call(self, inputs: Any) -> jax.Array:
         check_spatial_output(self, inputs.shape, self.compute_output_shape(inputs.shape))
-        dtype = self.compute_dtype
-        depthwise = depthwise_conv(
-            self, jnp.asarray(inputs).astype(dtype), self.depthwise_kernel.value.astype(dtype)
+        outputs = _kernels.separable_conv(
+            inputs,
+            self.depthwise_kernel.value,
+            self.pointwise_kernel.value,
+            None if self.bias is None else self.bias.value,
+            strides=self.strides,
+            padding=self.padding.upper(),
+            dilation=self.dilation_rate,
+            data_format=self.data_format,
+            groups=1,
+            dtype=self.compute_dtype,
+            activation=_kernels.fusable(self.activation),
         )
-        # The pointwise step is a 1x1 convolution: a matmul over the channel axis.
-        pointwise = jnp.reshape(self.pointwise_kernel.value.astype(dtype), (-1, self.filters))
-        if self.data_format == "channels_last":
-            outputs = jnp.matmul(depthwise, pointwise)
-        else:
-            outputs = jnp.einsum("nc...,cf->nf...", depthwise, pointwise)
-        if self.bias is not None:
-            outputs = add_bias(outputs, self.bias, self.data_format, self.rank, dtype)
-        return self.activation(outputs)
+        return outputs if _kernels.fusable(self.activation) else self.activation(outputs)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         return _conv_output_shape(self, input_shape, self.filters)

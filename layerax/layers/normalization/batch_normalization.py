@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -208,58 +209,6 @@ class BatchNormalization(Layer):
             )
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
 
-    def _reduction_axes(self, rank: int) -> tuple[int, ...]:
-        feature = self.axis % rank
-        return tuple(a for a in range(rank) if a != feature)
-
-    def _moments(self, x: jax.Array, mask: Any) -> tuple[jax.Array, jax.Array]:
-        axes = self._reduction_axes(x.ndim)
-        if mask is None:
-            return jnp.mean(x, axis=axes), jnp.var(x, axis=axes)
-        keep = jnp.broadcast_to(jnp.expand_dims(jnp.asarray(mask).astype(bool), -1), x.shape)
-        weight = jnp.sum(keep.astype(x.dtype), axis=axes, keepdims=True)
-        # epsilon keeps an all-masked batch finite, as in Keras.
-        mean = jnp.sum(jnp.where(keep, x, 0), axis=axes, keepdims=True) / (
-            weight + _config.epsilon()
-        )
-        sq = jnp.sum(jnp.square(jnp.where(keep, x - mean, 0)), axis=axes, keepdims=True)
-        variance = sq / (weight + _config.epsilon())
-        return jnp.reshape(mean, (-1,)), jnp.reshape(variance, (-1,))
-
-    def _renorm_step(
-        self, mean: jax.Array, variance: jax.Array, gamma: Any, beta: Any
-    ) -> tuple[jax.Array, jax.Array]:
-        """Renorm corrections folded into (gamma, beta); updates the renorm statistics."""
-        dtype = mean.dtype
-        stddev = jnp.sqrt(variance + self.epsilon)
-        renorm_mean = self.renorm_mean.value.astype(dtype)
-        renorm_stddev = self.renorm_stddev.value.astype(dtype)
-        safe_stddev = jnp.maximum(renorm_stddev, jnp.sqrt(jnp.asarray(self.epsilon, dtype)))
-        r = stddev / safe_stddev
-        d = (mean - renorm_mean) / safe_stddev
-        clip = self.renorm_clipping or {}
-        if clip.get("rmin") is not None:
-            r = jnp.maximum(r, clip["rmin"])
-        if clip.get("rmax") is not None:
-            r = jnp.minimum(r, clip["rmax"])
-        if clip.get("dmax") is not None:
-            d = jnp.clip(d, -clip["dmax"], clip["dmax"])
-        r, d = jax.lax.stop_gradient(r), jax.lax.stop_gradient(d)
-        new_gamma = r if gamma is None else r * gamma
-        new_beta = d if gamma is None else d * gamma
-        if beta is not None:
-            new_beta = new_beta + beta
-        m = self.renorm_momentum
-        self.renorm_mean.assign(renorm_mean * m + mean * (1.0 - m))
-        self.renorm_stddev.assign(renorm_stddev * m + stddev * (1.0 - m))
-        m = self.momentum
-        self.moving_mean.assign(self.moving_mean.value.astype(dtype) * m + mean * (1.0 - m))
-        moving_stddev = self.moving_stddev.value.astype(dtype) * m + stddev * (1.0 - m)
-        self.moving_stddev.assign(moving_stddev)
-        # The variance follows the tracked stddev; relu guards against rounding below zero.
-        self.moving_variance.assign(jax.nn.relu(moving_stddev * moving_stddev - self.epsilon))
-        return new_gamma, new_beta
-
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> jax.Array:
         x = jnp.asarray(inputs)
         if mask is not None and jnp.ndim(mask) != x.ndim - 1:
@@ -267,35 +216,38 @@ class BatchNormalization(Layer):
                 f"{_axes.owner(self)}: the mask must have one dimension less than the inputs. "
                 f"Received: mask.shape={tuple(jnp.shape(mask))}, inputs.shape={tuple(x.shape)}"
             )
-        # Statistics in at least float32: half precision overflows easily here.
-        x = x.astype(jnp.result_type(x.dtype, jnp.float32))
-        dtype = x.dtype
-        gamma = self.gamma.value.astype(dtype) if self.gamma is not None else None
-        beta = self.beta.value.astype(dtype) if self.beta is not None else None
-        if training and self.trainable:
-            mean, variance = self._moments(x, mask)
-            if self.renorm:
-                gamma, beta = self._renorm_step(mean, variance, gamma, beta)
-            else:
-                m = self.momentum
-                self.moving_mean.assign(
-                    self.moving_mean.value.astype(dtype) * m + mean * (1.0 - m)
-                )
-                self.moving_variance.assign(
-                    self.moving_variance.value.astype(dtype) * m + variance * (1.0 - m)
-                )
-        else:
-            mean = self.moving_mean.value.astype(dtype)
-            variance = self.moving_variance.value.astype(dtype)
-        shape = [1] * x.ndim
-        shape[self.axis % x.ndim] = mean.shape[0]
-        inv = jax.lax.rsqrt(jnp.reshape(variance, shape) + self.epsilon)
-        if gamma is not None:
-            inv = inv * jnp.reshape(gamma, shape)
-        offset = -jnp.reshape(mean, shape) * inv
-        if beta is not None:
-            offset = offset + jnp.reshape(beta, shape)
-        return (x * inv + offset).astype(self.compute_dtype)
+        gamma = None if self.gamma is None else self.gamma.value
+        beta = None if self.beta is None else self.beta.value
+        static = dict(
+            axis=self.axis % x.ndim, epsilon=self.epsilon, dtype=self.compute_dtype,
+            fuzz=_config.epsilon(),
+        )
+        if not (training and self.trainable):
+            return _normalize(
+                x, self.moving_mean.value, self.moving_variance.value, gamma, beta, **static
+            )
+        if not self.renorm:
+            outputs, mean, variance = _train_step(
+                x, mask, gamma, beta, self.moving_mean.value, self.moving_variance.value,
+                momentum=self.momentum, **static,
+            )
+            self.moving_mean.assign(mean)
+            self.moving_variance.assign(variance)
+            return outputs
+        clip = self.renorm_clipping or {}
+        outputs, *stats = _renorm_train_step(
+            x, mask, gamma, beta, self.moving_mean.value, self.moving_stddev.value,
+            self.renorm_mean.value, self.renorm_stddev.value, momentum=self.momentum,
+            renorm_momentum=self.renorm_momentum,
+            clipping=tuple(clip.get(key) for key in ("rmin", "rmax", "dmax")), **static,
+        )
+        for var, value in zip(
+            (self.moving_mean, self.moving_variance, self.moving_stddev, self.renorm_mean,
+             self.renorm_stddev),
+            stats,
+        ):
+            var.assign(value)
+        return outputs
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         _axes.check_axes(self.axis, input_shape, self)
@@ -324,3 +276,115 @@ class BatchNormalization(Layer):
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,
         }
+
+
+# The computations, as pure jitted functions of arrays: an eager call is one compiled
+# program, and in a traced call they are inlined. Statistics use at least float32.
+_STATIC = ("axis", "epsilon", "dtype", "fuzz")
+
+
+def _param_shape(x: jax.Array, axis: int) -> list[int]:
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+    return shape
+
+
+def _apply(x: jax.Array, mean: Any, variance: Any, gamma: Any, beta: Any, axis: int,
+           epsilon: float, dtype: str) -> jax.Array:
+    """`gamma * (x - mean) / sqrt(variance + epsilon) + beta`, parameters on `axis`."""
+    shape = _param_shape(x, axis)
+    inv = jax.lax.rsqrt(jnp.reshape(variance, shape) + epsilon)
+    if gamma is not None:
+        inv = inv * jnp.reshape(gamma, shape).astype(x.dtype)
+    offset = -jnp.reshape(mean, shape) * inv
+    if beta is not None:
+        offset = offset + jnp.reshape(beta, shape).astype(x.dtype)
+    return (x * inv + offset).astype(dtype)
+
+
+def _as_float(x: Any) -> jax.Array:
+    x = jnp.asarray(x)
+    return x.astype(jnp.result_type(x.dtype, jnp.float32))
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _normalize(x: Any, mean: Any, variance: Any, gamma: Any, beta: Any, *, axis: int,
+               epsilon: float, dtype: str, fuzz: float) -> jax.Array:
+    del fuzz
+    x = _as_float(x)
+    return _apply(x, mean.astype(x.dtype), variance.astype(x.dtype), gamma, beta, axis,
+                  epsilon, dtype)
+
+
+def _moments(x: jax.Array, mask: Any, axis: int, fuzz: float) -> tuple[jax.Array, jax.Array]:
+    """Batch mean and variance over every axis but `axis`; masked positions left out."""
+    axes = tuple(a for a in range(x.ndim) if a != axis)
+    if mask is None:
+        return jnp.mean(x, axis=axes), jnp.var(x, axis=axes)
+    keep = jnp.broadcast_to(jnp.expand_dims(jnp.asarray(mask).astype(bool), -1), x.shape)
+    # `fuzz` (lx.config.epsilon()) keeps an all-masked batch finite, as in Keras.
+    weight = jnp.sum(keep.astype(x.dtype), axis=axes, keepdims=True) + fuzz
+    mean = jnp.sum(jnp.where(keep, x, 0), axis=axes, keepdims=True) / weight
+    variance = jnp.sum(jnp.square(jnp.where(keep, x - mean, 0)), axis=axes, keepdims=True) / weight
+    return jnp.reshape(mean, (-1,)), jnp.reshape(variance, (-1,))
+
+
+@functools.partial(jax.jit, static_argnames=(*_STATIC, "momentum"))
+def _train_step(x: Any, mask: Any, gamma: Any, beta: Any, moving_mean: Any,
+                moving_variance: Any, *, axis: int, epsilon: float, dtype: str,
+                fuzz: float, momentum: float) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Normalizes with batch statistics; returns (outputs, new moving mean, new moving variance)."""
+    x = _as_float(x)
+    mean, variance = _moments(x, mask, axis, fuzz)
+    new_mean = moving_mean.astype(x.dtype) * momentum + mean * (1.0 - momentum)
+    new_variance = moving_variance.astype(x.dtype) * momentum + variance * (1.0 - momentum)
+    outputs = _apply(x, mean, variance, gamma, beta, axis, epsilon, dtype)
+    return outputs, new_mean, new_variance
+
+
+@functools.partial(
+    jax.jit, static_argnames=(*_STATIC, "momentum", "renorm_momentum", "clipping")
+)
+def _renorm_train_step(
+    x: Any, mask: Any, gamma: Any, beta: Any, moving_mean: Any, moving_stddev: Any,
+    renorm_mean: Any, renorm_stddev: Any, *, axis: int, epsilon: float, dtype: str,
+    fuzz: float, momentum: float, renorm_momentum: float, clipping: tuple[Any, Any, Any],
+) -> tuple[jax.Array, ...]:
+    """Batch renormalization step.
+
+    Returns (outputs, moving_mean, moving_variance, moving_stddev, renorm_mean,
+    renorm_stddev), the last five being the updated statistics.
+    """
+    x = _as_float(x)
+    mean, variance = _moments(x, mask, axis, fuzz)
+    stddev = jnp.sqrt(variance + epsilon)
+    renorm_mean = renorm_mean.astype(x.dtype)
+    renorm_stddev = renorm_stddev.astype(x.dtype)
+    safe_stddev = jnp.maximum(renorm_stddev, jnp.sqrt(jnp.asarray(epsilon, x.dtype)))
+    # Corrections towards the renorm statistics, clipped and not differentiated.
+    r = stddev / safe_stddev
+    d = (mean - renorm_mean) / safe_stddev
+    rmin, rmax, dmax = clipping
+    if rmin is not None:
+        r = jnp.maximum(r, rmin)
+    if rmax is not None:
+        r = jnp.minimum(r, rmax)
+    if dmax is not None:
+        d = jnp.clip(d, -dmax, dmax)
+    r, d = jax.lax.stop_gradient(r), jax.lax.stop_gradient(d)
+    # (x_hat * r + d) * gamma + beta == x_hat * (r * gamma) + (d * gamma + beta).
+    gamma = None if gamma is None else gamma.astype(x.dtype)
+    beta = None if beta is None else beta.astype(x.dtype)
+    new_gamma = r if gamma is None else r * gamma
+    new_beta = d if gamma is None else d * gamma
+    if beta is not None:
+        new_beta = new_beta + beta
+    outputs = _apply(x, mean, variance, new_gamma, new_beta, axis, epsilon, dtype)
+    new_renorm_mean = renorm_mean * renorm_momentum + mean * (1.0 - renorm_momentum)
+    new_renorm_stddev = renorm_stddev * renorm_momentum + stddev * (1.0 - renorm_momentum)
+    new_moving_mean = moving_mean.astype(x.dtype) * momentum + mean * (1.0 - momentum)
+    new_moving_stddev = moving_stddev.astype(x.dtype) * momentum + stddev * (1.0 - momentum)
+    # The variance follows the tracked stddev; relu guards against rounding below zero.
+    new_moving_variance = jax.nn.relu(new_moving_stddev * new_moving_stddev - epsilon)
+    return (outputs, new_moving_mean, new_moving_variance, new_moving_stddev, new_renorm_mean,
+            new_renorm_stddev)

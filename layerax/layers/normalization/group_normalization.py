@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -11,6 +12,30 @@ from layerax import constraints, initializers, regularizers
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.normalization import _axes
+
+
+@functools.partial(jax.jit, static_argnames=("axis", "groups", "epsilon", "dtype"))
+def _group_norm(x: Any, gamma: Any, beta: Any, *, axis: int, groups: int, epsilon: float,
+                dtype: str) -> jax.Array:
+    """Group normalization as one jitted computation; statistics in at least float32."""
+    x = jnp.asarray(x)
+    compute = jnp.result_type(x.dtype, jnp.float32)
+    per_group = x.shape[axis] // groups
+    # (..., C, ...) -> (..., groups, C // groups, ...): statistics per (example, group).
+    grouped_shape = (*x.shape[:axis], groups, per_group, *x.shape[axis + 1 :])
+    grouped = jnp.reshape(x, grouped_shape).astype(compute)
+    reduce = tuple(a for a in range(1, grouped.ndim) if a != axis)
+    mean = jnp.mean(grouped, axis=reduce, keepdims=True)
+    variance = jnp.var(grouped, axis=reduce, keepdims=True)
+    param_shape = [1] * grouped.ndim
+    param_shape[axis], param_shape[axis + 1] = groups, per_group
+    inv = jax.lax.rsqrt(variance + epsilon)
+    if gamma is not None:
+        inv = inv * jnp.reshape(gamma.astype(compute), param_shape)
+    offset = -mean * inv
+    if beta is not None:
+        offset = offset + jnp.reshape(beta.astype(compute), param_shape)
+    return jnp.reshape(grouped * inv + offset, x.shape).astype(dtype)
 
 
 class GroupNormalization(Layer):
@@ -126,27 +151,15 @@ class GroupNormalization(Layer):
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
 
     def call(self, inputs: Any) -> jax.Array:
-        x = jnp.asarray(inputs)
-        dtype = jnp.result_type(x.dtype, jnp.float32)
-        axis = self.axis % x.ndim
-        channels = x.shape[axis]
-        per_group = channels // self.groups
-        # (..., C, ...) -> (..., groups, C // groups, ...): statistics per (example, group).
-        grouped_shape = (*x.shape[:axis], self.groups, per_group, *x.shape[axis + 1 :])
-        grouped = jnp.reshape(x, grouped_shape).astype(dtype)
-        reduce = tuple(a for a in range(1, grouped.ndim) if a != axis)
-        mean = jnp.mean(grouped, axis=reduce, keepdims=True)
-        variance = jnp.var(grouped, axis=reduce, keepdims=True)
-        param_shape = [1] * grouped.ndim
-        param_shape[axis], param_shape[axis + 1] = self.groups, per_group
-        inv = jax.lax.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * jnp.reshape(self.gamma.value.astype(dtype), param_shape)
-        offset = -mean * inv
-        if self.beta is not None:
-            offset = offset + jnp.reshape(self.beta.value.astype(dtype), param_shape)
-        outputs = jnp.reshape(grouped * inv + offset, x.shape)
-        return outputs.astype(self.compute_dtype)
+        return _group_norm(
+            inputs,
+            None if self.gamma is None else self.gamma.value,
+            None if self.beta is None else self.beta.value,
+            axis=self.axis % jnp.ndim(inputs),
+            groups=self.groups,
+            epsilon=self.epsilon,
+            dtype=self.compute_dtype,
+        )
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         _axes.check_axes(self.axis, input_shape, self)

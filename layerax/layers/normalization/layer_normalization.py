@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -17,6 +18,54 @@ def _as_float(x: Any) -> jax.Array:
     """`x` in at least float32: statistics in half precision lose too much."""
     x = jnp.asarray(x)
     return x.astype(jnp.result_type(x.dtype, jnp.float32))
+
+
+def _param(value: jax.Array, axes: tuple[int, ...], x: jax.Array) -> jax.Array:
+    """A parameter stored in (sorted) `axes` order, laid out on those axes of `x`.
+
+    A plain reshape, as Keras does (so `axis=[-1, 1]` keeps Keras' weight layout).
+    """
+    shape = _axes.broadcast_shape(list(axes), tuple(x.shape[a] for a in axes), x.ndim)
+    return jnp.reshape(value.astype(x.dtype), shape)
+
+
+# The computations, as pure jitted functions: an eager call is one compiled program.
+@functools.partial(jax.jit, static_argnames=("axes", "epsilon", "rms_scaling", "dtype"))
+def _layer_norm(x: Any, gamma: Any, beta: Any, *, axes: tuple[int, ...], epsilon: float,
+                rms_scaling: bool, dtype: str) -> jax.Array:
+    x = _as_float(x)
+    if rms_scaling:
+        outputs = x * jax.lax.rsqrt(jnp.var(x, axis=axes, keepdims=True) + epsilon)
+        if gamma is not None:
+            outputs = outputs * _param(gamma, axes, x)
+        return outputs.astype(dtype)
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    inv = jax.lax.rsqrt(jnp.var(x, axis=axes, keepdims=True) + epsilon)
+    if gamma is not None:
+        inv = inv * _param(gamma, axes, x)
+    offset = -mean * inv
+    if beta is not None:
+        offset = offset + _param(beta, axes, x)
+    return (x * inv + offset).astype(dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("axes", "epsilon"))
+def _rms_norm(x: Any, scale: Any, *, axes: tuple[int, ...], epsilon: float) -> jax.Array:
+    original = jnp.asarray(x).dtype
+    x = _as_float(x)
+    inv_rms = jax.lax.rsqrt(jnp.mean(jnp.square(x), axis=axes, keepdims=True) + epsilon)
+    outputs = x * inv_rms * _param(scale, axes, x)
+    # Back to the input's dtype, as Keras does (integer inputs stay floating).
+    return outputs.astype(original if jnp.issubdtype(original, jnp.floating) else x.dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("axes", "dtype"))
+def _unit_norm(x: Any, *, axes: tuple[int, ...], dtype: str) -> jax.Array:
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        x = x.astype(dtype)
+    inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axes, keepdims=True))
+    return x * jnp.minimum(inv_norm, 1e12)
 
 
 class LayerNormalization(Layer):
@@ -117,27 +166,15 @@ class LayerNormalization(Layer):
         self.input_spec = _axes.axes_spec(self.axis, shape)
 
     def call(self, inputs: Any) -> jax.Array:
-        x = _as_float(inputs)
-        axes = tuple(self.axis)
-        bshape = _axes.broadcast_shape(self.axis, tuple(x.shape[a] for a in axes), x.ndim)
-        # Parameters are stored in sorted-axis order and laid out on the input's axes by a
-        # plain reshape, as Keras does.
-        gamma = None if self.gamma is None else jnp.reshape(self.gamma.value.astype(x.dtype), bshape)
-        if self.rms_scaling:
-            outputs = x * jax.lax.rsqrt(jnp.var(x, axis=axes, keepdims=True) + self.epsilon)
-            if gamma is not None:
-                outputs = outputs * gamma
-        else:
-            mean = jnp.mean(x, axis=axes, keepdims=True)
-            variance = jnp.var(x, axis=axes, keepdims=True)
-            inv = jax.lax.rsqrt(variance + self.epsilon)
-            if gamma is not None:
-                inv = inv * gamma
-            offset = -mean * inv
-            if self.beta is not None:
-                offset = offset + jnp.reshape(self.beta.value.astype(x.dtype), bshape)
-            outputs = x * inv + offset
-        return outputs.astype(self.compute_dtype)
+        return _layer_norm(
+            inputs,
+            None if self.gamma is None else self.gamma.value,
+            None if self.beta is None else self.beta.value,
+            axes=tuple(self.axis),
+            epsilon=self.epsilon,
+            rms_scaling=self.rms_scaling,
+            dtype=self.compute_dtype,
+        )
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         _axes.check_axes(self.axis, input_shape, self)
@@ -198,13 +235,7 @@ class RMSNormalization(Layer):
         self.input_spec = _axes.axes_spec(self.axis, shape)
 
     def call(self, inputs: Any) -> jax.Array:
-        original = jnp.asarray(inputs).dtype
-        x = _as_float(inputs)
-        axes = tuple(self.axis)
-        inv_rms = jax.lax.rsqrt(jnp.mean(jnp.square(x), axis=axes, keepdims=True) + self.epsilon)
-        bshape = _axes.broadcast_shape(self.axis, tuple(x.shape[a] for a in axes), x.ndim)
-        outputs = x * inv_rms * jnp.reshape(self.scale.value.astype(x.dtype), bshape)
-        return outputs.astype(original if jnp.issubdtype(original, jnp.floating) else x.dtype)
+        return _rms_norm(inputs, self.scale.value, axes=tuple(self.axis), epsilon=self.epsilon)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         _axes.check_axes(self.axis, input_shape, self)
@@ -241,13 +272,9 @@ class UnitNormalization(Layer):
         self.supports_masking = True
 
     def call(self, inputs: Any) -> jax.Array:
-        x = jnp.asarray(inputs)
-        _axes.check_axes(self.axis, x.shape, self)
-        if not jnp.issubdtype(x.dtype, jnp.floating):
-            x = x.astype(self.compute_dtype)
-        axes = self.axis if isinstance(self.axis, int) else tuple(self.axis)
-        inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axes, keepdims=True))
-        return x * jnp.minimum(inv_norm, 1e12)
+        _axes.check_axes(self.axis, jnp.shape(inputs), self)
+        axes = (self.axis,) if isinstance(self.axis, int) else tuple(self.axis)
+        return _unit_norm(inputs, axes=axes, dtype=self.compute_dtype)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         _axes.check_axes(self.axis, input_shape, self)

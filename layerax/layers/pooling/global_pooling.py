@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -12,6 +13,26 @@ from layerax import config as _config
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.convolution import _args
+
+
+@functools.partial(jax.jit, static_argnames=("mode", "axes", "keepdims", "dtype"))
+def _global_pool(
+    x: Any, mask: Any, *, mode: str, axes: tuple[int, ...], keepdims: bool, dtype: str
+) -> jax.Array:
+    """Max or mean over `axes`, as one jitted computation; `mask` (1-D only) weights the mean."""
+    x = jnp.asarray(x)
+    if mode == "max":
+        return jnp.max(x, axis=axes, keepdims=keepdims)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        x = x.astype(dtype)
+    if mask is None:
+        return jnp.mean(x, axis=axes, keepdims=keepdims)
+    # A (batch, steps) mask, broadcast over the feature axis (the other non-batch axis).
+    (steps,) = axes
+    keep = jnp.expand_dims(jnp.asarray(mask).astype(bool), 3 - steps)
+    total = jnp.sum(jnp.where(keep, x, 0), axis=axes, keepdims=keepdims)
+    count = jnp.sum(keep.astype(x.dtype), axis=axes, keepdims=keepdims)
+    return total / count
 
 
 class BaseGlobalPooling(Layer):
@@ -52,11 +73,11 @@ class BaseGlobalPooling(Layer):
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def call(self, inputs: Any) -> jax.Array:
-        axes = _args.spatial_axes(self.data_format, self.rank)
-        x = jnp.asarray(inputs)
-        if self.pool_mode == "max":
-            return jnp.max(x, axis=axes, keepdims=self.keepdims)
-        return jnp.mean(x, axis=axes, keepdims=self.keepdims)
+        return _global_pool(
+            inputs, None, mode=self.pool_mode,
+            axes=_args.spatial_axes(self.data_format, self.rank), keepdims=self.keepdims,
+            dtype=self.compute_dtype,
+        )
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = _args.check_rank(input_shape, self.rank + 2, self)
@@ -175,17 +196,11 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         self.supports_masking = True
 
     def call(self, inputs: Any, mask: Any = None) -> jax.Array:
-        if mask is None:
-            return super().call(inputs)
-        x = jnp.asarray(inputs)
-        if not jnp.issubdtype(x.dtype, jnp.floating):
-            x = x.astype(self.compute_dtype)
-        steps = 1 if self.data_format == "channels_last" else 2
-        features = 2 if self.data_format == "channels_last" else 1
-        keep = jnp.expand_dims(jnp.asarray(mask).astype(bool), features)
-        total = jnp.sum(jnp.where(keep, x, 0), axis=steps, keepdims=self.keepdims)
-        count = jnp.sum(keep.astype(x.dtype), axis=steps, keepdims=self.keepdims)
-        return total / count
+        return _global_pool(
+            inputs, mask, mode="average",
+            axes=_args.spatial_axes(self.data_format, self.rank), keepdims=self.keepdims,
+            dtype=self.compute_dtype,
+        )
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
         # The steps axis is reduced away, and the mask with it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -12,6 +13,34 @@ from layerax import config as _config
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.convolution import _args
+
+
+@functools.partial(jax.jit, static_argnames=("mode", "window", "strides", "padding", "dtype"))
+def _pool(
+    x: jax.Array, *, mode: str, window: tuple[int, ...], strides: tuple[int, ...], padding: str,
+    dtype: str,
+) -> jax.Array:
+    """Windowed max or mean, as one jitted computation (one compile per input shape)."""
+    # Initial values are numpy scalars: concrete, so that lax recognises the max/add
+    # monoids and uses its differentiable windowed-reduction primitives.
+    if mode == "max":
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            init = np.array(-np.inf, x.dtype)
+        else:
+            init = np.array(jnp.iinfo(x.dtype).min, x.dtype)
+        return jax.lax.reduce_window(x, init, jax.lax.max, window, strides, padding)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        x = x.astype(dtype)
+    zero = np.array(0, x.dtype)
+    summed = jax.lax.reduce_window(x, zero, jax.lax.add, window, strides, padding)
+    if padding == "VALID":
+        return summed / np.prod(window)
+    # Average only over real inputs: count them per window (a constant of the static shape).
+    ones_shape = tuple(d if w > 1 else 1 for d, w in zip(x.shape, window))
+    counts = jax.lax.reduce_window(
+        jnp.ones(ones_shape, x.dtype), zero, jax.lax.add, window, strides, padding
+    )
+    return summed / counts
 
 
 class BasePooling(Layer):
@@ -71,30 +100,14 @@ class BasePooling(Layer):
     def call(self, inputs: Any) -> jax.Array:
         x = jnp.asarray(inputs)
         self._check_output(x.shape)
-        window, strides = self._window(self.pool_size), self._window(self.strides)
-        padding = self.padding.upper()
-        # Initial values are numpy scalars: concrete, so that lax recognises the max/add
-        # monoids and uses its differentiable windowed-reduction primitives.
-        if self.pool_mode == "max":
-            if jnp.issubdtype(x.dtype, jnp.floating):
-                init = np.array(-np.inf, x.dtype)
-            else:
-                init = np.array(jnp.iinfo(x.dtype).min, x.dtype)
-            return jax.lax.reduce_window(x, init, jax.lax.max, window, strides, padding)
-        if not jnp.issubdtype(x.dtype, jnp.floating):
-            x = x.astype(self.compute_dtype)
-        zero = np.array(0, x.dtype)
-        summed = jax.lax.reduce_window(x, zero, jax.lax.add, window, strides, padding)
-        if self.padding == "valid":
-            return summed / np.prod(self.pool_size)
-        # Count the real (unpadded) inputs in each window: a constant of the static shape.
-        ones_shape = tuple(
-            d if w > 1 else 1 for d, w in zip(x.shape, window)
+        return _pool(
+            x,
+            mode=self.pool_mode,
+            window=self._window(self.pool_size),
+            strides=self._window(self.strides),
+            padding=self.padding.upper(),
+            dtype=self.compute_dtype,
         )
-        counts = jax.lax.reduce_window(
-            jnp.ones(ones_shape, x.dtype), zero, jax.lax.add, window, strides, padding
-        )
-        return summed / counts
 
     def _check_output(self, input_shape: Any) -> None:
         out = self.compute_output_shape(input_shape)
