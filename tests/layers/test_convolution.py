@@ -62,19 +62,23 @@ ONES = dict(kernel_initializer="ones")
 DW_ONES = dict(depthwise_initializer="ones")
 SEP_ONES = dict(depthwise_initializer="ones", pointwise_initializer="ones")
 HARNESS_CASES = [
-    (lambda: lx.layers.Conv1D(4, 3, padding="causal", dilation_rate=2, groups=2, **ONES), (2, 8, 4), 2),
-    (lambda: lx.layers.Conv2D(3, 3, strides=2, padding="same", activation="relu", **ONES), (2, 7, 7, 2), 2),
+    (lambda: lx.layers.Conv1D(4, 3, padding="causal", dilation_rate=2, groups=2, **ONES),
+     (2, 8, 4), 2),
+    (lambda: lx.layers.Conv2D(3, 3, strides=2, padding="same", activation="relu", **ONES),
+     (2, 7, 7, 2), 2),
     (lambda: lx.layers.Conv3D(2, 2, data_format="channels_first", use_bias=False, **ONES),
      (1, 2, 3, 3, 3), 1),
     (lambda: lx.layers.Conv1DTranspose(3, 3, strides=2, output_padding=1, **ONES), (2, 4, 2), 2),
     (lambda: lx.layers.Conv2DTranspose(2, 3, strides=2, padding="same",
                                        data_format="channels_first", **ONES), (2, 3, 4, 4), 2),
     (lambda: lx.layers.Conv3DTranspose(2, 2, strides=2, **ONES), (1, 2, 2, 2, 2), 2),
-    (lambda: lx.layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same", **DW_ONES), (2, 6, 3), 2),
+    (lambda: lx.layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same", **DW_ONES),
+     (2, 6, 3), 2),
     (lambda: lx.layers.DepthwiseConv2D(3, strides=2, data_format="channels_first", **DW_ONES),
      (2, 2, 7, 7), 2),
     (lambda: lx.layers.SeparableConv1D(4, 3, depth_multiplier=2, **SEP_ONES), (2, 7, 3), 3),
-    (lambda: lx.layers.SeparableConv2D(4, 3, padding="same", use_bias=False, **SEP_ONES), (2, 5, 5, 3), 2),
+    (lambda: lx.layers.SeparableConv2D(4, 3, padding="same", use_bias=False, **SEP_ONES),
+     (2, 5, 5, 3), 2),
 ]
 
 
@@ -304,3 +308,18 @@ def test_input_too_small_for_kernel():
 def test_invalid_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_mixed_precision_computes_in_bfloat16_with_float32_weights():
+    layer = lx.layers.SeparableConv1D(2, 3, dtype="mixed_bfloat16", depthwise_initializer="ones",
+                                      pointwise_initializer="ones")
+    y = layer(jnp.ones((1, 5, 2)))
+    assert y.dtype == jnp.bfloat16
+    assert [w.dtype for w in layer.weights] == [jnp.float32] * 3
+    assert_close(y.astype(jnp.float32), np.full((1, 3, 2), 6.0))
+
+
+def test_convolutions_do_not_propagate_masks():
+    mask = jnp.ones((1, 5), bool)
+    layer = lx.layers.Conv1D(2, 3, kernel_initializer="zeros")
+    assert layer.compute_mask(jnp.ones((1, 5, 2)), mask) is None

@@ -25,11 +25,12 @@ BN_CASES = [
     (dict(scale=False), (4, 5, 3), {"training": True, "mask": MASK}),
     (dict(renorm=True, renorm_clipping={"rmax": 1.5, "rmin": 0.8, "dmax": 0.3},
           renorm_momentum=0.9), (8, 3), {"training": True}),
-    (dict(renorm=True), (8, 3), {}),
 ]
 
 
-@pytest.mark.parametrize("config,shape,call_kwargs", BN_CASES, ids=[str(i) for i in range(9)])
+@pytest.mark.parametrize(
+    "config,shape,call_kwargs", BN_CASES, ids=[str(i) for i in range(len(BN_CASES))]
+)
 def test_batch_normalization_keras_parity(config, shape, call_kwargs):
     x = np.random.default_rng(3).normal(2.0, 3.0, size=shape).astype("float32")
     compare_with_keras("BatchNormalization", config, x, call_kwargs=call_kwargs)
@@ -148,15 +149,12 @@ def test_batch_normalization_contract(training):
 OTHER_CASES = [
     ("LayerNormalization", dict(), (3, 4, 5)),
     ("LayerNormalization", dict(axis=[1, 2], center=False, epsilon=1e-5), (3, 4, 5)),
-    ("LayerNormalization", dict(axis=[-2, -1], scale=False), (3, 4, 5)),
-    ("LayerNormalization", dict(axis=[-1, 1]), (3, 4, 5)),
+    ("LayerNormalization", dict(axis=[-1, 1], scale=False), (3, 4, 5)),
     ("GroupNormalization", dict(groups=2), (3, 4, 6)),
     ("GroupNormalization", dict(groups=-1, center=False), (3, 4, 6)),
-    ("GroupNormalization", dict(groups=3, axis=1, epsilon=1e-5), (2, 6, 3, 3)),
-    ("GroupNormalization", dict(groups=1, scale=False), (2, 3, 3, 4)),
+    ("GroupNormalization", dict(groups=3, axis=1, epsilon=1e-5, scale=False), (2, 6, 3, 3)),
     ("RMSNormalization", dict(), (3, 4, 5)),
     ("RMSNormalization", dict(axis=[-2, -1], epsilon=1e-3), (3, 4, 5)),
-    ("UnitNormalization", dict(), (3, 4, 5)),
     ("UnitNormalization", dict(axis=[1, 2]), (3, 4, 5)),
 ]
 
@@ -279,3 +277,15 @@ def test_bad_input_shapes(make, shape, match):
 def test_invalid_arguments(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def test_half_precision_inputs_use_float32_statistics():
+    bn = lx.layers.BatchNormalization(dtype="mixed_bfloat16", momentum=0.0)
+    x = np.random.default_rng(13).normal(5.0, 2.0, size=(16, 3)).astype("float32")
+    y = bn(jnp.asarray(x, jnp.bfloat16), training=True)
+    assert y.dtype == jnp.bfloat16 and bn.moving_mean.dtype == jnp.float32
+    x16 = np.asarray(jnp.asarray(x, jnp.bfloat16).astype(jnp.float32))
+    assert_close(bn.moving_mean.numpy(), x16.mean(axis=0), 1e-5, 1e-5)
+    ln = lx.layers.LayerNormalization(dtype="mixed_bfloat16")
+    out = ln(jnp.asarray(x, jnp.bfloat16))
+    assert out.dtype == jnp.bfloat16 and ln.gamma.dtype == jnp.float32

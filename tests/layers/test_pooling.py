@@ -47,7 +47,9 @@ def test_keras_parity(name, config, shape):
     assert ours.weights == []
 
 
-@pytest.mark.parametrize("data_format,keepdims", [("channels_last", False), ("channels_first", True)])
+@pytest.mark.parametrize(
+    "data_format,keepdims", [("channels_last", False), ("channels_first", True)]
+)
 def test_global_average_pooling_1d_mask_keras_parity(data_format, keepdims):
     k = keras()
     shape = (3, 4, 5) if data_format == "channels_last" else (3, 5, 4)

@@ -88,7 +88,9 @@ class BaseConvTranspose(Layer):
         self.output_padding = (
             None
             if output_padding is None
-            else _args.normalize_tuple(output_padding, rank, "output_padding", self, allow_zero=True)
+            else _args.normalize_tuple(
+                output_padding, rank, "output_padding", self, allow_zero=True
+            )
         )
         self.data_format = _config.standardize_data_format(data_format)
         self.activation = activations.get(activation)

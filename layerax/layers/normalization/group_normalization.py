@@ -93,7 +93,8 @@ class GroupNormalization(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0 and groups != -1):
+        valid = isinstance(groups, int) and not isinstance(groups, bool)
+        if not valid or (groups <= 0 and groups != -1):
             raise ValueError(
                 f"{_axes.owner(self)}: `groups` must be a positive integer (or -1 for instance "
                 f"normalization). Received: groups={groups!r}"

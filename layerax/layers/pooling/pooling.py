@@ -1,4 +1,7 @@
-"""Windowed pooling: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D (aliases MaxPool*D, AvgPool*D)."""
+"""Windowed pooling: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D.
+
+Aliases: MaxPool1D/2D/3D and AvgPool1D/2D/3D.
+"""
 
 from __future__ import annotations
 
