@@ -22,12 +22,12 @@ from layerax.layers.convolution.conv_transpose import (
 )
 from layerax.layers.convolution.depthwise import DepthwiseConv1D as DepthwiseConv1D
 from layerax.layers.convolution.depthwise import DepthwiseConv2D as DepthwiseConv2D
-from layerax.layers.convolution.depthwise import SeparableConv1D as SeparableConv1D
-from layerax.layers.convolution.depthwise import SeparableConv2D as SeparableConv2D
-from layerax.layers.convolution.depthwise import (
+from layerax.layers.convolution.separable import SeparableConv1D as SeparableConv1D
+from layerax.layers.convolution.separable import SeparableConv2D as SeparableConv2D
+from layerax.layers.convolution.separable import (
     SeparableConvolution1D as SeparableConvolution1D,
 )
-from layerax.layers.convolution.depthwise import (
+from layerax.layers.convolution.separable import (
     SeparableConvolution2D as SeparableConvolution2D,
 )
 
