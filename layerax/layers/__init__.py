@@ -57,6 +57,55 @@ from layerax.layers.reshaping import ZeroPadding1D as ZeroPadding1D
 from layerax.layers.reshaping import ZeroPadding2D as ZeroPadding2D
 from layerax.layers.reshaping import ZeroPadding3D as ZeroPadding3D
 
+from layerax.layers.convolution import Conv1D as Conv1D
+from layerax.layers.convolution import Conv1DTranspose as Conv1DTranspose
+from layerax.layers.convolution import Conv2D as Conv2D
+from layerax.layers.convolution import Conv2DTranspose as Conv2DTranspose
+from layerax.layers.convolution import Conv3D as Conv3D
+from layerax.layers.convolution import Conv3DTranspose as Conv3DTranspose
+from layerax.layers.convolution import Convolution1D as Convolution1D
+from layerax.layers.convolution import Convolution1DTranspose as Convolution1DTranspose
+from layerax.layers.convolution import Convolution2D as Convolution2D
+from layerax.layers.convolution import Convolution2DTranspose as Convolution2DTranspose
+from layerax.layers.convolution import Convolution3D as Convolution3D
+from layerax.layers.convolution import Convolution3DTranspose as Convolution3DTranspose
+from layerax.layers.convolution import DepthwiseConv1D as DepthwiseConv1D
+from layerax.layers.convolution import DepthwiseConv2D as DepthwiseConv2D
+from layerax.layers.convolution import SeparableConv1D as SeparableConv1D
+from layerax.layers.convolution import SeparableConv2D as SeparableConv2D
+from layerax.layers.convolution import SeparableConvolution1D as SeparableConvolution1D
+from layerax.layers.convolution import SeparableConvolution2D as SeparableConvolution2D
+from layerax.layers.pooling import AveragePooling1D as AveragePooling1D
+from layerax.layers.pooling import AveragePooling2D as AveragePooling2D
+from layerax.layers.pooling import AveragePooling3D as AveragePooling3D
+from layerax.layers.pooling import AvgPool1D as AvgPool1D
+from layerax.layers.pooling import AvgPool2D as AvgPool2D
+from layerax.layers.pooling import AvgPool3D as AvgPool3D
+from layerax.layers.pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
+from layerax.layers.pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
+from layerax.layers.pooling import GlobalAveragePooling3D as GlobalAveragePooling3D
+from layerax.layers.pooling import GlobalAvgPool1D as GlobalAvgPool1D
+from layerax.layers.pooling import GlobalAvgPool2D as GlobalAvgPool2D
+from layerax.layers.pooling import GlobalAvgPool3D as GlobalAvgPool3D
+from layerax.layers.pooling import GlobalMaxPool1D as GlobalMaxPool1D
+from layerax.layers.pooling import GlobalMaxPool2D as GlobalMaxPool2D
+from layerax.layers.pooling import GlobalMaxPool3D as GlobalMaxPool3D
+from layerax.layers.pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
+from layerax.layers.pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
+from layerax.layers.pooling import GlobalMaxPooling3D as GlobalMaxPooling3D
+from layerax.layers.pooling import MaxPool1D as MaxPool1D
+from layerax.layers.pooling import MaxPool2D as MaxPool2D
+from layerax.layers.pooling import MaxPool3D as MaxPool3D
+from layerax.layers.pooling import MaxPooling1D as MaxPooling1D
+from layerax.layers.pooling import MaxPooling2D as MaxPooling2D
+from layerax.layers.pooling import MaxPooling3D as MaxPooling3D
+from layerax.layers.normalization import BatchNormalization as BatchNormalization
+from layerax.layers.normalization import GroupNormalization as GroupNormalization
+from layerax.layers.normalization import LayerNormalization as LayerNormalization
+from layerax.layers.normalization import RMSNormalization as RMSNormalization
+from layerax.layers.normalization import UnitNormalization as UnitNormalization
+
+
 __all__ = ["Dense", "InputSpec", "Layer"]
 # layers-a: core, activation, reshaping, merging, regularization and Keras-1 layers.
 __all__ += [
@@ -68,4 +117,54 @@ __all__ += [
     "SpatialDropout2D", "SpatialDropout3D", "Subtract", "UpSampling1D", "UpSampling2D",
     "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add", "average",
     "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
+]
+# Convolution, pooling and normalization layers.
+__all__ += [
+    "Conv1D",
+    "Conv1DTranspose",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "Convolution1D",
+    "Convolution1DTranspose",
+    "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "BatchNormalization",
+    "GroupNormalization",
+    "LayerNormalization",
+    "RMSNormalization",
+    "UnitNormalization",
 ]
