@@ -19,6 +19,7 @@ from layerax.callbacks.misc import TerminateOnNaN as TerminateOnNaN
 from layerax.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoint
 from layerax.callbacks.monitor_callback import MonitorCallback as MonitorCallback
 from layerax.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
+from layerax.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
 from layerax.callbacks.tensorboard import TensorBoard as TensorBoard
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
     "TensorBoard",
     "TerminateOnNaN",
     "pythonify_logs",

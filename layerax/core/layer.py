@@ -166,6 +166,7 @@ class Layer:
         init(self, "_dtype_policy", dtype_policies.get(dtype))
         init(self, "autocast", autocast)
         init(self, "_losses", [])
+        init(self, "_lx_added_metrics", [])
         init(self, "_trainable_vars", [])
         init(self, "_non_trainable_vars", [])
         init(self, "_seed_generators", [])
@@ -579,14 +580,63 @@ class Layer:
         self._set_losses([*self._losses, loss])
 
     def _set_losses(self, losses: list[Any]) -> None:
+        self._set_forward_attr("_losses", losses)
+
+    def _set_forward_attr(self, attr: str, value: list[Any]) -> None:
         if CTX.scopes:
-            CTX.scopes[-1].save_losses(self)
-        object.__setattr__(self, "_losses", losses)
+            CTX.scopes[-1].save_attr(self, attr)
+        object.__setattr__(self, attr, value)
 
     def _clear_losses(self) -> None:
+        """Clears the forward-pass losses and metrics of this layer and its sub-layers."""
         for layer in self._flatten_layers():
             if layer._losses:
                 layer._set_losses([])
+            if layer.__dict__.get("_lx_added_metrics"):
+                layer._set_forward_attr("_lx_added_metrics", [])
+
+    def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
+        """Reports a metric computed in the forward pass (TF2 Keras' `add_metric`).
+
+        `fit` and `evaluate` show it in their logs and History under `name`,
+        averaged (`aggregation="mean"`) or summed (`"sum"`) over the epoch.
+
+        Args:
+            value: A scalar or array; arrays are averaged over their elements.
+            name: Name in the logs (required).
+            aggregation: `"mean"` or `"sum"`.
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp
+            >>> class Probe(lx.layers.Layer):
+            ...     def call(self, x):
+            ...         self.add_metric(jnp.mean(x), name="mean_activation")
+            ...         return x
+            >>> layer = Probe()
+            >>> _ = layer(jnp.ones((2, 2)))
+            >>> [(name, float(v)) for name, v, _ in layer.added_metrics]
+            [('mean_activation', 1.0)]
+        """
+        if not name or not isinstance(name, str):
+            raise ValueError(
+                f"Layer '{self.name}': add_metric() needs a `name` for the logs, e.g. "
+                "`self.add_metric(value, name='mean_activation')`."
+            )
+        if aggregation not in ("mean", "sum"):
+            raise ValueError(
+                f"Layer '{self.name}': add_metric() aggregation must be 'mean' or 'sum'. "
+                f"Received: aggregation={aggregation!r}"
+            )
+        current = self.__dict__.get("_lx_added_metrics", [])
+        self._set_forward_attr("_lx_added_metrics", [*current, (name, value, aggregation)])
+
+    @property
+    def added_metrics(self) -> list[tuple[str, Any, str]]:
+        """`(name, value, aggregation)` of `add_metric` calls in the last forward pass."""
+        found: list[tuple[str, Any, str]] = []
+        for layer in self._flatten_layers():
+            found.extend(layer.__dict__.get("_lx_added_metrics", ()))
+        return found
 
     @property
     def losses(self) -> list[Any]:
@@ -657,14 +707,25 @@ class Layer:
                         f"Layer '{self.name}': stateless_call() got a value of shape {shape} for "
                         f"variable '{var.path}', which has shape {var.shape}."
                     )
-        with StateScope(trainable + non_trainable, trainable_values + non_trainable_values) as scope:
-            self._clear_losses()
-            outputs = self(*args, **kwargs)
-            losses = self.losses if return_losses else None
-        new_non_trainable = scope.values_out[len(trainable) :]
+        outputs, new_non_trainable, losses, _ = self._lx_stateless_forward(
+            trainable, non_trainable, trainable_values + non_trainable_values, args, kwargs
+        )
         if return_losses:
             return outputs, new_non_trainable, losses
         return outputs, new_non_trainable
+
+    def _lx_stateless_forward(
+        self, trainable: list[Variable], non_trainable: list[Variable], values: list[Any],
+        args: tuple[Any, ...], kwargs: dict[str, Any],
+    ) -> tuple[Any, list[Any], list[Any], list[tuple[str, Any, str]]]:
+        """The bridge behind stateless_call: outputs, new non-trainable values, losses and
+        `add_metric` values of one forward pass."""
+        with StateScope(trainable + non_trainable, values) as scope:
+            self._clear_losses()
+            outputs = self(*args, **kwargs)
+            losses = self.losses
+            added = self.added_metrics
+        return outputs, scope.values_out[len(trainable) :], losses, added
 
     # ------------------------------------------------------------- shapes
     def compute_output_shape(self, *args: Any, **kwargs: Any) -> Any:

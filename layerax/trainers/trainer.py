@@ -142,6 +142,7 @@ class Trainer:
         found = [self._lx_loss_tracker]
         if self._lx_compile_metrics is not None:
             found.extend(m for _, m, _ in self._lx_compile_metrics.metrics)
+        found.extend(self.__dict__.get("_lx_added_trackers", {}).values())
         return found
 
     @property
@@ -159,6 +160,8 @@ class Trainer:
         logs = {"loss": self._lx_loss_tracker.result()}
         if self._lx_compile_metrics is not None:
             logs.update(self._lx_compile_metrics.results())
+        for name, tracker in self.__dict__.get("_lx_added_trackers", {}).items():
+            logs[name] = tracker.result()
         return logs
 
     def reset_metrics(self) -> None:
@@ -180,24 +183,37 @@ class Trainer:
         non_trainable_values = [v.value for v in non_trainable]
 
         def loss_fn(values: list[Any]) -> Any:
-            y_pred, new_non_trainable, losses = self.stateless_call(
-                values, non_trainable_values, x, training=True, return_losses=True
+            y_pred, new_non_trainable, losses, added = self._lx_stateless_forward(
+                trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
             )
             self._ensure_compile_objects(y, y_pred)
             loss, _ = self._lx_compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
-            return loss, (y_pred, new_non_trainable)
+            return loss, (y_pred, new_non_trainable, added)
 
-        (loss, (y_pred, new_non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            [v.value for v in trainable]
-        )
+        (loss, (y_pred, new_non_trainable, added)), grads = jax.value_and_grad(
+            loss_fn, has_aux=True
+        )([v.value for v in trainable])
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable))
         self._lx_loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_added_metrics(added)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _update_added_metrics(self, added: list[tuple[str, Any, str]]) -> None:
+        """Feeds `add_metric` values of the forward pass to per-name trackers."""
+        from layerax import metrics as metrics_module
+
+        trackers = self.__dict__.setdefault("_lx_added_trackers", {})
+        for name, value, aggregation in added:
+            tracker = trackers.get(name)
+            if tracker is None:
+                cls = metrics_module.Sum if aggregation == "sum" else metrics_module.Mean
+                tracker = trackers[name] = cls(name=name)
+            tracker.update_state(value)
 
     def test_step(self, data: Any) -> dict[str, Any]:
         """Loss and metrics on a batch, in inference mode."""
@@ -205,6 +221,7 @@ class Trainer:
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._lx_loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
