@@ -24,13 +24,21 @@ from layerax.function import Function as Function
 from layerax.function import function as function
 from layerax.function import jit as jit
 from layerax.models.model import Model as Model
+from layerax.models.sequential import Sequential as Sequential
+from layerax.models.symbolic import Input as Input
+from layerax.models.symbolic import InputLayer as InputLayer
+from layerax.models.symbolic import KerasTensor as KerasTensor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
     "Layer",
     "Model",
+    "Sequential",
     "Variable",
     "activations",
     "backend",

@@ -56,6 +56,8 @@ from layerax.layers.reshaping import UpSampling3D as UpSampling3D
 from layerax.layers.reshaping import ZeroPadding1D as ZeroPadding1D
 from layerax.layers.reshaping import ZeroPadding2D as ZeroPadding2D
 from layerax.layers.reshaping import ZeroPadding3D as ZeroPadding3D
+from layerax.models.input_layer import Input as Input
+from layerax.models.input_layer import InputLayer as InputLayer
 
 __all__ = ["Dense", "InputSpec", "Layer"]
 # layers-a: core, activation, reshaping, merging, regularization and Keras-1 layers.
@@ -69,3 +71,5 @@ __all__ += [
     "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add", "average",
     "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
 ]
+# models: the functional API's entry points.
+__all__ += ["Input", "InputLayer"]
