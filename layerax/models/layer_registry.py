@@ -18,7 +18,14 @@ __all__ = ["deserialize_layer", "layer_classes", "serialize_layer"]
 
 
 def layer_classes() -> dict[str, type]:
-    """Every Layer subclass defined in the layerax package, by class name."""
+    """Every Layer subclass defined in the layerax package, by class name.
+
+    Example:
+        >>> from layerax.models.layer_registry import layer_classes
+        >>> classes = layer_classes()
+        >>> classes["Dense"].__name__, "Sequential" in classes, "InputLayer" in classes
+        ('Dense', True, True)
+    """
     import layerax.layers  # noqa: F401 - make sure the built-in layers are defined
     import layerax.models  # noqa: F401
 
@@ -33,7 +40,15 @@ def layer_classes() -> dict[str, type]:
 
 
 def serialize_layer(layer: Layer) -> dict[str, Any]:
-    """`{"class_name", "registered_name", "config"}` of a layer."""
+    """`{"class_name", "registered_name", "config"}` of a layer.
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.models.layer_registry import serialize_layer
+        >>> config = serialize_layer(lx.layers.Dense(3, name="d"))
+        >>> config["class_name"], config["config"]["units"]
+        ('Dense', 3)
+    """
     config = serialization.serialize(layer)
     if not isinstance(config, dict):
         raise TypeError(f"Cannot serialize {layer!r}: it has no get_config().")
@@ -46,6 +61,13 @@ def deserialize_layer(config: Mapping[str, Any], custom_objects: Mapping[str, An
     Raises:
         ValueError: for an unknown class name (pass it in `custom_objects` or
             register it with `lx.saving.register_serializable`).
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.models.layer_registry import deserialize_layer, serialize_layer
+        >>> layer = deserialize_layer(serialize_layer(lx.layers.Dense(3, name="d")))
+        >>> type(layer).__name__, layer.units, layer.name
+        ('Dense', 3, 'd')
     """
     layer = serialization.deserialize(config, "layer", layer_classes(), custom_objects=custom_objects)
     if not isinstance(layer, Layer):

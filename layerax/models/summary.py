@@ -13,7 +13,7 @@ import numpy as np
 from layerax.core.layer import Layer
 from layerax.models.symbolic import KerasTensor, inbound_nodes
 
-__all__ = ["summary_html", "summary_text"]
+__all__ = ["readable_size", "summary_html", "summary_text"]
 
 
 # ------------------------------------------------------------------ numbers
@@ -26,7 +26,13 @@ def _memory_bytes(weights: list[Any]) -> int:
 
 
 def readable_size(n_bytes: float) -> str:
-    """`1536` -> `'1.50 KB'` (powers of 1024, two decimals)."""
+    """A byte count for humans (powers of 1024, two decimals).
+
+    Example:
+        >>> from layerax.models.summary import readable_size
+        >>> readable_size(32), readable_size(1536)
+        ('32.00 B', '1.50 KB')
+    """
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if n_bytes < 1024 or unit == "TB":
             return f"{n_bytes:.2f} {unit}"
@@ -226,7 +232,15 @@ def summary_text(
     show_trainable: bool = False,
     layer_range: Any = None,
 ) -> str:
-    """The text of `model.summary()`."""
+    """The text of `model.summary()` (see `lx.Model.summary` for the arguments).
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.models.summary import summary_text
+        >>> model = lx.Sequential([lx.Input(shape=(3,)), lx.layers.Dense(2, name="d")])
+        >>> print(summary_text(model).splitlines()[-3])
+         Total params: 8 (32.00 B)
+    """
     header, rows, widths = _table(
         model, line_length, positions, expand_nested, show_trainable, layer_range
     )
@@ -265,7 +279,16 @@ def summary_text(
 
 
 def summary_html(model: Any) -> str:
-    """An HTML table with the content of `model.summary()` (for notebooks)."""
+    """An HTML table with the content of `model.summary()` (for notebooks).
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.models.summary import summary_html
+        >>> model = lx.Sequential([lx.Input(shape=(3,)), lx.layers.Dense(2, name="d")])
+        >>> html = summary_html(model)
+        >>> html.startswith("<div"), "d (Dense)" in html, "Total params" in html
+        (True, True, True)
+    """
     header, rows, _ = _table(model, 120, None, False, False, None)
     esc = html.escape
     head = "".join(f"<th style='text-align:left'>{esc(h)}</th>" for h in header)

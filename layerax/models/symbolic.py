@@ -29,7 +29,7 @@ from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
 from layerax.core.state import StateScope
 
-__all__ = ["Input", "InputLayer", "KerasTensor", "Node"]
+__all__ = ["Input", "InputLayer", "KerasTensor"]
 
 # Stand-in sizes for unknown (None) dimensions while tracing a layer abstractly: a
 # dimension of the output that differs between the two evaluations is unknown too.
