@@ -467,6 +467,11 @@ class Functional(Model):
                 inputs = type(struct)(inputs)
         elif isinstance(inputs, (list, tuple)) and len(inputs) == 1:
             inputs = inputs[0]
+        elif isinstance(inputs, (list, tuple)) and any(hasattr(v, "shape") for v in inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects 1 input tensor ('{names[0]}'), but it received "
+                f"{len(inputs)} {what} tensors."
+            )
         treedef = jax.tree_util.tree_structure(struct, is_leaf=symbolic._leafy)
         try:
             return list(treedef.flatten_up_to(inputs))

@@ -74,15 +74,12 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
-    def _symbolic_misuse(self, *args: Any, **kwargs: Any) -> Any:
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(
-            f"A symbolic tensor ({self!r}) was passed to a JAX/NumPy function. Symbolic tensors "
-            "(from `lx.Input`) hold no values: inside a functional model, compute with layers, "
-            "e.g. wrap the computation in a custom `lx.Layer` and call it on the tensor."
+            f"A symbolic tensor ({self!r}) was converted to an array. Symbolic tensors (from "
+            "`lx.Input`) hold no values: inside a functional model, compute with layers, e.g. "
+            "wrap the computation in a custom `lx.Layer` and call it on the tensor."
         )
-
-    __jax_array__ = _symbolic_misuse
-    __array__ = _symbolic_misuse
 
     def __bool__(self) -> bool:
         raise TypeError(
