@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax.core import serialization
+from layerax.core import naming, serialization
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
 from layerax.models import symbolic
@@ -108,8 +108,10 @@ class Sequential(Model):
         self._layers.append(layer)
         chain = self._lx_chain
         if rebuild and chain is not None and not isinstance(layer, InputLayer):
-            # Extend the symbolic chain instead of rebuilding it all.
-            chain.append(layer(chain[-1]))
+            # Extend the symbolic chain instead of rebuilding it all (in the model's name
+            # scope, as a rebuild would).
+            with naming.name_scope(self.name):
+                chain.append(layer(chain[-1]))
         elif rebuild:
             self._maybe_rebuild()
         else:

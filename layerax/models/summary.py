@@ -188,6 +188,13 @@ def _table(
     for end in positions:
         widths.append(max(int(end) - start, 5))
         start = int(end)
+    # Headers stay on one line: a too narrow column borrows from the widest one.
+    for i, title in enumerate(header):
+        need = len(title) + 4 - widths[i]
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if need > 0 and widest != i and widths[widest] - need >= len(header[widest]) + 4:
+            widths[i] += need
+            widths[widest] -= need
     return header, rows, widths
 
 
