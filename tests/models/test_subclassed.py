@@ -11,7 +11,7 @@ import numpy as np
 import layerax as lx
 from tests.helpers import assert_close, keras
 
-X = np.random.default_rng(4).normal(size=(3, 6)).astype("float32")
+X = np.random.default_rng(4).normal(size=(3, 3)).astype("float32")
 
 
 def make_classes(api: Any, ops: Any) -> tuple[type, type]:
@@ -28,7 +28,7 @@ def make_classes(api: Any, ops: Any) -> tuple[type, type]:
             return ops.matmul(inputs, self.w) + self.b
 
     class MLPBlock(api.Model):
-        def __init__(self, hidden: int = 8, **kwargs: Any) -> None:
+        def __init__(self, hidden: int = 4, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.hidden = hidden
             self.linear_1 = Linear(hidden)
@@ -62,7 +62,7 @@ def test_subclassed_model_matches_keras():
 def test_subclassed_model_in_jax_transforms_and_inside_a_functional_model():
     _, MLPBlock = make_classes(lx, jnp)
     block = MLPBlock(hidden=4, name="block")
-    x = lx.Input(shape=(6,), name="x")
+    x = lx.Input(shape=(3,), name="x")
     y = block(x)  # builds the block from the symbolic shape
     assert y.shape == (None, 1) and len(block.weights) == 6
     model = lx.Model(x, lx.layers.Dense(2, name="head")(y))
@@ -81,15 +81,15 @@ def test_subclassed_model_in_jax_transforms_and_inside_a_functional_model():
 
 def test_subclassed_model_config_and_clone():
     _, MLPBlock = make_classes(lx, jnp)
-    block = MLPBlock(hidden=5, name="block")
+    block = MLPBlock(hidden=3, name="block")
     block(X)
     config = block.get_config()
-    assert config["hidden"] == 5 and config["name"] == "block"
+    assert config["hidden"] == 3 and config["name"] == "block"
     again = MLPBlock.from_config(config)
     again(X)
     again.set_weights(block.get_weights())
     assert_close(again(X), block(X))
     clone = lx.models.clone_model(block)
-    assert type(clone) is MLPBlock and clone.hidden == 5 and clone is not block
+    assert type(clone) is MLPBlock and clone.hidden == 3 and clone is not block
     clone(X)
     assert not np.allclose(clone.weights[0].numpy(), block.weights[0].numpy())
