@@ -31,6 +31,8 @@ __all__ = ["Functional"]
 
 
 def _const_key(value: Any) -> Any:
+    if isinstance(value, slice):
+        return ("slice", value.start, value.stop, value.step)
     try:
         hash(value)
     except TypeError:
@@ -547,6 +549,12 @@ class Functional(Model):
                 jax.tree_util.tree_unflatten(self._graph_plan.output_tree, specs)
             )
         return super().compute_output_spec(inputs)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape(s); the recorded ones when `input_shape` is the model's own."""
+        if input_shape == self.input_shape:
+            return self.output_shape
+        return super().compute_output_shape(input_shape)
 
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:

@@ -275,6 +275,13 @@ class Sequential(Model):
             return Spec(chain[-1].shape, jnp.dtype(chain[-1].dtype))
         return super().compute_output_spec(inputs)
 
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape; the recorded one when `input_shape` is the model's own."""
+        chain = self._lx_chain
+        if chain is not None and tuple(input_shape) == chain[0].shape:
+            return chain[-1].shape
+        return super().compute_output_shape(input_shape)
+
     # ------------------------------------------------------ symbolic info
     def _lx_require_chain(self, what: str) -> list[KerasTensor]:
         chain = self._lx_chain

@@ -15,6 +15,7 @@ time (under `jax.eval_shape`) and when a model runs, so both agree.
 from __future__ import annotations
 
 import inspect
+import operator
 import warnings
 from typing import Any
 
@@ -29,7 +30,7 @@ from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
 from layerax.core.state import StateScope
 
-__all__ = ["Input", "InputLayer", "KerasTensor"]
+__all__ = ["Input", "InputLayer", "KerasTensor", "TensorOperator"]
 
 # Stand-in sizes for unknown (None) dimensions while tracing a layer abstractly: a
 # dimension of the output that differs between the two evaluations is unknown too.
@@ -86,6 +87,43 @@ class KerasTensor:
             f"A symbolic tensor ({self!r}) has no truth value: it holds no data. Python control "
             "flow on symbolic tensors is not possible; use it inside a layer's `call` instead."
         )
+
+    # Python operators record a `TensorOperator` layer in the graph, as Keras 3 records
+    # an operation: `x + y`, `2 * x`, `x[:, 0]` work on symbolic tensors.
+    __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators
+
+    def __getitem__(self, key: Any) -> KerasTensor:
+        return TensorOperator("get_item")(self, key)
+
+    def __neg__(self) -> KerasTensor:
+        return TensorOperator("negative")(self)
+
+    def __abs__(self) -> KerasTensor:
+        return TensorOperator("absolute")(self)
+
+    def __invert__(self) -> KerasTensor:
+        return TensorOperator("logical_not")(self)
+
+
+def _binary_operator(op: str, reflected: bool = False) -> Any:
+    def method(self: KerasTensor, other: Any) -> Any:
+        args = (other, self) if reflected else (self, other)
+        return TensorOperator(op)(*args)
+
+    method.__name__ = op
+    return method
+
+
+for _dunder, _op in (
+    ("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+    ("floordiv", "floor_divide"), ("mod", "mod"), ("pow", "power"), ("matmul", "matmul"),
+    ("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_xor"),
+):
+    setattr(KerasTensor, f"__{_dunder}__", _binary_operator(_op))
+    setattr(KerasTensor, f"__r{_dunder}__", _binary_operator(_op, reflected=True))
+for _dunder, _op in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")):
+    setattr(KerasTensor, f"__{_dunder}__", _binary_operator(_op))
+del _dunder, _op
 
 
 def _standardize_shape(shape: Any) -> tuple[Any, ...]:
@@ -396,6 +434,72 @@ def Input(  # noqa: N802 - Keras' name
         name=name,
     )
     return layer.output
+
+
+# ------------------------------------------------------------ operators
+_OPERATORS: dict[str, Any] = {
+    "add": operator.add,
+    "subtract": operator.sub,
+    "multiply": operator.mul,
+    "divide": operator.truediv,
+    "floor_divide": operator.floordiv,
+    "mod": operator.mod,
+    "power": operator.pow,
+    "matmul": operator.matmul,
+    "logical_and": operator.and_,
+    "logical_or": operator.or_,
+    "logical_xor": operator.xor,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+    "negative": operator.neg,
+    "absolute": operator.abs,
+    "logical_not": operator.invert,
+    "get_item": operator.getitem,
+}
+# Operators whose output has the shape of the (first) input: they pass masks on.
+_ELEMENTWISE = frozenset(_OPERATORS) - {"matmul", "get_item"}
+
+
+class TensorOperator(Layer):
+    """A Python operator on symbolic tensors, recorded as a layer of the graph.
+
+    `x + y`, `2.0 * x`, `-x`, `x @ w`, `x[:, 0]` on symbolic tensors create
+    one (named after the operation: `add`, `multiply`, `get_item`, ...); when
+    the model runs it applies the operator to the arrays.
+
+    Args:
+        op: Name of the operation (`"add"`, `"subtract"`, `"multiply"`,
+            `"divide"`, `"power"`, `"matmul"`, `"negative"`, `"get_item"`, ...).
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> x = lx.Input(shape=(3,))
+        >>> y = 2.0 * x + 1.0
+        >>> model = lx.Model(x, y[:, :2])
+        >>> [type(layer).__name__ for layer in model.layers][1:]
+        ['TensorOperator', 'TensorOperator', 'TensorOperator']
+        >>> model(jnp.ones((1, 3))).tolist()
+        [[3.0, 3.0]]
+    """
+
+    def __init__(self, op: str, **kwargs: Any) -> None:
+        if op not in _OPERATORS:
+            raise ValueError(
+                f"Unknown tensor operator {op!r}. Known operators: {sorted(_OPERATORS)}"
+            )
+        if kwargs.get("name") is None:
+            kwargs["name"] = naming.uniquify(op)
+        super().__init__(**kwargs)
+        self.op = op
+        self.supports_masking = op in _ELEMENTWISE
+
+    def call(self, *args: Any) -> Any:
+        return _OPERATORS[self.op](*args)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "op": self.op}
 
 
 # -------------------------------------------------------------------- masks

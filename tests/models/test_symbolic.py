@@ -218,3 +218,31 @@ def test_list_inputs_and_node_bookkeeping():
     node = add._lx_inbound_nodes[0]
     assert node.input_tensors == [a, b] and node.outputs == [y]
     assert add.input == [a, b] and add.input_shape == [(None, 2), (None, 2)]
+
+
+def test_python_operators_on_symbolic_tensors_record_layers():
+    x = lx.Input(shape=(3,), name="x")
+    y = lx.Input(shape=(3,), name="y")
+    total = (x + y) * 2.0 - 1.0
+    picked = (-total)[:, 1:] ** 2
+    scaled = np.float32(3.0) * x / 2.0
+    compared = (x > 0.5) & (y <= 1.0)
+    projected = x @ np.ones((3, 2), "float32")
+    assert picked.shape == (None, 2) and projected.shape == (None, 2) and compared.dtype == "bool"
+    model = lx.Model([x, y], [total, picked, scaled, compared, projected, abs(x) // 1.0 % 2.0])
+    names = [layer.name for layer in model.layers if isinstance(layer, lx.models.symbolic.TensorOperator)]
+    assert {"add", "multiply", "subtract", "negative", "get_item", "power", "matmul"} <= set(names)
+    a = np.array([[0.0, 1.0, 2.0]], "float32")
+    b = np.array([[1.0, 1.0, 3.0]], "float32")
+    out = model([a, b])
+    expected_total = (a + b) * 2 - 1
+    assert_close(out[0], expected_total)
+    assert_close(out[1], (-expected_total)[:, 1:] ** 2)
+    assert_close(out[2], 3 * a / 2)
+    np.testing.assert_array_equal(out[3], (a > 0.5) & (b <= 1.0))
+    assert_close(out[4], a @ np.ones((3, 2)))
+    assert_close(out[5], np.abs(a) // 1 % 2)
+    rebuilt = lx.Model.from_config(model.get_config())
+    assert_close(rebuilt([a, b]), out)
+    with pytest.raises(ValueError, match="Unknown tensor operator 'cube'"):
+        lx.models.symbolic.TensorOperator("cube")
