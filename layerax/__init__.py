@@ -25,9 +25,9 @@ from layerax.function import function as function
 from layerax.function import jit as jit
 from layerax.models.model import Model as Model
 from layerax.models.sequential import Sequential as Sequential
-from layerax.models.symbolic import Input as Input
-from layerax.models.symbolic import InputLayer as InputLayer
-from layerax.models.symbolic import KerasTensor as KerasTensor
+from layerax.models.input_layer import Input as Input
+from layerax.models.input_layer import InputLayer as InputLayer
+from layerax.models.keras_tensor import KerasTensor as KerasTensor
 
 __version__ = "0.1.0"
 

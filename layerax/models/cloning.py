@@ -8,11 +8,11 @@ from typing import Any
 import jax
 
 from layerax.core.layer import Layer
-from layerax.models import symbolic
 from layerax.models.functional import Functional
 from layerax.models.model import Model
 from layerax.models.sequential import Sequential
-from layerax.models.symbolic import InputLayer, KerasTensor
+from layerax.models.input_layer import InputLayer
+from layerax.models.keras_tensor import KerasTensor, _leafy, flatten_args
 
 __all__ = ["clone_model"]
 
@@ -100,7 +100,7 @@ def _clone_sequential(model: Sequential, input_tensors: Any, clone: Callable[[La
     layers: list[Any] = [clone(layer) for layer in model.layers]
     first = model._layers[0] if model._layers else None
     if input_tensors is not None:
-        leaves, _ = symbolic.flatten_args(input_tensors)
+        leaves, _ = flatten_args(input_tensors)
         if len(leaves) != 1 or not isinstance(leaves[0], KerasTensor):
             raise ValueError(
                 "A Sequential model takes a single input: `input_tensors` must be one symbolic "
@@ -149,7 +149,7 @@ def _clone_functional(
         new_layer = clones.get(id(layer))
         if new_layer is None:
             new_layer = clones[id(layer)] = clone(layer)
-        args, kwargs = jax.tree_util.tree_map(swap, (node.args, node.kwargs), is_leaf=symbolic._leafy)
+        args, kwargs = jax.tree_util.tree_map(swap, (node.args, node.kwargs), is_leaf=_leafy)
         if call_function is not None:
             outputs = call_function(new_layer, *args, **kwargs)
         else:
@@ -157,6 +157,6 @@ def _clone_functional(
         flat = jax.tree_util.tree_leaves(outputs)
         for old, new in zip(node.outputs, flat):
             tensor_map[id(old)] = new
-    inputs = jax.tree_util.tree_map(swap, model._lx_inputs_struct, is_leaf=symbolic._leafy)
-    outputs = jax.tree_util.tree_map(swap, model._lx_outputs_struct, is_leaf=symbolic._leafy)
+    inputs = jax.tree_util.tree_map(swap, model._lx_inputs_struct, is_leaf=_leafy)
+    outputs = jax.tree_util.tree_map(swap, model._lx_outputs_struct, is_leaf=_leafy)
     return Functional(inputs, outputs, name=model.name, trainable=model.trainable)

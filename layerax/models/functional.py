@@ -1,7 +1,7 @@
 """Functional models: `lx.Model(inputs, outputs)` over a graph of symbolic layer calls.
 
 Design. At construction the graph recorded on the layers (`Node`s, see
-`symbolic.py`) is walked once from the outputs back to the inputs and turned
+`node.py`) is walked once from the outputs back to the inputs and turned
 into an immutable execution plan (`_Plan`): a tuple of steps `(layer index,
 argument template, input slots, output slots, mask routing)` over the list of
 layers `model._layers`. Running the model fills a list of slots step by step.
@@ -23,9 +23,12 @@ import jax.numpy as jnp
 
 from layerax.core import serialization
 from layerax.core.layer import Layer
-from layerax.models import symbolic
+from layerax.core.shape_inference import Spec
+from layerax.models import masking
 from layerax.models.model import Model
-from layerax.models.symbolic import InputLayer, KerasTensor, Node, flatten_args, inbound_nodes
+from layerax.models.input_layer import InputLayer
+from layerax.models.keras_tensor import KerasTensor, _leafy, flatten_args
+from layerax.models.node import Node, inbound_nodes
 
 __all__ = ["Functional"]
 
@@ -124,7 +127,7 @@ def execute(layers: list[Layer], plan: _Plan, flat_inputs: list[Any], flat_masks
         for pos, slot in step.tensors:
             leaves[pos] = values[slot]
         args, kwargs = unflatten(step.treedef, leaves)
-        if masks is None and not symbolic.wants_mask(layer, False):
+        if masks is None and not masking.wants_mask(layer, False):
             # The common case (no masks anywhere): a plain layer call.
             outputs = layer(*args, **kwargs)
             out_masks = None
@@ -134,7 +137,7 @@ def execute(layers: list[Layer], plan: _Plan, flat_inputs: list[Any], flat_masks
                 for pos, slot in step.tensors:
                     mask_leaves[pos] = masks[slot]
             margs, mkwargs = unflatten(step.treedef, mask_leaves)
-            outputs, out_masks = symbolic.run_layer(layer, args, kwargs, margs, mkwargs, step.routing)
+            outputs, out_masks = masking.run_layer(layer, args, kwargs, margs, mkwargs, step.routing)
         flat = jax.tree_util.tree_leaves(outputs)
         if len(flat) != len(step.outputs):
             raise ValueError(
@@ -145,7 +148,7 @@ def execute(layers: list[Layer], plan: _Plan, flat_inputs: list[Any], flat_masks
         for slot, value in zip(step.outputs, flat):
             values[slot] = value
         if out_masks is not None:
-            flat_masks_out = symbolic.flatten_masks(out_masks, len(flat))
+            flat_masks_out = masking.flatten_masks(out_masks, len(flat))
             if any(m is not None for m in flat_masks_out):
                 if masks is None:
                     masks = [None] * plan.n_slots
@@ -295,7 +298,7 @@ class Functional(Model):
     # ------------------------------------------------------------ building
     def _lx_init_graph(self, inputs: Any, outputs: Any) -> None:
         in_leaves, _ = flatten_args(inputs)
-        out_leaves, out_tree = jax.tree_util.tree_flatten(outputs, is_leaf=symbolic._leafy)
+        out_leaves, out_tree = jax.tree_util.tree_flatten(outputs, is_leaf=_leafy)
         for what, leaves, given in (("inputs", in_leaves, inputs), ("outputs", out_leaves, outputs)):
             if not leaves:
                 raise ValueError(
@@ -375,7 +378,7 @@ class Functional(Model):
         self._graph_plan = plan
         # Symbolic bookkeeping, invisible to tracking and to the pytree key.
         model_struct = jax.tree_util.tree_unflatten(
-            jax.tree_util.tree_structure(inputs, is_leaf=symbolic._leafy), model_inputs
+            jax.tree_util.tree_structure(inputs, is_leaf=_leafy), model_inputs
         )
         for attr, value in (
             ("_lx_inputs_struct", model_struct),
@@ -474,7 +477,7 @@ class Functional(Model):
                 f"Model '{self.name}' expects 1 input tensor ('{names[0]}'), but it received "
                 f"{len(inputs)} {what} tensors."
             )
-        treedef = jax.tree_util.tree_structure(struct, is_leaf=symbolic._leafy)
+        treedef = jax.tree_util.tree_structure(struct, is_leaf=_leafy)
         try:
             return list(treedef.flatten_up_to(inputs))
         except (ValueError, TypeError) as err:
@@ -513,11 +516,11 @@ class Functional(Model):
         flat_masks = None if mask is None else self._lx_flat_masks(mask)
         outputs, out_masks = execute(self._layers, self._graph_plan, flat, flat_masks)
         tree = self._graph_plan.output_tree
-        if symbolic._MASK_REQUESTS:
+        if masking._MASK_REQUESTS:
             masks = None
             if out_masks is not None:
                 masks = _unpack_singleton(jax.tree_util.tree_unflatten(tree, out_masks))
-            symbolic.answer_mask_request(self, masks)
+            masking.answer_mask_request(self, masks)
         return _unpack_singleton(jax.tree_util.tree_unflatten(tree, outputs))
 
     def _lx_flat_masks(self, mask: Any) -> list[Any]:
@@ -544,7 +547,7 @@ class Functional(Model):
         if flat is not None and all(
             tuple(getattr(x, "shape", ())) == ref.shape for x, ref in zip(flat, self._lx_inputs)
         ):
-            specs = [symbolic.Spec(t.shape, jnp.dtype(t.dtype)) for t in self._lx_outputs]
+            specs = [Spec(t.shape, jnp.dtype(t.dtype)) for t in self._lx_outputs]
             return _unpack_singleton(
                 jax.tree_util.tree_unflatten(self._graph_plan.output_tree, specs)
             )

@@ -10,9 +10,11 @@ import jax.numpy as jnp
 from layerax.core import naming, serialization
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
-from layerax.models import symbolic
+from layerax.models import masking
 from layerax.models.model import Model
-from layerax.models.symbolic import InputLayer, KerasTensor, inbound_nodes
+from layerax.models.input_layer import InputLayer
+from layerax.models.keras_tensor import KerasTensor
+from layerax.models.node import inbound_nodes
 
 __all__ = ["Sequential"]
 
@@ -220,16 +222,16 @@ class Sequential(Model):
         for layer in self._layers:
             if isinstance(layer, InputLayer):
                 continue
-            if mask is None and not symbolic.wants_mask(layer, False):
+            if mask is None and not masking.wants_mask(layer, False):
                 x = layer(x)
                 continue
             routing = (
                 (("mask", ("a", 0)),) if layer._call_info().accepts_mask else (),
                 ("a", 0),
             )
-            x, mask = symbolic.run_layer(layer, (x,), {}, (mask,), {}, routing)
-        if symbolic._MASK_REQUESTS:
-            symbolic.answer_mask_request(self, mask)
+            x, mask = masking.run_layer(layer, (x,), {}, (mask,), {}, routing)
+        if masking._MASK_REQUESTS:
+            masking.answer_mask_request(self, mask)
         return x
 
     def _lx_convert_input(self, x: Any, input_layer: InputLayer) -> Any:
@@ -258,14 +260,14 @@ class Sequential(Model):
         chain = self._lx_chain
         if chain is not None:
             return chain[-1]._lx_mask is not None
-        return any(symbolic.wants_mask(layer, False) for layer in self.layers)
+        return any(masking.wants_mask(layer, False) for layer in self.layers)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The mask of the output for `inputs` with input mask `previous_mask` (runs the stack)."""
         x, mask = inputs, previous_mask
         for layer in self.layers:
             routing = ((("mask", ("a", 0)),) if layer._call_info().accepts_mask else (), ("a", 0))
-            x, mask = symbolic.run_layer(layer, (x,), {}, (mask,), {}, routing)
+            x, mask = masking.run_layer(layer, (x,), {}, (mask,), {}, routing)
         return mask
 
     def compute_output_spec(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:

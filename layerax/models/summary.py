@@ -11,7 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core.layer import Layer
-from layerax.models.symbolic import KerasTensor, inbound_nodes
+from layerax.models.keras_tensor import KerasTensor
+from layerax.models.node import inbound_nodes
 
 __all__ = ["readable_size", "summary_html", "summary_text"]
 

@@ -17,7 +17,7 @@ def _graph(model: Any) -> tuple[list[Any], list[tuple[int, int]]]:
     """(layers, edges as (source index, target index)) of a Functional or Sequential model."""
     from layerax.models.functional import Functional
     from layerax.models.sequential import Sequential
-    from layerax.models.symbolic import inbound_nodes
+    from layerax.models.node import inbound_nodes
 
     if isinstance(model, Sequential):
         layers = list(model._layers)
@@ -55,7 +55,7 @@ def _label(
 ) -> str:
     from layerax.models.model import Model
     from layerax.models.summary import _format_shapes
-    from layerax.models.symbolic import inbound_nodes
+    from layerax.models.node import inbound_nodes
 
     cls = type(layer).__name__
     lines = [f"{layer.name} ({cls})" if show_layer_names else cls]
