@@ -1,16 +1,10 @@
 """Functional models: `lx.Model(inputs, outputs)` over a graph of symbolic layer calls.
 
-Design. At construction the graph recorded on the layers (`Node`s, see
-`node.py`) is walked once from the outputs back to the inputs and turned
-into an immutable execution plan (`_Plan`): a tuple of steps `(layer index,
-argument template, input slots, output slots, mask routing)` over the list of
-layers `model._layers`. Running the model fills a list of slots step by step.
-The plan refers to layers only by their index in `model._layers`, an attribute
-of the model itself, never through nodes that point at the live layers: the
-pytree clone of a model made by `jax.grad`/`jax.jit` therefore runs its own
-(cloned) layers. The plan is an ordinary attribute compared by value, so it
-is part of the pytree structure key: two models differing only in wiring
-never share a compiled function.
+The model keeps two ordinary attributes: `_layers` (the layers in Keras'
+order, InputLayers included) and `_graph_plan` (the execution plan derived
+once from the recorded nodes, see `graph.py`, which reaches the layers only
+by their index in `_layers`). Symbolic bookkeeping (inputs, outputs, nodes)
+lives in `_lx_` attributes, outside pytree structure and sub-layer tracking.
 """
 
 from __future__ import annotations
@@ -21,7 +15,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax.core import serialization
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
 from layerax.models import masking
@@ -29,228 +22,16 @@ from layerax.models.model import Model
 from layerax.models.input_layer import InputLayer
 from layerax.models.keras_tensor import KerasTensor, _leafy, flatten_args
 from layerax.models.node import Node, inbound_nodes
+from layerax.models.functional_config import functional_config, functional_from_config
+from layerax.models.graph import execute, make_plan, map_graph
 
 __all__ = ["Functional"]
-
-
-def _const_key(value: Any) -> Any:
-    if isinstance(value, slice):
-        return ("slice", value.start, value.stop, value.step)
-    try:
-        hash(value)
-    except TypeError:
-        return ("id", id(value))
-    return (type(value), value)
-
-
-class _Step:
-    """One layer call of the plan."""
-
-    __slots__ = ("layer", "treedef", "consts", "tensors", "outputs", "routing", "key")
-
-    def __init__(
-        self,
-        layer: int,
-        treedef: Any,
-        consts: tuple[Any, ...],
-        tensors: tuple[tuple[int, int], ...],
-        outputs: tuple[int, ...],
-        routing: Any,
-    ) -> None:
-        self.layer = layer
-        self.treedef = treedef
-        self.consts = consts
-        self.tensors = tensors  # (leaf position, slot) of each tensor argument
-        self.outputs = outputs  # slot of each flat output
-        self.routing = routing
-        self.key = (layer, treedef, tuple(_const_key(c) for c in consts), tensors, outputs, routing)
-
-
-class _Plan:
-    """The execution plan of a functional model; compared by value (it is static pytree data)."""
-
-    _lx_static_eq = True
-
-    def __init__(
-        self,
-        n_inputs: int,
-        n_slots: int,
-        steps: tuple[_Step, ...],
-        output_slots: tuple[int, ...],
-        output_tree: Any,
-        input_specs: tuple[tuple[tuple[Any, ...], str], ...],
-        emits_mask: bool,
-    ) -> None:
-        self.n_inputs = n_inputs
-        self.n_slots = n_slots
-        self.steps = steps
-        self.output_slots = output_slots
-        self.output_tree = output_tree
-        self.input_specs = input_specs
-        self.emits_mask = emits_mask
-        self._key = (
-            n_inputs, n_slots, tuple(s.key for s in steps), output_slots, output_tree,
-            input_specs, emits_mask,
-        )
-        self._hash = hash(self._key)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (
-            isinstance(other, _Plan) and self._hash == other._hash and self._key == other._key
-        )
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __repr__(self) -> str:
-        return f"_Plan(<{len(self.steps)} steps>)"
 
 
 def _unpack_singleton(x: Any) -> Any:
     if isinstance(x, (list, tuple)) and len(x) == 1:
         return x[0]
     return x
-
-
-def execute(layers: list[Layer], plan: _Plan, flat_inputs: list[Any], flat_masks: Any) -> tuple[Any, Any]:
-    """Runs the plan; returns `(flat outputs, flat output masks or None)`."""
-    values: list[Any] = [None] * plan.n_slots
-    values[: plan.n_inputs] = flat_inputs
-    masks: list[Any] | None = None
-    if flat_masks is not None and any(m is not None for m in flat_masks):
-        masks = [None] * plan.n_slots
-        masks[: plan.n_inputs] = flat_masks
-    unflatten = jax.tree_util.tree_unflatten
-    for step in plan.steps:
-        layer = layers[step.layer]
-        leaves = list(step.consts)
-        for pos, slot in step.tensors:
-            leaves[pos] = values[slot]
-        args, kwargs = unflatten(step.treedef, leaves)
-        if masks is None and not masking.wants_mask(layer, False):
-            # The common case (no masks anywhere): a plain layer call.
-            outputs = layer(*args, **kwargs)
-            out_masks = None
-        else:
-            mask_leaves: list[Any] = [None] * len(leaves)
-            if masks is not None:
-                for pos, slot in step.tensors:
-                    mask_leaves[pos] = masks[slot]
-            margs, mkwargs = unflatten(step.treedef, mask_leaves)
-            outputs, out_masks = masking.run_layer(layer, args, kwargs, margs, mkwargs, step.routing)
-        flat = jax.tree_util.tree_leaves(outputs)
-        if len(flat) != len(step.outputs):
-            raise ValueError(
-                f"Layer '{layer.name}' returned {len(flat)} tensors when the model ran, but "
-                f"{len(step.outputs)} when the model was built on symbolic inputs. A layer "
-                "must return the same structure for symbolic and real inputs."
-            )
-        for slot, value in zip(step.outputs, flat):
-            values[slot] = value
-        if out_masks is not None:
-            flat_masks_out = masking.flatten_masks(out_masks, len(flat))
-            if any(m is not None for m in flat_masks_out):
-                if masks is None:
-                    masks = [None] * plan.n_slots
-                for slot, m in zip(step.outputs, flat_masks_out):
-                    masks[slot] = m
-    outputs = [values[s] for s in plan.output_slots]
-    out_masks = None if masks is None else [masks[s] for s in plan.output_slots]
-    return outputs, out_masks
-
-
-# --------------------------------------------------------------- graph walk
-def _disconnected_error(tensor: KerasTensor, consumer: Layer | None, inputs: list[KerasTensor]) -> ValueError:
-    where = (
-        f"needed by layer '{consumer.name}'" if consumer is not None else "requested as an output"
-    )
-    return ValueError(
-        f"Graph disconnected: cannot obtain the value of tensor {tensor!r} ({where}); it is "
-        f"not computed from the model's inputs {[t.name for t in inputs]}. Every Input the "
-        "outputs depend on must be listed in `inputs=` of the Model."
-    )
-
-
-def map_graph(
-    inputs: list[KerasTensor], input_nodes: list[Node], outputs: list[KerasTensor]
-) -> tuple[list[Node], list[Layer], dict[int, int]]:
-    """Nodes between `inputs` and `outputs` in execution order, and the layers in Keras' order.
-
-    Depths and ordering follow Keras 3 (layers by decreasing depth, ties in
-    first-traversal order), so that `model.layers` and `model.weights` come
-    in the same order as in Keras.
-    """
-    input_index = {id(t): i for i, t in enumerate(inputs)}
-    first_seen: dict[int, int] = {}
-    layers_by_id: dict[int, Layer] = {}
-    post_order: list[Node] = []
-    parents: dict[int, list[Node]] = {}
-    done: set[int] = set()
-
-    def register(node: Node) -> None:
-        key = id(node.layer)
-        if key not in first_seen:
-            first_seen[key] = len(first_seen)
-            layers_by_id[key] = node.layer
-
-    def resolve(tensor: KerasTensor, consumer: Layer | None) -> Node:
-        index = input_index.get(id(tensor))
-        if index is not None:
-            return input_nodes[index]
-        history = tensor._lx_history
-        if history is None:
-            raise _disconnected_error(tensor, consumer, inputs)
-        layer, node_index, _ = history
-        node = inbound_nodes(layer)[node_index]
-        if node.is_input:
-            raise _disconnected_error(tensor, consumer, inputs)
-        return node
-
-    def children(node: Node) -> list[KerasTensor]:
-        if node.is_input or any(node is n for n in input_nodes):
-            return []
-        return node.input_tensors
-
-    for out in outputs:
-        root = resolve(out, None)
-        if id(root) in done:
-            continue
-        register(root)
-        stack = [(root, iter(children(root)))]
-        while stack:
-            node, pending = stack[-1]
-            tensor = next(pending, None)
-            if tensor is None:
-                stack.pop()
-                done.add(id(node))
-                post_order.append(node)
-                continue
-            child = resolve(tensor, node.layer)
-            parents.setdefault(id(node), []).append(child)
-            if id(child) in done:
-                continue
-            register(child)
-            stack.append((child, iter(children(child))))
-
-    node_depth: dict[int, int] = {}
-    layer_depth: dict[int, int] = {}
-    for node in reversed(post_order):
-        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
-        node_depth[id(node)] = depth
-        layer_depth[id(node.layer)] = depth
-        for parent in parents.get(id(node), ()):
-            node_depth[id(parent)] = max(node_depth.get(id(parent), 0), depth + 1)
-    # Inputs the outputs do not use are still part of the model (Keras keeps them).
-    for node in input_nodes:
-        if id(node.layer) not in layer_depth:
-            layer_depth[id(node.layer)] = 0
-            first_seen[id(node.layer)] = -1
-            layers_by_id[id(node.layer)] = node.layer
-            node_depth[id(node)] = 0
-    layers = sorted(layers_by_id.values(), key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
-    position = {id(n): i for i, n in enumerate(reversed(post_order))}
-    ordered = sorted(post_order, key=lambda n: (-node_depth[id(n)], position[id(n)]))
-    return ordered, layers, node_depth
 
 
 # ---------------------------------------------------------------- Functional
@@ -343,35 +124,7 @@ class Functional(Model):
                     f'The name "{name}" is used {names.count(name)} times in the model. All layer '
                     "names should be unique: pass distinct `name=` arguments."
                 )
-        layer_pos = {id(layer): i for i, layer in enumerate(layers)}
-        slot = {id(x): i for i, x in enumerate(in_leaves)}
-        n_slots = len(in_leaves)
-        steps = []
-        for node in nodes:
-            if node.is_input or any(node is n for n in input_nodes):
-                continue
-            leaves, treedef = flatten_args((node.args, node.kwargs))
-            tensors = tuple(
-                (i, slot[id(x)]) for i, x in enumerate(leaves) if isinstance(x, KerasTensor)
-            )
-            consts = tuple(None if isinstance(x, KerasTensor) else x for x in leaves)
-            outs = []
-            for tensor in node.outputs:
-                slot[id(tensor)] = n_slots
-                outs.append(n_slots)
-                n_slots += 1
-            steps.append(
-                _Step(layer_pos[id(node.layer)], treedef, consts, tensors, tuple(outs), node.mask_routing)
-            )
-        plan = _Plan(
-            n_inputs=len(in_leaves),
-            n_slots=n_slots,
-            steps=tuple(steps),
-            output_slots=tuple(slot[id(x)] for x in out_leaves),
-            output_tree=out_tree,
-            input_specs=tuple((t.shape, t.dtype) for t in model_inputs),
-            emits_mask=any(t._lx_mask is not None for t in out_leaves),
-        )
+        plan = make_plan(list(in_leaves), model_inputs, input_nodes, nodes, layers, out_leaves, out_tree)
         # The layers (the only path by which the plan reaches them) and the plan are
         # ordinary attributes: tracked, cloned with the model, part of the pytree key.
         self._layers = list(layers)
@@ -562,140 +315,12 @@ class Functional(Model):
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
         """The whole graph: layer configs with their inbound nodes, input and output layers."""
-        from layerax.models.layer_registry import serialize_layer
-
-        own = self._lx_nodes
-        aliases = self._lx_aliases
-        reindex: dict[tuple[int, int], int] = {}
-        for layer in self._layers:
-            kept = 0
-            for i, node in enumerate(inbound_nodes(layer)):
-                if id(node) in own:
-                    reindex[(id(layer), i)] = kept
-                    kept += 1
-
-        def tensor_ref(t: KerasTensor) -> list[Any]:
-            t = aliases.get(id(t), t)
-            layer, node_index, tensor_index = t._lx_history
-            return [layer.name, reindex[(id(layer), node_index)], tensor_index]
-
-        def encode(value: Any) -> Any:
-            if isinstance(value, KerasTensor):
-                return {
-                    "class_name": "__keras_tensor__",
-                    "config": {
-                        "shape": value.shape,
-                        "dtype": value.dtype,
-                        "keras_history": tensor_ref(value),
-                    },
-                }
-            if isinstance(value, (list, tuple)):
-                return type(value)(encode(v) for v in value)
-            if isinstance(value, dict):
-                return {k: encode(v) for k, v in value.items()}
-            return value
-
-        layer_configs = []
-        for layer in self._layers:
-            nodes = [
-                {"args": encode(node.args), "kwargs": encode(node.kwargs)}
-                for node in inbound_nodes(layer)
-                if id(node) in own and not node.is_input
-            ]
-            config = serialize_layer(layer)
-            config["name"] = layer.name
-            config["inbound_nodes"] = nodes
-            layer_configs.append(config)
-
-        def refs(struct: Any) -> Any:
-            return jax.tree_util.tree_map(tensor_ref, struct, is_leaf=lambda x: isinstance(x, KerasTensor))
-
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "layers": layer_configs,
-            "input_layers": refs(self._lx_inputs_struct),
-            "output_layers": refs(self._lx_outputs_struct),
-        }
+        return functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
         """Rebuilds the graph from `get_config()`'s output (fresh weights)."""
-        from layerax.models.layer_registry import deserialize_layer
-
-        if not isinstance(config, Mapping) or not {"layers", "input_layers", "output_layers"} <= set(config):
-            raise ValueError(
-                "A functional model config must be a dict with 'layers', 'input_layers' and "
-                f"'output_layers' (from `model.get_config()`). Received: {config!r}"
-            )
-        with serialization.custom_object_scope(custom_objects or {}):
-            created: dict[str, Layer] = {}
-            pending: dict[str, list[Any]] = {}
-            order: list[str] = []
-            for layer_data in config["layers"]:
-                layer = deserialize_layer(layer_data, custom_objects=custom_objects)
-                name = layer_data.get("name", layer.name)
-                created[name] = layer
-                order.append(name)
-                pending[name] = list(layer_data.get("inbound_nodes") or [])
-
-            def lookup(history: list[Any]) -> KerasTensor:
-                name, node_index, tensor_index = history
-                if name not in created:
-                    raise ValueError(f"Invalid functional config: unknown layer '{name}'.")
-                nodes = inbound_nodes(created[name])
-                if node_index >= len(nodes):
-                    raise LookupError(name)
-                return nodes[node_index].outputs[tensor_index]
-
-            def decode(value: Any) -> Any:
-                if isinstance(value, Mapping) and value.get("class_name") == "__keras_tensor__":
-                    return lookup(value["config"]["keras_history"])
-                if isinstance(value, (list, tuple)):
-                    return type(value)(decode(v) for v in value)
-                if isinstance(value, Mapping):
-                    return {k: decode(v) for k, v in value.items()}
-                return value
-
-            while any(pending.values()):
-                progressed = False
-                for name in order:
-                    queue = pending[name]
-                    while queue:
-                        try:
-                            args = decode(queue[0]["args"])
-                            kwargs = decode(queue[0]["kwargs"])
-                        except LookupError:
-                            break
-                        created[name](*args, **kwargs)
-                        queue.pop(0)
-                        progressed = True
-                if not progressed:
-                    stuck = {k: len(v) for k, v in pending.items() if v}
-                    raise ValueError(
-                        "Invalid functional model config: these layers' calls reference tensors "
-                        f"that are never produced (a loop or a disconnected node): {stuck}"
-                    )
-
-            def tensors(struct: Any) -> Any:
-                if isinstance(struct, list) and len(struct) == 3 and isinstance(struct[0], str):
-                    return lookup(struct)
-                if isinstance(struct, Mapping):
-                    return {k: tensors(v) for k, v in struct.items()}
-                if isinstance(struct, tuple):
-                    return tuple(tensors(v) for v in struct)
-                return [tensors(v) for v in struct]
-
-            inputs = tensors(config["input_layers"])
-            outputs = tensors(config["output_layers"])
-        kwargs = {}
-        if config.get("trainable") is not None:
-            kwargs["trainable"] = config["trainable"]
-        return cls(inputs=inputs, outputs=outputs, name=config.get("name"), **kwargs)
-
-
-def is_functional_config(config: Any) -> bool:
-    return isinstance(config, Mapping) and {"layers", "input_layers", "output_layers"} <= set(config)
+        return functional_from_config(cls, config, custom_objects)
 
 
 def _describe_structure(value: Any) -> str:

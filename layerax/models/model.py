@@ -188,7 +188,7 @@ class Model(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
         """Creates a model from `get_config()`'s output (a functional graph or constructor args)."""
-        from layerax.models.functional import is_functional_config
+        from layerax.models.functional_config import is_functional_config
 
         if is_functional_config(config):
             target = _functional_class(cls)
