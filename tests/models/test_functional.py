@@ -274,3 +274,26 @@ def test_unused_input_is_kept_as_in_keras():
         else:
             assert ours == names
     assert ours == ["a", "b", "d"]  # depth first: b is unused, so at depth 0 like d
+
+
+def test_identity_repeated_outputs_and_mixed_intermediate_inputs():
+    x = lx.Input(shape=(3,), name="x")
+    data = RNG.normal(size=(2, 3)).astype("float32")
+    identity = lx.Model(x, x)
+    assert identity.layers == [x._lx_history[0]] and identity(data) is not None
+    assert_close(identity(data), data)
+    y = lx.layers.Dense(2, name="y")(x)
+    twice = lx.Model(x, [y, y])
+    first, second = twice(data)
+    assert_close(first, second)
+    # An intermediate tensor given as an input next to the input it comes from.
+    h = lx.layers.Dense(3, name="h")(x)
+    out = h + lx.layers.Dense(3, name="k")(x)
+    mixed = lx.Model([x, h], out)
+    assert [layer.name for layer in mixed.layers][2:] == ["k", "add"]
+    k = mixed.get_layer("k")
+    given = np.zeros((2, 3), "float32")
+    assert_close(mixed([data, given]), data @ k.kernel.numpy() + k.bias.numpy())
+    clone = lx.models.clone_model(mixed)
+    clone.set_weights(mixed.get_weights())
+    assert_close(clone([data, given]), mixed([data, given]))

@@ -169,3 +169,28 @@ def test_pytree_structure_includes_the_wiring():
     assert not np.allclose(chained(data), parallel(data))
     assert_close(run(chained, data), chained(data), rtol=1e-6)
     assert_close(run(parallel, data), parallel(data), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_layer_contract_harness_passes_for_every_kind_of_model(kind):
+    from tests.layers.harness import check_layer
+
+    model = check_layer(
+        lambda: make(kind),
+        (5, 3),
+        expected_output_shape=(5, 2),
+        expected_num_trainable_weights=4,
+        expected_num_non_trainable_weights=0,
+    )
+    assert isinstance(model, lx.Model)
+
+
+def test_a_deferred_sequential_passes_the_harness_too():
+    from tests.layers.harness import check_layer
+
+    check_layer(
+        lambda: lx.Sequential([lx.layers.Dense(4, activation="relu"), lx.layers.Dense(2)]),
+        (5, 3),
+        expected_output_shape=(5, 2),
+        expected_num_trainable_weights=4,
+    )
