@@ -127,7 +127,7 @@ def plot_model(
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-    except ImportError as err:  # pragma: no cover - depends on the environment
+    except ImportError as err:
         raise ImportError(_INSTALL_HINT) from err
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"plot_model(): `rankdir` must be 'TB' or 'LR'. Received: {rankdir!r}")
