@@ -124,3 +124,21 @@ def test_layer_without_mask_support_warns_that_it_drops_the_mask():
     with pytest.warns(UserWarning, match="'plain'.*does not support masking"):
         out = Plain(name="plain")(embedded)
     assert out._lx_mask is None
+
+
+def test_builtin_embedding_and_masking_layers_drive_the_masks():
+    tokens = lx.Input(shape=(None,), dtype="int32")
+    embedded = lx.layers.Embedding(10, 4, mask_zero=True, name="embedding")(tokens)
+    assert embedded._lx_mask is not None
+    model = lx.Model(tokens, MaskedMean()(MaskedCumSum()(embedded)))
+    table = model.get_layer("embedding").get_weights()[0]
+    padded = model(PADDED)
+    for row, trimmed in enumerate(TRIMMED):
+        expected = np.cumsum(table[np.asarray(trimmed)], axis=1).mean(axis=1)
+        assert_close(padded[row], expected[0], rtol=1e-5, atol=1e-6)
+    # Masking: steps whose features all equal mask_value are skipped.
+    x = lx.Input(shape=(None, 2))
+    masked = lx.Model(x, MaskedMean()(lx.layers.Masking(mask_value=0.0)(x)))
+    data = jnp.array([[[1.0, 2.0], [3.0, 4.0], [0.0, 0.0]]])
+    assert_close(masked(data), [[2.0, 3.0]])
+    assert_close(masked(data), masked(data[:, :2]))
