@@ -65,6 +65,19 @@ class KerasTensor:
             "flow on symbolic tensors is not possible; use it inside a layer's `call` instead."
         )
 
+    def __iter__(self) -> Any:
+        # Without this, `__getitem__` would make Python iterate forever, adding nodes.
+        raise TypeError(
+            f"Iterating over a symbolic tensor ({self!r}) is not supported: its size is not a "
+            "value. Index it explicitly (`x[:, 0]`) or split it inside a layer."
+        )
+
+    def __len__(self) -> int:
+        raise TypeError(
+            f"len() of a symbolic tensor ({self!r}) is not defined; use `x.shape[0]` (which may "
+            "be None)."
+        )
+
     # Python operators record a `TensorOperator` layer in the graph, as Keras 3 records
     # an operation: `x + y`, `2 * x`, `x[:, 0]` work on symbolic tensors.
     __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators

@@ -165,6 +165,10 @@ def test_symbolic_tensor_misuse_raises_clear_errors():
         jnp.exp(x)
     with pytest.raises(TypeError, match="no truth value"):
         bool(x)
+    with pytest.raises(TypeError, match="Iterating over a symbolic tensor"):
+        list(x)
+    with pytest.raises(TypeError, match="len\\(\\) of a symbolic tensor"):
+        len(x)
 
 
 def test_layer_creating_sublayers_lazily_builds_concrete_weights():
