@@ -29,14 +29,22 @@ from layerax.function import jit as jit
 from layerax.models.model import Model as Model
 from layerax.tape import GradientTape as GradientTape
 from layerax.tape import UnconnectedGradients as UnconnectedGradients
+from layerax.models.sequential import Sequential as Sequential
+from layerax.models.input_layer import Input as Input
+from layerax.models.input_layer import InputLayer as InputLayer
+from layerax.models.keras_tensor import KerasTensor as KerasTensor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
     "GradientTape",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
     "Layer",
     "Model",
+    "Sequential",
     "UnconnectedGradients",
     "Variable",
     "activations",

@@ -32,8 +32,34 @@ _FORGOT_SUPER = (
     "the `__init__()` method. Go add it!"
 )
 
-# Hook for symbolic (functional API) calls, installed by layerax.models.functional.
-SYMBOLIC: dict[str, Callable[..., Any] | None] = {"check": None, "call": None}
+# Hook for symbolic (functional API) calls, installed by layerax.models.symbolic:
+# `check(args, kwargs)` says whether a call is symbolic, `call(layer, args, kwargs)`
+# records it, `attr(layer, name)` answers `layer.input`/`output`/`input_shape`/`output_shape`.
+SYMBOLIC: dict[str, Callable[..., Any] | None] = {"check": None, "call": None, "attr": None}
+
+
+def _symbolic_property(attr: str, doc: str) -> property:
+    """A read-mostly property answered by the functional API's bookkeeping.
+
+    A value assigned by a subclass (e.g. `self.output = Dense(2)`) is stored in
+    the instance and wins, so user attributes of these names keep working.
+    """
+
+    def getter(self: Any) -> Any:
+        if attr in self.__dict__:
+            return self.__dict__[attr]
+        hook = SYMBOLIC["attr"]
+        if hook is None:
+            raise AttributeError(f"Layer '{self.name}' has no attribute '{attr}'.")
+        return hook(self, attr)
+
+    def setter(self: Any, value: Any) -> None:
+        self.__dict__[attr] = value
+
+    def deleter(self: Any) -> None:
+        self.__dict__.pop(attr, None)
+
+    return property(getter, setter, deleter, doc)
 
 
 class _CallInfo:
@@ -743,6 +769,20 @@ class Layer:
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The mask of the outputs: the input mask when the layer supports masking."""
         return previous_mask if self.supports_masking else None
+
+    # ------------------------------------------------------ functional API
+    input = _symbolic_property(
+        "input", "The symbolic input(s) of the layer's first call on symbolic tensors."
+    )
+    output = _symbolic_property(
+        "output", "The symbolic output(s) of the layer's first call on symbolic tensors."
+    )
+    input_shape = _symbolic_property(
+        "input_shape", "The shape(s) of `input` (raises AttributeError before a symbolic call)."
+    )
+    output_shape = _symbolic_property(
+        "output_shape", "The shape(s) of `output` (raises AttributeError before a symbolic call)."
+    )
 
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
