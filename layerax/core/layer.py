@@ -103,6 +103,21 @@ def _shape_tree(x: Any) -> Any:
     return tuple(shape)
 
 
+def _dtype_tree(x: Any) -> Any:
+    """Dtype names of the arrays in a nested structure (None where there is no array)."""
+    if isinstance(x, (list, tuple)):
+        return [_dtype_tree(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _dtype_tree(v) for k, v in x.items()}
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
+
+
 def _is_json_basic(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int, float, str)):
         return True
@@ -529,6 +544,10 @@ class Layer:
             return
         shapes = _build_shapes(self, args, kwargs)
         object.__setattr__(self, "_build_shapes", shapes)
+        # The dtypes of the first input, so that a saved model can be rebuilt from its
+        # config with inputs of the same kind (e.g. integer token ids).
+        first = args[0] if args else None
+        object.__setattr__(self, "_lx_build_dtypes", _dtype_tree(first) if first is not None else None)
         with naming.name_scope(self.name):
             if isinstance(shapes, dict):
                 self.build(**shapes)
