@@ -63,6 +63,14 @@ def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = 
     return _REGISTERED.get(name)
 
 
+def current_custom_objects() -> dict[str, Any]:
+    """The objects of every active `custom_object_scope`, innermost winning."""
+    merged: dict[str, Any] = {}
+    for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
+        merged.update(scope)
+    return merged
+
+
 @contextlib.contextmanager
 def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
     """Makes `custom_objects` visible to every deserialization inside the block."""
@@ -74,6 +82,35 @@ def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
         yield
     finally:
         stack.pop()
+
+
+_SAFE_MODE = threading.local()
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode: bool | None) -> Iterator[None]:
+    """Sets the safe mode seen by deserializers inside the block (None: leave it as it is).
+
+    In safe mode (the default), configs that would rebuild arbitrary Python
+    code (a `Lambda` layer's function) are refused.
+    """
+    if safe_mode is None:
+        yield
+        return
+    stack = getattr(_SAFE_MODE, "stack", None)
+    if stack is None:
+        stack = _SAFE_MODE.stack = []
+    stack.append(bool(safe_mode))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def in_safe_mode() -> bool:
+    """The innermost `safe_mode_scope`'s value; True outside any scope."""
+    stack = getattr(_SAFE_MODE, "stack", None)
+    return stack[-1] if stack else True
 
 
 def normalize_name(name: str) -> str:
