@@ -1,0 +1,2 @@
+class CheckpointManager:  # placeholder until written
+    pass
