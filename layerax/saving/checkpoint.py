@@ -251,6 +251,11 @@ class CheckpointManager:
                     )
                 optimizer._group_for([model_vars[k] for k in group_keys])
             opt_vars, _ = _optimizer_variables(model, optimizer)
+        # Check keys and shapes against the checkpoint's metadata first: Orbax would fail
+        # half-way through its reads otherwise.
+        for name, variables in (("model", model_vars), ("optimizer", opt_vars)):
+            if variables:
+                self._check_item(step, name, variables, model)
         targets = {"model": _nest({k: _abstract(v) for k, v in model_vars.items()})}
         if opt_vars:
             targets["optimizer"] = _nest({k: _abstract(v) for k, v in opt_vars.items()})
@@ -297,6 +302,26 @@ class CheckpointManager:
             var.assign(value)
         self._last_extra = meta.get("extra", {})
         return step
+
+    def _check_item(self, step: int, name: str, variables: Mapping[str, Any], model: Any) -> None:
+        metadata = self._manager.item_metadata(step)[name]
+        saved = _flatten(getattr(metadata, "tree", metadata))
+        for key, var in variables.items():
+            entry = saved.get(key)
+            if entry is None or tuple(entry.shape) != tuple(var.shape):
+                found = "nothing" if entry is None else f"shape {tuple(entry.shape)}"
+                raise ValueError(
+                    f"Checkpoint step {step} in {self.directory!r} does not match model "
+                    f"'{model.name}': variable '{var.path}' (entry '{name}/{key}') has shape "
+                    f"{tuple(var.shape)}, the checkpoint has {found}. Restore into a model of the "
+                    "saved architecture, compiled with the saved optimizer."
+                )
+        extra = sorted(set(saved) - set(variables))
+        if extra:
+            raise ValueError(
+                f"Checkpoint step {step} in {self.directory!r} does not match model "
+                f"'{model.name}': it has entry '{name}/{extra[0]}', which the model lacks."
+            )
 
     def restore_extra(self, step: int | None = None) -> dict[str, Any]:
         """The `extra` data saved at `step` (the latest by default)."""
