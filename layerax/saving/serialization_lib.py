@@ -164,6 +164,14 @@ def _deserialize(config: Any, custom_objects: Mapping[str, Any] | None) -> Any:
         found = _lookup_class(config, custom_objects)
         from layerax.core.layer import Layer
 
+        if found is None:
+            # Non-layer classes of the layers namespace (InputSpec).
+            import layerax.layers
+
+            candidate = getattr(layerax.layers, str(class_name), None)
+            if inspect.isclass(candidate) and not issubclass(candidate, Layer):
+                found = candidate
+
         if found is not None and not (inspect.isclass(found) and issubclass(found, Layer)):
             return _from_config(found, inner or {}, custom_objects)
         from layerax.models.layer_registry import deserialize_layer
