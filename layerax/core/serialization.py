@@ -49,12 +49,32 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
 
 
 def get_registered_name(obj: Any) -> str:
-    """The key under which `obj` was registered, else its name."""
+    """The key under which `obj` was registered, else its name.
+
+    Example:
+        >>> import layerax as lx
+        >>> @lx.saving.register_serializable(package="demo")
+        ... def square(x):
+        ...     return x * x
+        >>> lx.saving.get_registered_name(square), lx.saving.get_registered_name(len)
+        ('demo>square', 'len')
+    """
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
-    """Looks `name` up in `custom_objects`, the active custom-object scope, then the registry."""
+    """Looks `name` up in `custom_objects`, the active custom-object scope, then the registry.
+
+    Example:
+        >>> import layerax as lx
+        >>> @lx.saving.register_serializable(package="demo")
+        ... def cube(x):
+        ...     return x ** 3
+        >>> lx.saving.get_registered_object("demo>cube") is cube
+        True
+        >>> lx.saving.get_registered_object("cube", custom_objects={"cube": abs}) is abs
+        True
+    """
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
@@ -73,7 +93,19 @@ def current_custom_objects() -> dict[str, Any]:
 
 @contextlib.contextmanager
 def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
-    """Makes `custom_objects` visible to every deserialization inside the block."""
+    """Makes `custom_objects` visible to every deserialization inside the block.
+
+    Example:
+        >>> import layerax as lx
+        >>> class Twice(lx.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> config = lx.saving.serialize_keras_object(Twice(name="t"))
+        >>> with lx.saving.custom_object_scope({"Twice": Twice}):
+        ...     layer = lx.saving.deserialize_keras_object(config)
+        >>> type(layer).__name__, layer.name
+        ('Twice', 't')
+    """
     stack = getattr(_CUSTOM_OBJECTS, "stack", None)
     if stack is None:
         stack = _CUSTOM_OBJECTS.stack = []

@@ -106,8 +106,8 @@ def layout(model: Layer) -> list[LayerEntry]:
         >>> import layerax as lx
         >>> from layerax.saving.keras_layout import layout
         >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(4), lx.layers.Dense(2)])
-        >>> [(e.path, e.name, len(e.variables)) for e in layout(model)]
-        [('', 'sequential', 0), ('layers/dense', 'dense', 2), ('layers/dense_1', 'dense_1', 2)]
+        >>> [(e.path, len(e.variables)) for e in layout(model)]
+        [('', 0), ('layers/dense', 2), ('layers/dense_1', 2)]
     """
     entries: list[LayerEntry] = []
     visited: set[int] = set()

@@ -102,6 +102,16 @@ def load_weights(model: Layer, filepath: str | os.PathLike[str], skip_mismatch: 
     Raises:
         ValueError: on a mismatch (naming the first mismatching variable), an
             unknown suffix or a corrupted file; the model is then unchanged.
+
+    Example:
+        >>> import os, tempfile, layerax as lx
+        >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.weights.h5")
+        >>> lx.saving.save_weights(model, path)
+        >>> other = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+        >>> lx.saving.load_weights(other, path)
+        >>> bool((other.layers[0].bias.numpy() == model.layers[0].bias.numpy()).all())
+        True
     """
     filepath = os.fspath(filepath)
     fmt = weights_format(filepath, archives=True)
