@@ -549,9 +549,10 @@ class Layer:
         first = args[0] if args else None
         object.__setattr__(self, "_lx_build_dtypes", _dtype_tree(first) if first is not None else None)
         with naming.name_scope(self.name):
-            if isinstance(shapes, dict):
+            if isinstance(shapes, dict) and _build_takes_named_shapes(self):
                 self.build(**shapes)
             else:
+                # One input, possibly a dict of arrays: its shapes as one argument.
                 self.build(shapes)
         object.__setattr__(self, "built", True)
 
@@ -925,6 +926,12 @@ def _wrap_build(build: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapped._lx_wrapped = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def _build_takes_named_shapes(layer: Layer) -> bool:
+    """Whether `build` has the `build(self, query_shape, value_shape)` form."""
+    params = [p.name for p in inspect.signature(type(layer).build).parameters.values() if p.name != "self"]
+    return len(params) > 1 and all(p.endswith("_shape") for p in params)
 
 
 def _build_shapes(layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
