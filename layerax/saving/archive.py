@@ -154,13 +154,14 @@ def read_archive(path: str) -> Archive:
             "was loaded. Restore it from a good copy or save the model again."
         )
 
+    data = b""
     try:
         with open(path, "rb") as f:
             data = f.read()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = {info.filename: zf.read(info) for info in zf.infolist()}  # CRC-checked
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
-        if not zipfile.is_zipfile(path) and b"HDF" in data[:8]:
+        if b"HDF" in data[:8]:
             raise ValueError(
                 f"{path!r} is an HDF5 file (a Keras model or weights file?), not a layerax "
                 "archive. Keras '.keras' files cannot be loaded by layerax; load their weights "
@@ -254,7 +255,9 @@ def build_from_config(model: Any, config: Mapping[str, Any] | None) -> None:
     if model.built and model.weights or not config or config.get("input_shape") is None:
         return
     shapes = config["input_shape"]
-    if isinstance(shapes, dict) and all(k.endswith("_shape") for k in shapes):
+    from layerax.core.layer import _build_takes_named_shapes
+
+    if isinstance(shapes, dict) and _build_takes_named_shapes(model):
         with jax.ensure_compile_time_eval():
             model.build(**{k: _tuple(v) for k, v in shapes.items()})
         return

@@ -270,3 +270,34 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
         fresh = sequential()
         fresh.load_weights(str(tmp_path / name))
         _assert_same_weights(fresh, model)
+
+
+@lx.saving.register_serializable(package="tests")
+class Tokens(lx.Model):
+    """A subclassed model with a dict input holding integer ids."""
+
+    def __init__(self, vocab=10, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab = vocab
+        self.embed = lx.layers.Embedding(vocab, 4)
+        self.head = lx.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.head(self.embed(inputs["ids"]) * inputs["scale"][..., None])
+
+    def get_config(self):
+        return {**super().get_config(), "vocab": self.vocab}
+
+
+def test_subclassed_model_is_rebuilt_with_the_recorded_input_shapes_and_dtypes(tmp_path):
+    model = Tokens(vocab=7)
+    x = {"ids": np.array([[1, 2, 6]], "int32"), "scale": np.full((1, 3), 0.5, "float32")}
+    model(x)
+    model.save(str(tmp_path / "m.layerax"))
+    with zipfile.ZipFile(tmp_path / "m.layerax") as zf:
+        build = json.loads(zf.read("config.json"))["build_config"]
+    assert build == {"input_shape": {"ids": [1, 3], "scale": [1, 3]},
+                     "input_dtype": {"ids": "int32", "scale": "float32"}}
+    loaded = lx.models.load_model(str(tmp_path / "m.layerax"))
+    assert loaded.vocab == 7
+    np.testing.assert_array_equal(loaded(x), model(x))
