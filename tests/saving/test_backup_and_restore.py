@@ -14,9 +14,10 @@ X = np.random.default_rng(0).normal(size=(24, 3)).astype("float32")
 Y = np.random.default_rng(1).normal(size=(24, 2)).astype("float32")
 
 
-def _new_model():
-    model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(8, activation="relu"), lx.layers.Dropout(0.3),
-                           lx.layers.Dense(2)])
+def _new_model(dropout=True):
+    layers = [lx.Input((3,)), lx.layers.Dense(8, activation="relu")]
+    layers += [lx.layers.Dropout(0.3)] if dropout else []
+    model = lx.Sequential(layers + [lx.layers.Dense(2)])
     model.compile(optimizer=lx.optimizers.Adam(0.01), loss="mse")
     return model
 
@@ -48,7 +49,7 @@ def uninterrupted():
     return model.get_weights()
 
 
-@pytest.mark.parametrize("save_freq,crash_after", [(1, 5), (2, 4), ("epoch", 7)])
+@pytest.mark.parametrize("save_freq,crash_after", [(2, 5), ("epoch", 7)])
 def test_resumed_fit_ends_with_the_uninterrupted_weights(save_freq, crash_after, uninterrupted, tmp_path):
     backup = str(tmp_path / "backup")
     naming.reset_uids()
@@ -63,7 +64,8 @@ def test_resumed_fit_ends_with_the_uninterrupted_weights(save_freq, crash_after,
     lx.utils.set_random_seed(7)
     restarted = _new_model()
     history = _fit(restarted, [lx.callbacks.BackupAndRestore(backup, save_freq=save_freq)])
-    expected_first_epoch = {1: 1, 2: 1, "epoch": 2}[save_freq]  # 3 batches per epoch
+    # 3 batches per epoch: saved after batch 4 (epoch 1, step 1), or after epoch 1.
+    expected_first_epoch = {2: 1, "epoch": 2}[save_freq]
     assert history.epoch[0] == expected_first_epoch
     for a, b in zip(restarted.get_weights(), uninterrupted):
         np.testing.assert_array_equal(a, b)
@@ -72,14 +74,14 @@ def test_resumed_fit_ends_with_the_uninterrupted_weights(save_freq, crash_after,
 
 def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
     backup = str(tmp_path / "backup")
-    model = _new_model()
+    model = _new_model(dropout=False)
     callback = lx.callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False)
     _fit(model, [callback], epochs=2)
     latest, previous = os.path.join(backup, "latest.layerax"), os.path.join(backup, "latest.layerax.bkp")
     assert os.path.exists(latest) and os.path.exists(previous)
     with open(latest, "wb") as f:
         f.write(b"garbage")
-    restarted = _new_model()
+    restarted = _new_model(dropout=False)
     history = _fit(restarted, [lx.callbacks.BackupAndRestore(backup)], epochs=3)
     assert history.epoch == [1, 2]  # the previous backup was taken after epoch 0
 
@@ -89,7 +91,7 @@ def test_arguments_and_unbuilt_model(tmp_path):
         lx.callbacks.BackupAndRestore("")
     with pytest.raises(ValueError, match="save_freq=0"):
         lx.callbacks.BackupAndRestore(str(tmp_path), save_freq=0)
-    model = _new_model()
+    model = _new_model(dropout=False)
     _fit(model, [lx.callbacks.BackupAndRestore(str(tmp_path / "b"), delete_checkpoint=False)], epochs=1)
     unbuilt = lx.Sequential([lx.layers.Dense(2)])
     unbuilt.compile(optimizer="sgd", loss="mse")
