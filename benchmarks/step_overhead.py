@@ -24,23 +24,22 @@ import optax
 import layerax as lx
 
 
+class MLP(lx.Model):
+    """Dense layers with relu between them."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        super().__init__()
+        self.blocks = [lx.layers.Dense(n, activation="relu") for n in sizes[1:-1]]
+        self.blocks.append(lx.layers.Dense(sizes[-1]))
+
+    def call(self, x: Any) -> Any:
+        for layer in self.blocks:
+            x = layer(x)
+        return x
+
+
 def make_model(sizes: list[int]) -> lx.Model:
-    model = lx.models.Model.__new__(lx.models.Model)
-    layers = [lx.layers.Dense(n, activation="relu") for n in sizes[1:-1]]
-    layers.append(lx.layers.Dense(sizes[-1]))
-
-    class MLP(lx.Model):
-        def __init__(self) -> None:
-            super().__init__()
-            self.blocks = layers
-
-        def call(self, x: Any) -> Any:
-            for layer in self.blocks:
-                x = layer(x)
-            return x
-
-    del model
-    mlp = MLP()
+    mlp = MLP(sizes)
     mlp(jnp.zeros((1, sizes[0])))
     return mlp
 

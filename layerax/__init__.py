@@ -7,15 +7,20 @@ layer is a JAX pytree, so training steps run through `jax.grad` and `jax.jit`.
 from __future__ import annotations
 
 from layerax import activations as activations
+from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
 from layerax import layers as layers
+from layerax import losses as losses
+from layerax import metrics as metrics
+from layerax import callbacks as callbacks
 from layerax import models as models
 from layerax import optimizers as optimizers
 from layerax import random as random
 from layerax import regularizers as regularizers
+from layerax import saving as saving
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
 from layerax.core.variable import Variable as Variable
@@ -23,15 +28,28 @@ from layerax.function import Function as Function
 from layerax.function import function as function
 from layerax.function import jit as jit
 from layerax.models.model import Model as Model
+from layerax.tape import GradientTape as GradientTape
+from layerax.tape import UnconnectedGradients as UnconnectedGradients
+from layerax.models.sequential import Sequential as Sequential
+from layerax.models.input_layer import Input as Input
+from layerax.models.input_layer import InputLayer as InputLayer
+from layerax.models.keras_tensor import KerasTensor as KerasTensor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "GradientTape",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
     "Layer",
     "Model",
+    "Sequential",
+    "UnconnectedGradients",
     "Variable",
     "activations",
+    "backend",
     "config",
     "constraints",
     "dtype_policies",
@@ -39,9 +57,13 @@ __all__ = [
     "initializers",
     "jit",
     "layers",
+    "losses",
+    "metrics",
+    "callbacks",
     "models",
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "utils",
 ]

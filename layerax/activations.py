@@ -26,10 +26,19 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     x = _x(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return jax.nn.relu(x)
-    above = jnp.where(x > threshold, x, negative_slope * (x - threshold))
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return jax.nn.leaky_relu(x, negative_slope)
+    # Keras' formula: the thresholded (and capped) positive part, minus the sloped negative part.
+    negative_part = jax.nn.relu(threshold - x) if negative_slope != 0.0 else None
+    if threshold != 0.0:
+        y = x * (x > threshold).astype(x.dtype)
+    else:
+        y = jax.nn.relu(x)
     if max_value is not None:
-        above = jnp.minimum(above, max_value)
-    return above.astype(x.dtype)
+        y = jnp.clip(y, 0.0, max_value)
+    if negative_part is not None:
+        y = y - negative_slope * negative_part
+    return y
 
 
 def relu6(x: Any) -> jax.Array:

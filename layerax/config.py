@@ -108,7 +108,9 @@ __all__ = [
     "set_image_data_format",
 ]
 
+from layerax.dtype_policies import dtype_policy as dtype_policy  # noqa: E402
+from layerax.dtype_policies import set_dtype_policy as set_dtype_policy  # noqa: E402
 from layerax.function import functions_run_eagerly as functions_run_eagerly  # noqa: E402
 from layerax.function import run_functions_eagerly as run_functions_eagerly  # noqa: E402
 
-__all__ += ["functions_run_eagerly", "run_functions_eagerly"]
+__all__ += ["dtype_policy", "functions_run_eagerly", "run_functions_eagerly", "set_dtype_policy"]

@@ -119,8 +119,10 @@ class _Entry:
         self.treedef = treedef
         self.statics = statics
         self.dynamic_mask = dynamic_mask
-        self.mutable: list[Variable] = []
-        self.readonly: list[Variable] = []
+        # Start from the state other signatures of this function touched: usually the same,
+        # which saves the discovery trace.
+        self.mutable: list[Variable] = list(owner._known_mutable)
+        self.readonly: list[Variable] = list(owner._known_readonly)
         self.jitted: Any = None
         self._build()
 
@@ -162,7 +164,21 @@ class _Entry:
         if moved:
             self.readonly = [v for v in self.readonly if id(v) not in retrace.assigned]
             self.mutable.extend(moved)
+        self.owner._known_mutable = list(self.mutable)
+        self.owner._known_readonly = list(self.readonly)
         self._build()
+
+    def discover(self, dynamic: Sequence[Any]) -> None:
+        """Traces abstractly (no compilation) until the entry knows every variable touched."""
+        for _ in range(_MAX_RETRACES):
+            mut_values = [v._value for v in self.mutable]
+            ro_values = [v._value for v in self.readonly]
+            try:
+                jax.eval_shape(self.jitted, mut_values, ro_values, list(dynamic))
+                return
+            except _Retrace as retrace:
+                self.extend(retrace)
+        raise RuntimeError(f"lx.function '{self.owner.__name__}' kept touching new variables.")
 
     def run(self, dynamic: Sequence[Any]) -> Any:
         for _ in range(_MAX_RETRACES):
@@ -186,7 +202,17 @@ class _Entry:
 
 
 class Function:
-    """A stateful Python function compiled with `jax.jit`; see `lx.function`."""
+    """A stateful Python function compiled with `jax.jit`; made by `lx.function`.
+
+    Attributes:
+        trace_count: How many times the Python function was traced.
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> f = lx.function(lambda x: x * 2)
+        >>> isinstance(f, lx.Function), f(jnp.ones(2)).tolist()
+        (True, [2.0, 2.0])
+    """
 
     def __init__(
         self,
@@ -218,6 +244,8 @@ class Function:
         )
         self.trace_count = 0
         self._entries: dict[Any, _Entry] = {}
+        self._known_mutable: list[Variable] = []
+        self._known_readonly: list[Variable] = []
         self._bound: dict[int, Any] = {}
 
     def experimental_get_tracing_count(self) -> int:
@@ -228,6 +256,15 @@ class Function:
         if instance is None:
             return self
         return functools.partial(self.__call__, instance)
+
+    def state_variables(self, *args: Any, **kwargs: Any) -> tuple[list[Variable], list[Variable]]:
+        """The variables a call with these arguments assigns and reads: `(assigned, read_only)`.
+
+        Traces abstractly if needed (nothing is compiled or run).
+        """
+        entry, dynamic = self._entry_for(args, kwargs)
+        entry.discover(dynamic)
+        return list(entry.mutable), list(entry.readonly)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.jit_compile or _SETTINGS["run_eagerly"] or CTX.scopes or CTX.interceptors:
@@ -245,6 +282,12 @@ class Function:
         return self._call_general(args, kwargs)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        entry, dynamic = self._entry_for(args, kwargs)
+        if entry is None:
+            return self._fn(*args, **kwargs)
+        return entry.run(dynamic)
+
+    def _entry_for(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[Any]]:
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_stateful)
         static_positions = self._static_leaf_positions(args, kwargs, treedef, len(leaves))
         dynamic, statics, mask = [], [], []
@@ -255,7 +298,7 @@ class Function:
             ):
                 if isinstance(leaf, Tracer):
                     # Called inside a raw JAX transform: nothing can be written back.
-                    return self._fn(*args, **kwargs)
+                    return None, []
                 dynamic.append(leaf)
                 mask.append(True)
             else:
@@ -265,7 +308,7 @@ class Function:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry(self, treedef, tuple(statics), tuple(mask))
-        return entry.run(dynamic)
+        return entry, dynamic
 
     def _static_leaf_positions(self, args: Any, kwargs: Any, treedef: Any, n: int) -> set[int]:
         if not self.static_argnums and not self.static_argnames:

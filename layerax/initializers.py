@@ -18,9 +18,23 @@ def _dtype(dtype: Any) -> Any:
     return jnp.dtype(dtype or _config.floatx())
 
 
-def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
-    """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels)."""
+def compute_fans(
+    shape: tuple[int, ...], input_axes: Any = None, output_axes: Any = None
+) -> tuple[float, float]:
+    """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.initializers.compute_fans((3, 3, 8, 16))
+        (72.0, 144.0)
+        >>> lx.initializers.compute_fans((4, 2, 8), input_axes=[0], output_axes=[1, 2])
+        (4.0, 16.0)
+    """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        fan_in = float(np.prod([shape[a] for a in input_axes]))
+        fan_out = float(np.prod([shape[a] for a in output_axes]))
+        return fan_in, fan_out
     if len(shape) < 1:
         return 1.0, 1.0
     if len(shape) == 1:
@@ -115,7 +129,12 @@ class Constant(Initializer):
 
 class RandomInitializer(Initializer):
     """Base of random initializers: a fixed integer `seed` gives the same values on every call;
-    `seed=None` gives new values on every call (reproducible with `set_random_seed`)."""
+    `seed=None` gives new values on every call (reproducible with `set_random_seed`).
+
+    Values are drawn on the host with numpy and transferred once: drawing them with
+    `jax.random` would compile a new XLA program for every weight shape (about half
+    a second each on a CPU), which made building a model slow.
+    """
 
     def __init__(self, seed: int | None = None) -> None:
         if seed is not None and not isinstance(seed, (int, np.integer)):
@@ -124,9 +143,23 @@ class RandomInitializer(Initializer):
             )
         self.seed = seed
 
-    def _key(self) -> jax.Array:
+    def _rng(self) -> np.random.Generator:
         seed = self.seed if self.seed is not None else make_default_seed()
-        return jax.random.key(int(seed))
+        return np.random.default_rng(int(seed))
+
+
+def _truncated_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard normal samples redrawn until they lie within two standard deviations."""
+    out = rng.standard_normal(shape, dtype=np.float32)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.standard_normal(int(bad.sum()), dtype=np.float32)
+        bad = np.abs(out) > 2.0
+    return out
+
+
+def _to_device(values: np.ndarray, dtype: Any) -> jax.Array:
+    return jnp.asarray(np.asarray(values, np.float32), dtype=_dtype(dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed}
@@ -151,8 +184,8 @@ class RandomNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
-        dtype = _dtype(dtype)
-        return (self.mean + self.stddev * jax.random.normal(self._key(), tuple(shape))).astype(dtype)
+        sample = self._rng().standard_normal(tuple(shape), dtype=np.float32)
+        return _to_device(self.mean + self.stddev * sample, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -174,11 +207,10 @@ class RandomUniform(RandomInitializer):
 
     def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
         dtype = _dtype(dtype)
+        rng = self._rng()
         if jnp.issubdtype(dtype, jnp.integer):
-            return jax.random.randint(self._key(), tuple(shape), self.minval, self.maxval, dtype)
-        return jax.random.uniform(
-            self._key(), tuple(shape), jnp.float32, self.minval, self.maxval
-        ).astype(dtype)
+            return jnp.asarray(rng.integers(self.minval, self.maxval, tuple(shape)), dtype)
+        return _to_device(rng.uniform(self.minval, self.maxval, tuple(shape)), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -199,8 +231,8 @@ class TruncatedNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
-        sample = jax.random.truncated_normal(self._key(), -2.0, 2.0, tuple(shape))
-        return (self.mean + self.stddev * sample).astype(_dtype(dtype))
+        sample = _truncated_normal(self._rng(), tuple(shape))
+        return _to_device(self.mean + self.stddev * sample, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -231,8 +263,12 @@ class VarianceScaling(RandomInitializer):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
     ) -> None:
         super().__init__(seed)
+        self.input_axes = list(input_axes) if input_axes is not None else None
+        self.output_axes = list(output_axes) if output_axes is not None else None
         if scale <= 0.0:
             raise ValueError(f"`scale` must be positive. Received: scale={scale}")
         if mode not in self._MODES:
@@ -246,19 +282,19 @@ class VarianceScaling(RandomInitializer):
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
     def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
-        fan_in, fan_out = compute_fans(tuple(shape))
+        fan_in, fan_out = compute_fans(tuple(shape), self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
-        key, shape, dtype = self._key(), tuple(shape), _dtype(dtype)
+        rng, shape = self._rng(), tuple(shape)
         if self.distribution in ("truncated_normal", "normal"):
             stddev = math.sqrt(scale) / 0.87962566103423978
-            out = stddev * jax.random.truncated_normal(key, -2.0, 2.0, shape)
+            out = stddev * _truncated_normal(rng, shape)
         elif self.distribution == "untruncated_normal":
-            out = math.sqrt(scale) * jax.random.normal(key, shape)
+            out = math.sqrt(scale) * rng.standard_normal(shape, dtype=np.float32)
         else:
             limit = math.sqrt(3.0 * scale)
-            out = jax.random.uniform(key, shape, jnp.float32, -limit, limit)
-        return out.astype(dtype)
+            out = rng.uniform(-limit, limit, shape)
+        return _to_device(out, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -266,15 +302,20 @@ class VarianceScaling(RandomInitializer):
             "mode": self.mode,
             "distribution": self.distribution,
             "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
 def _variance_preset(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
-    def __init__(self: Any, seed: int | None = None) -> None:
-        VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
+    def __init__(self: Any, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
+        VarianceScaling.__init__(
+            self, scale=scale, mode=mode, distribution=distribution, seed=seed,
+            input_axes=input_axes, output_axes=output_axes,
+        )
 
     def get_config(self: Any) -> dict[str, Any]:
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
@@ -340,12 +381,12 @@ class Orthogonal(RandomInitializer):
         rows = int(np.prod(shape[:-1]))
         cols = shape[-1]
         flat = (max(rows, cols), min(rows, cols))
-        a = jax.random.normal(self._key(), flat)
-        q, r = jnp.linalg.qr(a)
-        q = q * jnp.sign(jnp.diag(r))
+        a = self._rng().standard_normal(flat)
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).astype(_dtype(dtype))
+        return _to_device(self.gain * q.reshape(shape), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}

@@ -9,7 +9,18 @@ import jax.numpy as jnp
 
 from layerax import config as _config
 from layerax.core.random import SeedGenerator as SeedGenerator
-from layerax.core.random import draw_key as draw_key
+from layerax.core.random import draw_key as _draw_key
+
+
+def draw_key(seed: Any) -> jax.Array:
+    """A JAX key from an int seed, a `SeedGenerator` (advances it), a key, or None (global).
+
+    Example:
+        >>> import layerax as lx, jax
+        >>> jax.random.key_data(lx.random.draw_key(3)).tolist() == jax.random.key_data(jax.random.key(3)).tolist()
+        True
+    """
+    return _draw_key(seed)
 
 
 def _dtype(dtype: Any) -> Any:

@@ -45,27 +45,14 @@ class InputSpec:
         self.allow_last_axis_squeeze = allow_last_axis_squeeze
         self.name = name
 
-    # Equal specs compare equal, so that equally configured layers have equal pytree structures
-    # (and `jax.jit` reuses its compilation for them).
+    # Equal specs compare equal, so layers holding them have equal pytree structures.
     _lx_static_eq = True
 
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            str(self.dtype) if self.dtype is not None else None,
-            self.shape,
-            self.ndim,
-            self.max_ndim,
-            self.min_ndim,
-            tuple(sorted(self.axes.items())),
-            self.allow_last_axis_squeeze,
-            self.name,
-        )
-
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, InputSpec) and self._key() == other._key()
+        return type(other) is InputSpec and vars(other) == vars(self)
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash((self.ndim, self.min_ndim, self.max_ndim))
 
     def __repr__(self) -> str:
         fields = {k: v for k, v in vars(self).items() if v not in (None, {}, False)}
@@ -73,6 +60,16 @@ class InputSpec:
 
     def get_config(self) -> dict[str, Any]:
         return dict(vars(self))
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> InputSpec:
+        """Inverse of `get_config` (also after a JSON round trip, which makes axes keys strings)."""
+        config = dict(config)
+        if config.get("shape") is not None:
+            config.pop("ndim", None)
+        if config.get("axes"):
+            config["axes"] = {int(k): v for k, v in config["axes"].items()}
+        return cls(**config)
 
 
 def _shape_of(x: Any) -> tuple[Any, ...] | None:

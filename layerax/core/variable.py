@@ -199,6 +199,9 @@ class Variable:
             )
         if isinstance(value, np.ndarray) or isinstance(value, np.generic):
             value = jnp.asarray(value)
+        elif getattr(value, "weak_type", False):
+            # A weakly typed value (from a Python scalar) would make jit retrace.
+            value = jax.lax.convert_element_type(value, current.dtype)
         return value
 
     # ------------------------------------------------------- array protocol
@@ -324,6 +327,8 @@ def _initial_array(initial_value: Any, shape: Any, dtype: Any, path: str) -> tup
     if not isinstance(initial_value, jax.Array):
         with jax.ensure_compile_time_eval():
             value = jnp.asarray(initial_value, dtype=dtype)
+            if value.weak_type:
+                value = jax.lax.convert_element_type(value, value.dtype)
         owns = True
     elif dtype is not None and initial_value.dtype != jnp.dtype(dtype):
         with jax.ensure_compile_time_eval():

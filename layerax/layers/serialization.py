@@ -11,20 +11,19 @@ from layerax.core.layer import Layer
 
 
 def _layer_table() -> dict[str, type]:
-    """Every public Layer class of `lx.layers` and `lx.models`, by name.
+    """Every Layer class of layerax by class name, plus the public aliases of `lx.layers`.
 
-    Built at each lookup (it is cheap) so that layers added to the package
-    later are found without a hand-kept list.
+    Built at each lookup (it is cheap) so that layers defined later are found
+    without a hand-kept list.
     """
     import layerax.layers as layers_module
-    import layerax.models as models_module
+    from layerax.models.layer_registry import layer_classes
 
-    table: dict[str, type] = {}
-    for module in (layers_module, models_module):
-        for name in getattr(module, "__all__", dir(module)):
-            obj = getattr(module, name, None)
-            if inspect.isclass(obj) and issubclass(obj, Layer):
-                table[name] = obj
+    table = dict(layer_classes())
+    for name in layers_module.__all__:
+        obj = getattr(layers_module, name, None)
+        if inspect.isclass(obj) and issubclass(obj, Layer):
+            table.setdefault(name, obj)
     return table
 
 

@@ -297,7 +297,7 @@ class Optimizer:
         if self.clipnorm:
             return [_clip_by_norm(g, self.clipnorm) for g in grads]
         if self.global_clipnorm:
-            norm = optax.global_norm(grads)
+            norm = jnp.sqrt(sum(jnp.sum(jnp.square(g.astype(jnp.float32))) for g in grads))
             scale = self.global_clipnorm / jnp.maximum(norm, self.global_clipnorm)
             return [g * scale.astype(g.dtype) for g in grads]
         if self.clipvalue:
@@ -315,6 +315,49 @@ class Optimizer:
         if id(var) in self._exclude_ids:
             return False
         return not any(name in var.path for name in self._exclude_names)
+
+    def minimize(self, loss: Any, var_list: Any, tape: Any = None) -> Variable:
+        """Computes the gradients of `loss` with a GradientTape and applies them (TF/Keras 2 API).
+
+        Args:
+            loss: A zero-argument callable returning the loss (recorded on a
+                new tape, or on `tape`), or a loss value computed inside the
+                block of `tape`.
+            var_list: The variables to train (or a zero-argument callable
+                returning them, called after `loss`).
+            tape: The `lx.GradientTape` that recorded `loss`; required when
+                `loss` is a value rather than a callable.
+
+        Returns:
+            The `iterations` variable.
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp, optax
+            >>> w = lx.Variable(jnp.array([1.0, 2.0]))
+            >>> opt = lx.optimizers.Optimizer(optax.sgd(0.5))
+            >>> _ = opt.minimize(lambda: jnp.sum(w * w), [w])
+            >>> w.numpy().tolist()
+            [0.0, 0.0]
+        """
+        from layerax.tape import GradientTape
+
+        if not callable(loss) and tape is None:
+            raise ValueError(
+                "`tape` is required when a loss value (not a callable) is passed to minimize(): "
+                "compute it inside `with lx.GradientTape() as tape:` and pass `tape=tape`, or "
+                f"pass a zero-argument function that returns the loss. Received: loss={loss!r}"
+            )
+        tape = tape if tape is not None else GradientTape()
+        if callable(loss):
+            with tape:
+                if not callable(var_list):
+                    tape.watch(list(var_list))
+                loss = loss()
+        if callable(var_list):
+            var_list = var_list()
+        var_list = list(var_list)
+        grads = tape.gradient(loss, var_list)
+        return self.apply_gradients(zip(grads, var_list))
 
     def stateless_apply(
         self,

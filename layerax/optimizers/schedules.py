@@ -186,7 +186,7 @@ class CosineDecay(LearningRateSchedule):
     Example:
         >>> import layerax as lx
         >>> s = lx.optimizers.schedules.CosineDecay(1.0, decay_steps=10)
-        >>> float(s(5))
+        >>> round(float(s(5)), 4)
         0.5
     """
 

@@ -3,5 +3,27 @@
 from __future__ import annotations
 
 from layerax.core.random import set_random_seed as set_random_seed
+from layerax.utils.model_visualization import plot_model as plot_model
+from layerax.utils.numerical_utils import normalize as normalize
+from layerax.utils.numerical_utils import to_categorical as to_categorical
+from layerax.utils.plotting import plot_history as plot_history
+from layerax.utils.progbar import Progbar as Progbar
+from layerax.utils.py_dataset import PyDataset as PyDataset
+from layerax.utils.py_dataset import PyDatasetIterator as PyDatasetIterator
+from layerax.utils.sequence_utils import pad_sequences as pad_sequences
 
-__all__ = ["set_random_seed"]
+# Keras' older name of PyDataset.
+Sequence = PyDataset
+
+__all__ = [
+    "Progbar",
+    "PyDataset",
+    "PyDatasetIterator",
+    "Sequence",
+    "normalize",
+    "pad_sequences",
+    "plot_model",
+    "plot_history",
+    "set_random_seed",
+    "to_categorical",
+]

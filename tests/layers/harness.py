@@ -42,7 +42,6 @@ def check_layer(
     run_vmap: bool = True,
     check_output_shape: bool = True,
     multi_input_args: bool = False,
-    jit_transforms: bool = False,
     rtol: float = 1e-5,
     atol: float = 1e-5,
 ) -> lx.Layer:
@@ -59,12 +58,7 @@ def check_layer(
     entries are passed as separate positional arguments, e.g.
     `layer(query, value)`, and `compute_output_shape` receives one shape per
     argument; `jax.vmap` then maps over every argument.
-
-    With `jit_transforms=True`, the `jax.grad` and `jax.vmap` checks run
-    inside `jax.jit` (one compilation each instead of one per primitive: much
-    faster for layers with `lax.scan` or many small ops).
     """
-    wrap = jax.jit if jit_transforms else (lambda f: f)
     call_kwargs = dict(call_kwargs or {})
 
     def call(l: Any, x: Any) -> Any:
@@ -136,30 +130,34 @@ def check_layer(
         def total(l: Any, x: Any) -> Any:
             return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(call(l, x)))
 
-        both = jit_transforms and layer.trainable_weights and float_input
-        if both:
-            # One compiled gradient with respect to the layer and the inputs together.
+        # Transforms run under jax.jit: one compilation instead of one per primitive. The
+        # inputs' gradient goes through the layer pytree, so that layers that assign state in
+        # the call (BatchNormalization with training=True) mutate a clone, not the live layer.
+        if layer.trainable_weights and float_input:
+            # Both gradients from one compilation.
             grads, gx = jax.jit(jax.grad(total, argnums=(0, 1)))(layer, inputs)
+        elif layer.trainable_weights:
+            grads = jax.jit(jax.grad(total))(layer, inputs)
+        elif float_input:
+            gx = jax.jit(jax.grad(total, argnums=1))(layer, inputs)
         if layer.trainable_weights:
-            if not both:
-                grads = wrap(jax.grad(total))(layer, inputs)
             assert type(grads) is type(layer)
             for g in jax.tree.leaves(grads):
                 assert np.all(np.isfinite(np.asarray(g, np.float32)))
         if float_input:
-            if not both:
-                gx = wrap(jax.grad(lambda x: total(layer, x)))(inputs)
             for g in jax.tree.leaves(gx):
                 assert np.all(np.isfinite(np.asarray(g)))
     if run_vmap and deterministic and (
         multi_input_args or not isinstance(inputs, (list, tuple, dict))
     ):
+        # Built with numpy: no compilation for the bookkeeping.
         def pair(x: Any) -> Any:
-            return jnp.stack([x, x[::-1] if float_input else x])
+            host = np.asarray(x)
+            return np.stack([host, host[::-1] if float_input else host])
 
         stacked = jax.tree.map(pair, list(inputs)) if multi_input_args else pair(inputs)
-        vmapped = wrap(jax.vmap(lambda x: call(layer, x)))(stacked)
-        assert_close(jax.tree.map(lambda v: v[0], vmapped), eager, rtol, atol)
+        vmapped = jax.jit(jax.vmap(lambda x: call(layer, x)))(stacked)
+        assert_close(jax.tree.map(lambda v: np.asarray(v)[0], vmapped), eager, rtol, atol)
     return layer
 
 
@@ -180,24 +178,25 @@ def keras_parity(
     atol: float = 1e-5,
     check_input_grad: bool = True,
     multi_input_args: bool = False,
-    jit_transforms: bool = False,
+    compile_keras: bool = False,
     random_weights: bool = False,
 ) -> None:
     """Copies Keras' weights into the layerax layer and compares outputs and input gradients.
 
     Both layers are built by a first call; then `lx_layer.set_weights(
     keras_layer.get_weights())` must reproduce Keras' outputs (and gradients
-    of their sum with respect to floating inputs) within `rtol`. With
-    `multi_input_args=True`, `inputs` is a list of positional arguments.
-    `jit_transforms=True` builds the Keras layer with `build(*input_shapes)`
-    and computes its outputs (`stateless_call`) and both gradients under
-    `jax.jit`: one compilation each instead of Keras' op-by-op eager
-    dispatch. `random_weights=True` overwrites the built Keras layer's
-    weights with normal(0, 0.5) values first, so both layers may be created
-    with cheap initializers (e.g. zeros) without weakening the comparison
-    (only for layers whose weights may take any value).
+    of their sum with respect to floating inputs) within `rtol`.
+
+    Options: `multi_input_args=True` passes the entries of the list `inputs`
+    as separate positional arguments (`layer(query, value)`).
+    `compile_keras=True` builds the Keras layer with `build(*input_shapes)`
+    and runs its forward pass (`stateless_call`) under `jax.jit`: one
+    compilation instead of Keras' op-by-op eager dispatch.
+    `random_weights=True` overwrites the built Keras layer's weights with
+    normal(0, 0.5) values first, so both layers may be created with cheap
+    initializers (e.g. zeros) without weakening the comparison (only for
+    layers whose weights may take any value).
     """
-    wrap = jax.jit if jit_transforms else (lambda f: f)
     k = keras()
     call_kwargs = dict(call_kwargs or {})
     keras_call_kwargs = dict(call_kwargs if keras_call_kwargs is None else keras_call_kwargs)
@@ -205,16 +204,15 @@ def keras_parity(
     def args(x: Any) -> tuple[Any, ...]:
         return tuple(x) if multi_input_args else (x,)
 
-    if jit_transforms or random_weights:
-        if not keras_layer.built:
-            keras_layer.build(*[_shape_of(x) for x in args(inputs)])
+    if (compile_keras or random_weights) and not keras_layer.built:
+        keras_layer.build(*[_shape_of(x) for x in args(inputs)])
     if random_weights:
         rng = np.random.default_rng(7)
         keras_layer.set_weights(
             [rng.normal(0.0, 0.5, np.shape(w)).astype(np.asarray(w).dtype)
              for w in keras_layer.get_weights()]
         )
-    if jit_transforms:
+    if compile_keras:
 
         def keras_forward(tv: Any, ntv: Any, x: Any) -> Any:
             return keras_layer.stateless_call(tv, ntv, *args(x), **keras_call_kwargs)[0]
@@ -248,10 +246,10 @@ def keras_parity(
             out, _ = keras_layer.stateless_call(tv, ntv, *args(x), **keras_call_kwargs)
             return sum(jnp.sum(o) for o in jax.tree.leaves(out))
 
-        def lx_total(x: Any) -> Any:
-            return sum(jnp.sum(o) for o in jax.tree.leaves(lx_layer(*args(x), **call_kwargs)))
+        def lx_total(layer: Any, x: Any) -> Any:
+            return sum(jnp.sum(o) for o in jax.tree.leaves(layer(*args(x), **call_kwargs)))
 
-        assert_close(
-            wrap(jax.grad(lx_total))(inputs), wrap(jax.grad(keras_total))(inputs), rtol, atol
-        )
+        # The layer goes in as a pytree: a state-assigning call (training=True) mutates a clone.
+        lx_grad = jax.jit(jax.grad(lx_total, argnums=1))(lx_layer, inputs)
+        assert_close(lx_grad, jax.jit(jax.grad(keras_total))(inputs), rtol, atol)
     del k

@@ -10,6 +10,7 @@ import pytest
 import layerax as lx
 from tests.helpers import assert_close, keras
 from tests.layers import harness
+from tests.layers.harness import check_layer
 
 B, TQ, TV, D = 2, 4, 5, 6
 RNG = np.random.default_rng(3)
@@ -22,9 +23,6 @@ ATT_MASK = RNG.integers(0, 2, size=(B, TQ, TV)).astype(bool)
 ATT_MASK[..., 0] = True
 
 
-def check_layer(*args, **kwargs):
-    return harness.check_layer(*args, jit_transforms=True, **kwargs)
-
 
 # Parity layers start from zeros on both sides and get the same random weights (set on the
 # Keras layer, copied to ours): random initializers compile once per weight shape (slow).
@@ -34,7 +32,7 @@ ZEROS = {"kernel_initializer": "zeros"}
 def keras_parity(*args, grads=False, **kwargs):
     """Outputs always; input gradients (costly to compile) for a representative subset."""
     harness.keras_parity(
-        *args, jit_transforms=True, random_weights=True, check_input_grad=grads, **kwargs
+        *args, compile_keras=True, random_weights=True, check_input_grad=grads, **kwargs
     )
 
 

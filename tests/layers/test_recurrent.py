@@ -14,11 +14,8 @@ import layerax as lx
 from layerax.core import serialization as core_serialization
 from tests.helpers import assert_close
 from tests.layers import harness
+from tests.layers.harness import check_layer
 
-
-def check_layer(*args, **kwargs):
-    """The harness's check_layer with grad/vmap compiled (one compilation per transform)."""
-    return harness.check_layer(*args, jit_transforms=True, **kwargs)
 
 
 B, T, F, U = 2, 5, 4, 3

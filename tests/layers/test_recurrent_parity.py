@@ -29,7 +29,7 @@ def keras_parity(lx_layer, keras_layer, inputs, grads=False, **kwargs):
         lx_layer,
         keras_layer,
         inputs,
-        jit_transforms=True,
+        compile_keras=True,
         random_weights=True,
         check_input_grad=grads,
         **kwargs,

@@ -9,15 +9,13 @@ import pytest
 import layerax as lx
 from tests.helpers import assert_close, keras
 from tests.layers import harness
+from tests.layers.harness import check_layer
 
 B, T, F, U = 2, 5, 4, 3
 RNG = np.random.default_rng(2)
 X = RNG.normal(size=(B, T, F)).astype("float32")
 MASK = np.array([[True, True, True, False, False], [True] * T])
 
-
-def check_layer(*args, **kwargs):
-    return harness.check_layer(*args, jit_transforms=True, **kwargs)
 
 
 # Parity layers start from zeros on both sides and get the same random weights (set on the
@@ -28,7 +26,7 @@ INIT = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros"}
 def keras_parity(*args, grads=False, **kwargs):
     """Outputs always; input gradients (costly to compile) for a representative subset."""
     harness.keras_parity(
-        *args, jit_transforms=True, random_weights=True, check_input_grad=grads, **kwargs
+        *args, compile_keras=True, random_weights=True, check_input_grad=grads, **kwargs
     )
 
 

@@ -1,4 +1,4 @@
-"""Core layers: Dense."""
+"""Dense: the densely connected layer."""
 
 from __future__ import annotations
 

@@ -1,0 +1,221 @@
+"""lx.function: captured state, write-back, retracing, donation, nesting."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import layerax as lx
+from tests.helpers import assert_close
+
+
+def test_closure_variables_are_written_back():
+    total = lx.Variable(jnp.zeros(3), trainable=False)
+
+    @lx.function
+    def accumulate(x):
+        total.assign_add(x)
+        return total.value * 2
+
+    out = accumulate(jnp.ones(3))
+    assert_close(out, [2.0, 2.0, 2.0])
+    accumulate(jnp.ones(3))
+    assert_close(total.numpy(), [2.0, 2.0, 2.0])
+    assert accumulate.trace_count == 2  # one discovery trace + one compiled trace
+
+
+def test_retraces_only_on_shape_dtype_or_static_change():
+    w = lx.Variable(jnp.ones(()))
+
+    @lx.function
+    def f(x, scale=1.0, flag=True):
+        return x * w * scale if flag else x
+
+    f(jnp.ones(3))
+    n = f.trace_count
+    f(jnp.zeros(3))
+    f(jnp.ones(3), 2.0)  # Python floats are traced, not static
+    f(jnp.ones(3), 3.0)
+    assert f.trace_count == n + 1  # the new (x, scale) tree structure
+    n = f.trace_count
+    f(jnp.ones(4))
+    assert f.trace_count == n + 1  # new shape
+    f(jnp.ones(3, jnp.int32))
+    assert f.trace_count == n + 2  # new dtype
+    f(jnp.ones(3), 1.0, False)
+    assert f.trace_count == n + 3  # bools are static
+    assert f.experimental_get_tracing_count() == f.trace_count
+
+
+def test_layers_and_optimizers_as_arguments():
+    model = lx.layers.Dense(2)
+    model(jnp.ones((1, 3)))
+    opt = lx.optimizers.SGD(0.1)
+
+    @lx.function
+    def step(model, opt, x):
+        grads = jax.grad(lambda tv: jnp.sum(model.stateless_call(tv, [], x)[0]))(
+            [v.value for v in model.trainable_variables]
+        )
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+
+    before = model.kernel.numpy()
+    step(model, opt, jnp.ones((1, 3)))
+    assert_close(model.kernel.numpy(), before - 0.1)
+    assert int(opt.iterations.value) == 1
+
+
+def test_training_loop_matches_hand_written_optax():
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.normal(size=(16, 4)), jnp.float32)
+    y = jnp.asarray(rng.normal(size=(16, 1)), jnp.float32)
+    model = lx.layers.Dense(1)
+    model(x)
+    params = [v.value for v in model.trainable_variables]
+    opt = lx.optimizers.Adam(0.05)
+
+    @lx.function
+    def step(x, y):
+        def loss(tv):
+            return jnp.mean((model.stateless_call(tv, [], x)[0] - y) ** 2)
+
+        value, grads = jax.value_and_grad(loss)([v.value for v in model.trainable_variables])
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        return value
+
+    tx = optax.adam(0.05, eps=1e-7)
+    state = tx.init(params)
+
+    def ref_loss(p):
+        return jnp.mean((x @ p[0] + p[1] - y) ** 2)
+
+    for _ in range(5):
+        ours = step(x, y)
+        ref, grads = jax.value_and_grad(ref_loss)(params)
+        updates, state = tx.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        assert_close(ours, ref, rtol=1e-5)
+    assert_close([v.value for v in model.trainable_variables], params, rtol=1e-5)
+
+
+def test_lazy_build_inside_the_function():
+    model = lx.layers.Dense(3)
+
+    @lx.function
+    def f(x):
+        return model(x)
+
+    out = f(jnp.ones((2, 5)))
+    assert model.built and out.shape == (2, 3)
+    assert_close(out, np.ones((2, 5)) @ model.kernel.numpy())
+
+
+def test_donation_never_invalidates_user_arrays():
+    v = lx.Variable(jnp.ones(2))
+    held = v.value
+
+    @lx.function
+    def bump():
+        v.assign(v.value + 1)
+
+    bump()
+    bump()
+    assert_close(held, [1.0, 1.0])  # still readable
+    assert_close(v.numpy(), [3.0, 3.0])
+    shared = jnp.zeros(2)
+    a, b = lx.Variable(shared), lx.Variable(shared)
+
+    @lx.function
+    def both():
+        a.assign_add(jnp.ones(2))
+        b.assign_add(jnp.ones(2))
+
+    both()
+    assert_close(shared, [0.0, 0.0])
+    assert_close(a.numpy(), [1.0, 1.0])
+    assert_close(b.numpy(), [1.0, 1.0])
+
+
+def test_nested_functions_are_inlined():
+    w = lx.Variable(jnp.ones(()))
+
+    @lx.function
+    def inner(x):
+        w.assign_add(1.0)
+        return x * w
+
+    @lx.function
+    def outer(x):
+        return inner(x) + inner(x)
+
+    assert_close(outer(jnp.ones(())), 5.0)  # 2 + 3
+    assert float(w.value) == 3.0
+
+
+def test_inside_raw_jit_runs_inline():
+    w = lx.Variable(jnp.full((), 2.0))
+
+    @lx.function
+    def f(x):
+        return x * w
+
+    assert_close(jax.jit(f)(jnp.ones(3)), [2.0, 2.0, 2.0])
+
+
+def test_static_argnums_and_method_decoration():
+    class Scaler:
+        def __init__(self, value):
+            self.w = lx.Variable(jnp.full((), value))
+
+        @lx.function
+        def apply(self, x):
+            self.w.assign(self.w.value * 2)
+            return x * self.w
+
+    a, b = Scaler(1.0), Scaler(10.0)
+    assert_close(a.apply(jnp.ones(2)), [2.0, 2.0])
+    assert_close(b.apply(jnp.ones(2)), [20.0, 20.0])
+    assert_close(a.apply(jnp.ones(2)), [4.0, 4.0])
+    assert float(a.w.value) == 4.0 and float(b.w.value) == 20.0
+    g = lx.function(lambda x, n: jnp.zeros((n,)) + x, static_argnums=1)
+    assert g(jnp.ones(()), 3).shape == (3,)
+    assert g(jnp.ones(()), 5).shape == (5,)
+    h = lx.function(lambda x, n: jnp.zeros((n,)) + x, static_argnames="n")
+    assert h(jnp.ones(()), n=4).shape == (4,)
+
+
+def test_run_functions_eagerly():
+    calls = []
+
+    @lx.function
+    def f(x):
+        calls.append(type(x))
+        return x + 1
+
+    lx.config.run_functions_eagerly(True)
+    try:
+        f(jnp.ones(()))
+        f(jnp.ones(()))
+    finally:
+        lx.config.run_functions_eagerly(False)
+    assert len(calls) == 2 and f.trace_count == 0
+
+
+def test_input_signature_is_rejected_clearly():
+    with pytest.raises(ValueError, match="input_signature"):
+        lx.function(lambda x: x, input_signature=[1])
+
+
+def test_global_random_under_function_advances_and_raw_jit_errors():
+    @lx.function
+    def draw():
+        return lx.random.normal((3,))
+
+    a, b = draw(), draw()
+    assert not np.allclose(a, b)
+
+    with pytest.raises(RuntimeError, match="global_seed_generator"):
+        jax.jit(lambda: lx.random.normal((3,)))()
