@@ -164,3 +164,27 @@ def test_time_distributed_passes_the_mask_step_by_step_and_checks_rank():
         layer(x4, mask=jnp.ones((B, 4), bool))
     with pytest.raises(ValueError, match="Layer` instance"):
         lx.layers.TimeDistributed(lambda x: x)
+
+
+# ---------------------------------------------------------------- functional models
+def test_functional_model_routes_embedding_masks_through_rnn_and_attention():
+    # Embedding(mask_zero) -> Bidirectional(LSTM) -> MultiHeadAttention -> GRU: the padding
+    # mask reaches every layer, so padded and unpadded sequences give the same result.
+    embedding = lx.layers.Embedding(10, F, mask_zero=True)
+    stack = [
+        embedding,
+        lx.layers.Bidirectional(lx.layers.LSTM(U, return_sequences=True)),
+        lx.layers.MultiHeadAttention(2, U),
+        lx.layers.GRU(U),
+    ]
+
+    def model_for(length):
+        inputs = lx.layers.Input((length,), dtype="int32")
+        x = inputs
+        for layer in stack:
+            x = layer(x, x) if isinstance(layer, lx.layers.MultiHeadAttention) else layer(x)
+        return lx.Model(inputs, x)
+
+    padded = model_for(T)(jnp.asarray([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]]))
+    assert padded.shape == (B, U)
+    assert_close(padded[:1], model_for(3)(jnp.asarray([[3, 1, 4]])), 1e-5, 1e-6)
