@@ -31,7 +31,12 @@ from layerax.core.context import CTX
 from layerax.core.state import StateScope
 from layerax.core.variable import Tracer, Variable
 
-_ARRAY_TYPE = type(jnp.zeros(()))
+try:
+    # The concrete jax.Array class, named without creating an array: importing layerax
+    # must not start the XLA backend (jax.distributed.initialize has to come first).
+    from jax._src.array import ArrayImpl as _ARRAY_TYPE
+except ImportError:  # pragma: no cover - older/newer private layout
+    _ARRAY_TYPE = type(jnp.zeros(()))
 _FAST_TYPES = frozenset({_ARRAY_TYPE, np.ndarray})
 _DYNAMIC_SCALARS = (int, float, complex, np.generic)
 _MAX_RETRACES = 8
