@@ -44,6 +44,10 @@ class Variable:
         trainable: Whether optimizers train it.
         dtype: dtype to cast the initial value to.
         shape: Shape, required with a Keras-style initializer.
+        regularizer: Regularizer whose penalty joins the owning layer's losses.
+        constraint: Constraint applied after each optimizer step.
+        autocast: Whether a mixed-precision layer reads this (floating)
+            variable in its compute dtype (Keras' `autocast`).
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
@@ -66,6 +70,7 @@ class Variable:
         "_owns_buffer",
         "_is_copy",
         "_meta",
+        "_autocast",
         "__weakref__",
         "__dict__",
     )
@@ -80,6 +85,7 @@ class Variable:
         shape: Any = None,
         regularizer: Any = None,
         constraint: Any = None,
+        autocast: bool = True,
     ) -> None:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Variable name must be a string. Received: name={name!r}")
@@ -96,6 +102,7 @@ class Variable:
         self._in_scope = 0
         self._is_copy = False
         self._meta = None
+        self._autocast = bool(autocast)
         value, owns = _initial_array(initial_value, shape, dtype, self._path)
         self._value = value
         self._owns_buffer = owns
@@ -378,6 +385,7 @@ def copy_variable(template: Variable, value: Any) -> Variable:
     new._owns_buffer = False
     new._is_copy = True
     new._meta = None
+    new._autocast = template._autocast
     return new
 
 
