@@ -15,6 +15,7 @@ from layerax import initializers as initializers
 from layerax import layers as layers
 from layerax import losses as losses
 from layerax import metrics as metrics
+from layerax import mixed_precision as mixed_precision
 from layerax import callbacks as callbacks
 from layerax import models as models
 from layerax import optimizers as optimizers
@@ -50,6 +51,7 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "callbacks",
     "models",
     "optimizers",

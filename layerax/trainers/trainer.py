@@ -56,7 +56,9 @@ class Trainer:
             run_eagerly: Run the steps without compilation (for debugging).
             steps_per_execution: Steps run per compiled call (`lax.scan`).
             jit_compile: `False` is the same as `run_eagerly=True`.
-            auto_scale_loss: Kept for Keras compatibility.
+            auto_scale_loss: When the model's dtype policy is `"mixed_float16"`,
+                wrap the optimizer in a `LossScaleOptimizer` (dynamic loss
+                scaling against float16 underflow), as Keras does.
         """
         from layerax import metrics as metrics_module
         from layerax import optimizers
@@ -65,7 +67,14 @@ class Trainer:
             raise ValueError(
                 f"`steps_per_execution` must be >= 1. Received: steps_per_execution={steps_per_execution}"
             )
-        object.__setattr__(self, "optimizer", optimizers.get(optimizer))
+        optimizer = optimizers.get(optimizer)
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and not isinstance(optimizer, optimizers.LossScaleOptimizer)
+        ):
+            optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
+        object.__setattr__(self, "optimizer", optimizer)
         object.__setattr__(self, "_lx_compile_args", {
             "loss": loss,
             "loss_weights": loss_weights,
@@ -187,11 +196,13 @@ class Trainer:
             loss, _ = self._lx_compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
-            return loss, (y_pred, new_non_trainable)
+            # Differentiate the scaled loss (LossScaleOptimizer); its apply unscales.
+            scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
+            return scaled, (loss, y_pred, new_non_trainable)
 
-        (loss, (y_pred, new_non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            [v.value for v in trainable]
-        )
+        (_, (loss, y_pred, new_non_trainable)), grads = jax.value_and_grad(
+            loss_fn, has_aux=True
+        )([v.value for v in trainable])
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
         if trainable:
