@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from layerax.core import naming
+from layerax.core import naming, placement
 from layerax.core.context import CTX, bump_structure_version
 
 Tracer = jax.core.Tracer
@@ -49,6 +49,11 @@ class Variable:
         autocast: Whether a mixed-precision layer reads this (floating)
             variable in its compute dtype (Keras' `autocast`).
 
+    Under an active `lx.distribution` the value is created directly with the
+    distribution's sharding for this variable (initializers run on the host,
+    each device receives only its shard), and later assignments keep that
+    sharding.
+
     Example:
         >>> import layerax as lx, jax.numpy as jnp
         >>> v = lx.Variable(jnp.ones((2, 2)), name="w")
@@ -71,6 +76,7 @@ class Variable:
         "_is_copy",
         "_meta",
         "_autocast",
+        "_sharding",
         "__weakref__",
         "__dict__",
     )
@@ -103,7 +109,14 @@ class Variable:
         self._is_copy = False
         self._meta = None
         self._autocast = bool(autocast)
-        value, owns = _initial_array(initial_value, shape, dtype, self._path)
+        self._sharding = None
+        distribution = CTX.distribution
+        if distribution is None:
+            value, owns = _initial_array(initial_value, shape, dtype, self._path)
+        else:
+            value, owns = distribution._lx_create_variable_value(
+                self, lambda: _initial_array(initial_value, shape, dtype, self._path)
+            )
         self._value = value
         self._owns_buffer = owns
 
@@ -171,8 +184,12 @@ class Variable:
         if CTX.interceptors:
             for interceptor in CTX.interceptors:
                 value = interceptor.assign(self, value)
-        if isinstance(value, Tracer) and not (self._in_scope or self._is_copy):
-            raise RuntimeError(_LEAK_MSG.format(path=self._path))
+        if isinstance(value, Tracer):
+            if not (self._in_scope or self._is_copy):
+                raise RuntimeError(_LEAK_MSG.format(path=self._path))
+        elif self._sharding is not None and not (self._in_scope or CTX.scopes):
+            # A sharded variable keeps its layout (e.g. after set_weights with numpy arrays).
+            value = placement.put(value, self._sharding)
         self._value = value
         self._owns_buffer = False
         return self
@@ -386,6 +403,7 @@ def copy_variable(template: Variable, value: Any) -> Variable:
     new._is_copy = True
     new._meta = None
     new._autocast = template._autocast
+    new._sharding = None
     return new
 
 
