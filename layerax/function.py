@@ -155,7 +155,13 @@ class _Entry:
                 out = fn(*args, **kwargs)
             if scope.missed or not scope.assigned <= mutable_ids:
                 raise _Retrace(scope.missed, scope.assigned)
-            return out, scope.values_out[:n_mut]
+            new_values = scope.values_out[:n_mut]
+            # Sharded state leaves the step with the sharding it came in with, so the next
+            # call neither reshards nor recompiles, and the donated buffers are reused.
+            return out, [
+                value if var._sharding is None else jax.lax.with_sharding_constraint(value, var._sharding)
+                for var, value in zip(mutable, new_values)
+            ]
 
         self.jitted = jax.jit(pure, donate_argnums=(0,) if owner.donate else ())
 
@@ -187,6 +193,10 @@ class _Entry:
 
     def run(self, dynamic: Sequence[Any]) -> Any:
         for _ in range(_MAX_RETRACES):
+            distribution = CTX.distribution
+            if distribution is not None:
+                distribution._lx_place_state(self.mutable)
+                distribution._lx_place_state(self.readonly)
             mutable = self.mutable
             mut_values = [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable]
             ro_values = [v._value for v in self.readonly]
@@ -275,6 +285,18 @@ class Function:
         if not self.jit_compile or _SETTINGS["run_eagerly"] or CTX.scopes or CTX.interceptors:
             # Inside another trace, a tape, or in eager debug mode: run the body inline.
             return self._fn(*args, **kwargs)
+        distribution = CTX.distribution
+        if distribution is not None:
+            # Under lx.distribution, array arguments are batches: split along axis 0.
+            place = distribution._lx_place_input
+            args = tuple(
+                a if i in self.static_argnums else jax.tree.map(place, a, is_leaf=_is_stateful)
+                for i, a in enumerate(args)
+            )
+            kwargs = {
+                k: v if k in self.static_argnames else jax.tree.map(place, v, is_leaf=_is_stateful)
+                for k, v in kwargs.items()
+            }
         if not kwargs and not self.static_argnums:
             for a in args:
                 if type(a) not in _FAST_TYPES:
