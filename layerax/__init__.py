@@ -10,6 +10,7 @@ from layerax import activations as activations
 from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
+from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
 from layerax import layers as layers
@@ -44,6 +45,7 @@ __all__ = [
     "backend",
     "config",
     "constraints",
+    "distribution",
     "dtype_policies",
     "function",
     "initializers",

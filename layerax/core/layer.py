@@ -77,6 +77,20 @@ def _shape_tree(x: Any) -> Any:
     return tuple(shape)
 
 
+def _relayout(outputs: Any, distribution: Any) -> Any:
+    """Lays out a layer's outputs as the distribution says for `<layer path>/output`."""
+    sharding = distribution._lx_output_layout("/".join(CTX.name_scope) + "/output")
+    if sharding is None:
+        return outputs
+
+    def place(x: Any) -> Any:
+        if isinstance(x, jax.core.Tracer):
+            return jax.lax.with_sharding_constraint(x, sharding)
+        return jax.device_put(x, sharding) if isinstance(x, jax.Array) else x
+
+    return jax.tree.map(place, outputs)
+
+
 def _cast_floats(x: Any, dtype: np.dtype) -> Any:
     """`x` with its floating arrays (in lists/tuples/dicts) cast to `dtype`; the rest unchanged."""
     if isinstance(x, (list, tuple)):
@@ -583,6 +597,8 @@ class Layer:
                         outputs = self.call(*args, **kwargs)
                 if self.activity_regularizer is not None:
                     self._add_activity_loss(outputs)
+                if CTX.distribution is not None:
+                    outputs = _relayout(outputs, CTX.distribution)
         finally:
             CTX.call_depth -= 1
             CTX.call_training = outer_training

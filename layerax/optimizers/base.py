@@ -37,6 +37,10 @@ def _clip_by_norm(g: jax.Array, clip_norm: float) -> jax.Array:
 def _concrete(var: Variable) -> jax.Array:
     value = var._value
     if isinstance(value, Tracer):
+        # Built while tracing: zeros stand in, laid out like the variable (optimizer state
+        # follows the sharding of its parameter under lx.distribution).
+        if var._sharding is not None:
+            return jnp.zeros(var.shape, var.dtype, device=var._sharding)
         return jnp.zeros(var.shape, var.dtype)
     return value
 

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core.state import StateScope
+from layerax.distribution.data import distribute_data, prefetch_to_device, to_host_local
 from layerax.function import Function, function
 from layerax.trainers import data_adapters
 from layerax.trainers.compile_utils import CompileLoss, CompileMetrics, tree_concat
@@ -262,19 +263,30 @@ class Trainer:
         return fn
 
     def _run_steps(self, kind: str, batches: list[Any]) -> Any:
-        """Runs one batch (or a stack of K batches) and returns the last step's logs/outputs."""
+        """Runs one batch (or a stack of K batches) and returns each step's logs/outputs."""
+        return self._execute_steps(kind, self._prepare_steps(batches))
+
+    def _prepare_steps(self, batches: list[Any]) -> tuple[Any, ...]:
+        """Puts a group of host batches on the devices (split along the batch axis under
+        `lx.distribution`): one by one, or stacked for a multi-step call."""
         if len(batches) == 1 or self.run_eagerly:
-            out = None
-            outs = []
-            fn = self._step_function(kind)
-            for batch in batches:
-                out = fn(batch)
-                outs.append(out)
-            return outs
+            return ("each", [distribute_data(batch) for batch in batches])
         stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
-        fn = self._multi_step_function(kind, batches[0])
-        out = fn(stacked)
-        return [jax.tree.map(lambda v, i=i: v[i], out) for i in range(len(batches))]
+        return ("stacked", distribute_data(stacked, batch_axis=1), len(batches), batches[0])
+
+    def _execute_steps(self, kind: str, prepared: tuple[Any, ...]) -> list[Any]:
+        if prepared[0] == "each":
+            fn = self._step_function(kind)
+            return [fn(batch) for batch in prepared[1]]
+        _, stacked, count, sample = prepared
+        out = self._multi_step_function(kind, sample)(stacked)
+        return [jax.tree.map(lambda v, i=i: v[i], out) for i in range(count)]
+
+    def _steps_stream(self, batches: Any) -> Any:
+        """Groups of `steps_per_execution` batches, prefetched to the devices: group i+1 is
+        transferred while group i runs. Yields `(number_of_steps, prepared_group)`."""
+        groups = _grouped(batches, self.steps_per_execution)
+        return prefetch_to_device(groups, size=2, place=lambda g: (len(g), self._prepare_steps(g)))
 
     # -------------------------------------------------------------- fit
     def fit(
@@ -354,10 +366,10 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             logs: dict[str, Any] = {}
             step = 0
-            for group in _grouped(adapter.epoch(epoch), self.steps_per_execution):
+            for count, prepared in self._steps_stream(adapter.epoch(epoch)):
                 callback_list.on_train_batch_begin(step)
-                results = self._run_steps("train", group)
-                step += len(group)
+                results = self._execute_steps("train", prepared)
+                step += count
                 logs = results[-1]
                 callback_list.on_train_batch_end(step - 1, logs)
                 if self.stop_training:
@@ -383,11 +395,11 @@ class Trainer:
         self.reset_metrics()
         logs: dict[str, Any] = {}
         step = 0
-        for group in _grouped(adapter.epoch(0), self.steps_per_execution):
+        for count, prepared in self._steps_stream(adapter.epoch(0)):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            results = self._run_steps("test", group)
-            step += len(group)
+            results = self._execute_steps("test", prepared)
+            step += count
             logs = results[-1]
             if callback_list is not None:
                 callback_list.on_test_batch_end(step - 1, logs)
@@ -438,16 +450,18 @@ class Trainer:
         callback_list.on_predict_begin()
         outputs = []
         step = 0
-        for group in _grouped(adapter.epoch(0), self.steps_per_execution):
+        inputs_only = ((b[0],) for b in adapter.epoch(0))
+        for count, prepared in self._steps_stream(inputs_only):
             callback_list.on_predict_batch_begin(step)
-            results = self._run_steps("predict", [(b[0],) for b in group])
+            results = self._execute_steps("predict", prepared)
             outputs.extend(results)
-            step += len(group)
+            step += count
             callback_list.on_predict_batch_end(step - 1, {"outputs": results[-1]})
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() received no data.")
-        return tree_concat(outputs)
+        # Fetched once at the end: converting per step would make each step wait for the last.
+        return tree_concat([to_host_local(out) for out in outputs])
 
     def _format_logs(self, logs: dict[str, Any], return_dict: bool) -> Any:
         """Logs as a dict, or as Keras' list: `metrics_names` order (loss first), then the rest."""
@@ -483,7 +497,7 @@ class Trainer:
             object.__setattr__(self, "run_eagerly", False)
             object.__setattr__(self, "steps_per_execution", 1)
         out = self._run_steps("predict", [(x,)])[-1]
-        return jax.tree.map(np.asarray, out)
+        return to_host_local(out)
 
 
 # ------------------------------------------------------------------ helpers
