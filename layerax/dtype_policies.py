@@ -146,8 +146,9 @@ def serialize(policy: DTypePolicy) -> dict[str, Any]:
 
     Example:
         >>> import layerax as lx
-        >>> lx.dtype_policies.serialize(lx.dtype_policies.DTypePolicy("mixed_float16"))
-        {'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'mixed_float16'}, 'registered_name': None}
+        >>> config = lx.dtype_policies.serialize(lx.dtype_policies.DTypePolicy("mixed_float16"))
+        >>> config["class_name"], config["config"]
+        ('DTypePolicy', {'name': 'mixed_float16'})
     """
     if not isinstance(policy, DTypePolicy):
         raise TypeError(f"serialize expects a DTypePolicy. Received: {policy!r}")

@@ -159,7 +159,8 @@ class _Entry:
             # Sharded state leaves the step with the sharding it came in with, so the next
             # call neither reshards nor recompiles, and the donated buffers are reused.
             return out, [
-                value if var._sharding is None else jax.lax.with_sharding_constraint(value, var._sharding)
+                value if var._sharding is None
+                else jax.lax.with_sharding_constraint(value, var._sharding)
                 for var, value in zip(mutable, new_values)
             ]
 

@@ -98,7 +98,8 @@ def _cast_floats(x: Any, dtype: np.dtype) -> Any:
         return type(x)(items) if type(x) in (list, tuple) else x
     if isinstance(x, dict):
         return {k: _cast_floats(v, dtype) for k, v in x.items()}
-    if isinstance(x, (jax.Array, np.ndarray)) and x.dtype != dtype and autocast.is_float_dtype(x.dtype):
+    if (isinstance(x, (jax.Array, np.ndarray)) and x.dtype != dtype
+            and autocast.is_float_dtype(x.dtype)):
         return jax.numpy.asarray(x, dtype=dtype)
     return x
 

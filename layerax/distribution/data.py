@@ -42,7 +42,8 @@ def _to_default_device(x: Any) -> Any:
     return x
 
 
-def prefetch_to_device(batches: Iterable[Any], size: int = 2, place: Any = distribute_data) -> Iterator[Any]:
+def prefetch_to_device(batches: Iterable[Any], size: int = 2,
+                       place: Any = distribute_data) -> Iterator[Any]:
     """Yields `place(batch)` for each batch, keeping `size` batches already on the devices.
 
     JAX runs a dispatched step asynchronously, so while step `i` computes, the

@@ -97,7 +97,8 @@ class DeviceMesh:
         ((1,), ['batch'], 'Mesh')
     """
 
-    def __init__(self, shape: Sequence[int], axis_names: Sequence[str], devices: Any = None) -> None:
+    def __init__(self, shape: Sequence[int], axis_names: Sequence[str],
+                 devices: Any = None) -> None:
         if not shape or not axis_names:
             raise ValueError(
                 f"Shape and axis_names cannot be empty. Received: shape={shape}, "

@@ -245,7 +245,8 @@ class DataParallel(Distribution):
                 )
             super().__init__(device_mesh, device_mesh.axis_names[0], auto_shard_dataset)
             return
-        found = np.asarray(devices if devices is not None else jax.devices(), dtype=object).reshape(-1)
+        chosen = devices if devices is not None else jax.devices()
+        found = np.asarray(chosen, dtype=object).reshape(-1)
         mesh = DeviceMesh((len(found),), [DEFAULT_BATCH_DIM_NAME], list(found))
         super().__init__(mesh, DEFAULT_BATCH_DIM_NAME, auto_shard_dataset)
 
@@ -281,7 +282,9 @@ class ModelParallel(Distribution):
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments for ModelParallel: {sorted(kwargs)}")
         if layout_map is None:
-            raise ValueError("ModelParallel needs a `layout_map` argument (an lx.distribution.LayoutMap).")
+            raise ValueError(
+                "ModelParallel needs a `layout_map` argument (an lx.distribution.LayoutMap)."
+            )
         if not isinstance(layout_map, LayoutMap):
             raise ValueError(
                 "Argument `layout_map` must be a `LayoutMap` instance. Received: "

@@ -143,7 +143,8 @@ class LossScaleOptimizer(Optimizer):
         return jnp.all(jnp.stack(checks)) if checks else jnp.bool_(True)
 
     # ---------------------------------------------------------------- apply
-    def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:
+    def apply(self, grads: Sequence[Any],
+              trainable_variables: Sequence[Variable] | None = None) -> None:
         """Unscales `grads` and applies them, or skips the step if any is not finite."""
         if trainable_variables is None:
             trainable_variables = self.inner_optimizer._built_variables
