@@ -225,8 +225,8 @@ class DataParallel(Distribution):
         >>> with strategy.scope():
         ...     layer = lx.layers.Dense(2)
         ...     y = layer(np.ones((4, 3), "float32"))
-        >>> tuple(layer.kernel.value.sharding.spec)  # replicated
-        (None, None)
+        >>> layer.kernel.value.sharding.is_fully_replicated
+        True
     """
 
     def __init__(self, device_mesh: DeviceMesh | None = None, devices: Any = None,
@@ -272,8 +272,8 @@ class ModelParallel(Distribution):
         >>> with lx.distribution.ModelParallel(layout_map=layout_map).scope():
         ...     layer = lx.layers.Dense(4)
         ...     y = layer(np.ones((2, 3), "float32"))
-        >>> tuple(layer.kernel.value.sharding.spec), tuple(layer.bias.value.sharding.spec)
-        ((None, 'model'), (None,))
+        >>> tuple(layer.kernel.value.sharding.spec), layer.bias.value.sharding.is_fully_replicated
+        ((None, 'model'), True)
     """
 
     def __init__(self, *, layout_map: LayoutMap | None = None, batch_dim_name: str | None = None,
@@ -353,8 +353,8 @@ def distribute_tensor(tensor: Any, layout: TensorLayout | NamedSharding) -> jax.
         >>> mesh = lx.distribution.DeviceMesh((1,), ["batch"])
         >>> x = lx.distribution.distribute_tensor(
         ...     np.ones((4, 2)), lx.distribution.TensorLayout(("batch", None), mesh))
-        >>> tuple(x.sharding.spec)
-        ('batch', None)
+        >>> x.sharding.spec[0]
+        'batch'
     """
     sharding = layout.backend_layout if isinstance(layout, TensorLayout) else layout
     if isinstance(tensor, jax.core.Tracer):

@@ -40,6 +40,7 @@ def test_notebook_trains_data_parallel_on_cpu(monkeypatch):
         client.execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
     outputs = "\n".join(_text(c) for c in code)
+    assert nb.cells[0].cell_type == "code" and "pip" in nb.cells[0].source
     assert "nothing to install" in _text(code[0])  # the install cell was a no-op
     assert "2 cpu device(s)" in outputs
     assert "dtype policy: float32" in outputs
