@@ -22,6 +22,7 @@ from layerax import models as models
 from layerax import optimizers as optimizers
 from layerax import random as random
 from layerax import regularizers as regularizers
+from layerax import saving as saving
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
 from layerax.core.variable import Variable as Variable
@@ -31,14 +32,22 @@ from layerax.function import jit as jit
 from layerax.models.model import Model as Model
 from layerax.tape import GradientTape as GradientTape
 from layerax.tape import UnconnectedGradients as UnconnectedGradients
+from layerax.models.sequential import Sequential as Sequential
+from layerax.models.input_layer import Input as Input
+from layerax.models.input_layer import InputLayer as InputLayer
+from layerax.models.keras_tensor import KerasTensor as KerasTensor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
     "GradientTape",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
     "Layer",
     "Model",
+    "Sequential",
     "UnconnectedGradients",
     "Variable",
     "activations",
@@ -59,5 +68,6 @@ __all__ = [
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "utils",
 ]

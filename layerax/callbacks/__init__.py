@@ -6,6 +6,7 @@ logs lazily (JAX arrays are fetched only by callbacks that need the values).
 
 from __future__ import annotations
 
+from layerax.callbacks.backup_and_restore import BackupAndRestore as BackupAndRestore
 from layerax.callbacks.callback import Callback as Callback
 from layerax.callbacks.callback_list import CallbackList as CallbackList
 from layerax.callbacks.callback_list import pythonify_logs as pythonify_logs
@@ -19,9 +20,11 @@ from layerax.callbacks.misc import TerminateOnNaN as TerminateOnNaN
 from layerax.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoint
 from layerax.callbacks.monitor_callback import MonitorCallback as MonitorCallback
 from layerax.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
+from layerax.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
 from layerax.callbacks.tensorboard import TensorBoard as TensorBoard
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",
@@ -33,6 +36,7 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
     "TensorBoard",
     "TerminateOnNaN",
     "pythonify_logs",

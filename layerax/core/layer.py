@@ -32,8 +32,34 @@ _FORGOT_SUPER = (
     "the `__init__()` method. Go add it!"
 )
 
-# Hook for symbolic (functional API) calls, installed by layerax.models.functional.
-SYMBOLIC: dict[str, Callable[..., Any] | None] = {"check": None, "call": None}
+# Hook for symbolic (functional API) calls, installed by layerax.models.symbolic:
+# `check(args, kwargs)` says whether a call is symbolic, `call(layer, args, kwargs)`
+# records it, `attr(layer, name)` answers `layer.input`/`output`/`input_shape`/`output_shape`.
+SYMBOLIC: dict[str, Callable[..., Any] | None] = {"check": None, "call": None, "attr": None}
+
+
+def _symbolic_property(attr: str, doc: str) -> property:
+    """A read-mostly property answered by the functional API's bookkeeping.
+
+    A value assigned by a subclass (e.g. `self.output = Dense(2)`) is stored in
+    the instance and wins, so user attributes of these names keep working.
+    """
+
+    def getter(self: Any) -> Any:
+        if attr in self.__dict__:
+            return self.__dict__[attr]
+        hook = SYMBOLIC["attr"]
+        if hook is None:
+            raise AttributeError(f"Layer '{self.name}' has no attribute '{attr}'.")
+        return hook(self, attr)
+
+    def setter(self: Any, value: Any) -> None:
+        self.__dict__[attr] = value
+
+    def deleter(self: Any) -> None:
+        self.__dict__.pop(attr, None)
+
+    return property(getter, setter, deleter, doc)
 
 
 class _CallInfo:
@@ -102,6 +128,21 @@ def _cast_floats(x: Any, dtype: np.dtype) -> Any:
             and autocast.is_float_dtype(x.dtype)):
         return jax.numpy.asarray(x, dtype=dtype)
     return x
+
+
+def _dtype_tree(x: Any) -> Any:
+    """Dtype names of the arrays in a nested structure (None where there is no array)."""
+    if isinstance(x, (list, tuple)):
+        return [_dtype_tree(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _dtype_tree(v) for k, v in x.items()}
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
 
 
 def _is_json_basic(value: Any) -> bool:
@@ -195,6 +236,7 @@ class Layer:
         init(self, "_dtype_policy", dtype_policies.get(dtype))
         init(self, "autocast", autocast)
         init(self, "_losses", [])
+        init(self, "_lx_added_metrics", [])
         init(self, "_trainable_vars", [])
         init(self, "_non_trainable_vars", [])
         init(self, "_seed_generators", [])
@@ -534,10 +576,15 @@ class Layer:
             return
         shapes = _build_shapes(self, args, kwargs)
         object.__setattr__(self, "_build_shapes", shapes)
+        # The dtypes of the first input, so that a saved model can be rebuilt from its
+        # config with inputs of the same kind (e.g. integer token ids).
+        first = args[0] if args else None
+        object.__setattr__(self, "_lx_build_dtypes", _dtype_tree(first) if first is not None else None)
         with naming.name_scope(self.name):
-            if isinstance(shapes, dict):
+            if isinstance(shapes, dict) and _build_takes_named_shapes(self):
                 self.build(**shapes)
             else:
+                # One input, possibly a dict of arrays: its shapes as one argument.
                 self.build(shapes)
         object.__setattr__(self, "built", True)
 
@@ -637,14 +684,63 @@ class Layer:
         self._set_losses([*self._losses, loss])
 
     def _set_losses(self, losses: list[Any]) -> None:
+        self._set_forward_attr("_losses", losses)
+
+    def _set_forward_attr(self, attr: str, value: list[Any]) -> None:
         if CTX.scopes:
-            CTX.scopes[-1].save_losses(self)
-        object.__setattr__(self, "_losses", losses)
+            CTX.scopes[-1].save_attr(self, attr)
+        object.__setattr__(self, attr, value)
 
     def _clear_losses(self) -> None:
+        """Clears the forward-pass losses and metrics of this layer and its sub-layers."""
         for layer in self._flatten_layers():
             if layer._losses:
                 layer._set_losses([])
+            if layer.__dict__.get("_lx_added_metrics"):
+                layer._set_forward_attr("_lx_added_metrics", [])
+
+    def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
+        """Reports a metric computed in the forward pass (TF2 Keras' `add_metric`).
+
+        `fit` and `evaluate` show it in their logs and History under `name`,
+        averaged (`aggregation="mean"`) or summed (`"sum"`) over the epoch.
+
+        Args:
+            value: A scalar or array; arrays are averaged over their elements.
+            name: Name in the logs (required).
+            aggregation: `"mean"` or `"sum"`.
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp
+            >>> class Probe(lx.layers.Layer):
+            ...     def call(self, x):
+            ...         self.add_metric(jnp.mean(x), name="mean_activation")
+            ...         return x
+            >>> layer = Probe()
+            >>> _ = layer(jnp.ones((2, 2)))
+            >>> [(name, float(v)) for name, v, _ in layer.added_metrics]
+            [('mean_activation', 1.0)]
+        """
+        if not name or not isinstance(name, str):
+            raise ValueError(
+                f"Layer '{self.name}': add_metric() needs a `name` for the logs, e.g. "
+                "`self.add_metric(value, name='mean_activation')`."
+            )
+        if aggregation not in ("mean", "sum"):
+            raise ValueError(
+                f"Layer '{self.name}': add_metric() aggregation must be 'mean' or 'sum'. "
+                f"Received: aggregation={aggregation!r}"
+            )
+        current = self.__dict__.get("_lx_added_metrics", [])
+        self._set_forward_attr("_lx_added_metrics", [*current, (name, value, aggregation)])
+
+    @property
+    def added_metrics(self) -> list[tuple[str, Any, str]]:
+        """`(name, value, aggregation)` of `add_metric` calls in the last forward pass."""
+        found: list[tuple[str, Any, str]] = []
+        for layer in self._flatten_layers():
+            found.extend(layer.__dict__.get("_lx_added_metrics", ()))
+        return found
 
     @property
     def losses(self) -> list[Any]:
@@ -715,14 +811,25 @@ class Layer:
                         f"Layer '{self.name}': stateless_call() got a value of shape {shape} for "
                         f"variable '{var.path}', which has shape {var.shape}."
                     )
-        with StateScope(trainable + non_trainable, trainable_values + non_trainable_values) as scope:
-            self._clear_losses()
-            outputs = self(*args, **kwargs)
-            losses = self.losses if return_losses else None
-        new_non_trainable = scope.values_out[len(trainable) :]
+        outputs, new_non_trainable, losses, _ = self._lx_stateless_forward(
+            trainable, non_trainable, trainable_values + non_trainable_values, args, kwargs
+        )
         if return_losses:
             return outputs, new_non_trainable, losses
         return outputs, new_non_trainable
+
+    def _lx_stateless_forward(
+        self, trainable: list[Variable], non_trainable: list[Variable], values: list[Any],
+        args: tuple[Any, ...], kwargs: dict[str, Any],
+    ) -> tuple[Any, list[Any], list[Any], list[tuple[str, Any, str]]]:
+        """The bridge behind stateless_call: outputs, new non-trainable values, losses and
+        `add_metric` values of one forward pass."""
+        with StateScope(trainable + non_trainable, values) as scope:
+            self._clear_losses()
+            outputs = self(*args, **kwargs)
+            losses = self.losses
+            added = self.added_metrics
+        return outputs, scope.values_out[len(trainable) :], losses, added
 
     # ------------------------------------------------------------- shapes
     def compute_output_shape(self, *args: Any, **kwargs: Any) -> Any:
@@ -740,6 +847,20 @@ class Layer:
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The mask of the outputs: the input mask when the layer supports masking."""
         return previous_mask if self.supports_masking else None
+
+    # ------------------------------------------------------ functional API
+    input = _symbolic_property(
+        "input", "The symbolic input(s) of the layer's first call on symbolic tensors."
+    )
+    output = _symbolic_property(
+        "output", "The symbolic output(s) of the layer's first call on symbolic tensors."
+    )
+    input_shape = _symbolic_property(
+        "input_shape", "The shape(s) of `input` (raises AttributeError before a symbolic call)."
+    )
+    output_shape = _symbolic_property(
+        "output_shape", "The shape(s) of `output` (raises AttributeError before a symbolic call)."
+    )
 
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
@@ -863,6 +984,12 @@ def _wrap_build(build: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapped._lx_wrapped = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def _build_takes_named_shapes(layer: Layer) -> bool:
+    """Whether `build` has the `build(self, query_shape, value_shape)` form."""
+    params = [p.name for p in inspect.signature(type(layer).build).parameters.values() if p.name != "self"]
+    return len(params) > 1 and all(p.endswith("_shape") for p in params)
 
 
 def _build_shapes(layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -28,7 +28,7 @@ from layerax.core.variable import Variable, copy_variable
 
 # Attributes that describe no behaviour, or are rebuilt by the clone.
 _UNKEYED_ATTRS = frozenset({"name", "_name", "_losses", "_lx_cache", "_auto_config"})
-_FRESH_ATTRS = {"_lx_cache": dict, "_losses": list}
+_FRESH_ATTRS = {"_lx_cache": dict, "_losses": list, "_lx_added_metrics": list}
 _FUNCTION_TYPES = (
     types.FunctionType,
     types.BuiltinFunctionType,

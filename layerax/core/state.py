@@ -52,7 +52,7 @@ class StateScope(Interceptor):
         self.values_out: list[Any] = []
         self._saved: list[Any] = []
         self._adopted_saved: list[Any] = []
-        self._saved_losses: dict[int, tuple[Any, Any]] = {}
+        self._saved_attrs: dict[tuple[int, str], tuple[Any, Any]] = {}
 
     def __enter__(self) -> StateScope:
         saved = self._saved
@@ -76,8 +76,8 @@ class StateScope(Interceptor):
         for var, old in self._adopted_saved:
             var._value = old
             var._in_scope -= 1
-        for layer, old_losses in self._saved_losses.values():
-            object.__setattr__(layer, "_losses", old_losses)
+        for (_, attr), (layer, old) in self._saved_attrs.items():
+            object.__setattr__(layer, attr, old)
 
     # Interceptor protocol: only active with adopt_missing=True.
     def read(self, variable: Any, value: Any) -> Any:
@@ -99,11 +99,12 @@ class StateScope(Interceptor):
         self._adopted_saved.append((variable, variable._value))
         variable._in_scope += 1
 
-    def save_losses(self, layer: Any) -> None:
-        """Remembers `layer._losses` so that the block's losses never outlive it."""
-        key = id(layer)
-        if key not in self._saved_losses:
-            self._saved_losses[key] = (layer, layer._losses)
+    def save_attr(self, layer: Any, attr: str) -> None:
+        """Remembers `layer.<attr>` (forward-pass losses or metrics) so that values created
+        in the block never outlive it."""
+        key = (id(layer), attr)
+        if key not in self._saved_attrs:
+            self._saved_attrs[key] = (layer, getattr(layer, attr))
 
 
 def run_with_state(

@@ -56,6 +56,8 @@ from layerax.layers.reshaping import UpSampling3D as UpSampling3D
 from layerax.layers.reshaping import ZeroPadding1D as ZeroPadding1D
 from layerax.layers.reshaping import ZeroPadding2D as ZeroPadding2D
 from layerax.layers.reshaping import ZeroPadding3D as ZeroPadding3D
+from layerax.models.input_layer import Input as Input
+from layerax.models.input_layer import InputLayer as InputLayer
 
 from layerax.layers.convolution import Conv1D as Conv1D
 from layerax.layers.convolution import Conv1DTranspose as Conv1DTranspose
@@ -168,3 +170,5 @@ __all__ += [
     "RMSNormalization",
     "UnitNormalization",
 ]
+# models: the functional API's entry points.
+__all__ += ["Input", "InputLayer"]

@@ -14,6 +14,7 @@ the logs (converting them with `float()`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -152,6 +153,7 @@ class Trainer:
         found = [self._lx_loss_tracker]
         if self._lx_compile_metrics is not None:
             found.extend(m for _, m, _ in self._lx_compile_metrics.metrics)
+        found.extend(self.__dict__.get("_lx_added_trackers", {}).values())
         return found
 
     @property
@@ -169,6 +171,8 @@ class Trainer:
         logs = {"loss": self._lx_loss_tracker.result()}
         if self._lx_compile_metrics is not None:
             logs.update(self._lx_compile_metrics.results())
+        for name, tracker in self.__dict__.get("_lx_added_trackers", {}).items():
+            logs[name] = tracker.result()
         return logs
 
     def reset_metrics(self) -> None:
@@ -190,8 +194,8 @@ class Trainer:
         non_trainable_values = [v.value for v in non_trainable]
 
         def loss_fn(values: list[Any]) -> Any:
-            y_pred, new_non_trainable, losses = self.stateless_call(
-                values, non_trainable_values, x, training=True, return_losses=True
+            y_pred, new_non_trainable, losses, added = self._lx_stateless_forward(
+                trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
             )
             self._ensure_compile_objects(y, y_pred)
             loss, _ = self._lx_compile_loss(y, y_pred, sample_weight)
@@ -199,9 +203,9 @@ class Trainer:
                 loss = loss + jnp.asarray(extra, jnp.float32)
             # Differentiate the scaled loss (LossScaleOptimizer); its apply unscales.
             scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
-            return scaled, (loss, y_pred, new_non_trainable)
+            return scaled, (loss, y_pred, new_non_trainable, added)
 
-        (_, (loss, y_pred, new_non_trainable)), grads = jax.value_and_grad(
+        (_, (loss, y_pred, new_non_trainable, added)), grads = jax.value_and_grad(
             loss_fn, has_aux=True
         )([v.value for v in trainable])
         for var, value in zip(non_trainable, new_non_trainable):
@@ -209,7 +213,20 @@ class Trainer:
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable))
         self._lx_loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_added_metrics(added)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _update_added_metrics(self, added: list[tuple[str, Any, str]]) -> None:
+        """Feeds `add_metric` values of the forward pass to per-name trackers."""
+        from layerax import metrics as metrics_module
+
+        trackers = self.__dict__.setdefault("_lx_added_trackers", {})
+        for name, value, aggregation in added:
+            tracker = trackers.get(name)
+            if tracker is None:
+                cls = metrics_module.Sum if aggregation == "sum" else metrics_module.Mean
+                tracker = trackers[name] = cls(name=name)
+            tracker.update_state(value)
 
     def test_step(self, data: Any) -> dict[str, Any]:
         """Loss and metrics on a batch, in inference mode."""
@@ -217,6 +234,7 @@ class Trainer:
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._lx_loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
@@ -323,7 +341,9 @@ class Trainer:
             shuffle: Shuffle array data (and PyDataset batch order) every epoch.
             class_weight: `{class: weight}` turned into sample weights.
             sample_weight: Per-sample weights for array inputs.
-            initial_epoch: Epoch at which to start (to resume training).
+            initial_epoch: Epoch at which to start (to resume training). A
+                `BackupAndRestore` callback with a backup overrides it (and the
+                step within the epoch, and the shuffle seed) in `on_train_begin`.
             steps_per_epoch: Steps per epoch (required for endless generators).
             validation_steps: Steps of validation per epoch.
             validation_batch_size: Batch size of validation (default batch_size).
@@ -341,10 +361,13 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapters.train_validation_split(
                 x, y, sample_weight, validation_split
             )
+        shuffle_seed = _fit_seed()
         adapter = data_adapters.get_adapter(
             x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-            steps=steps_per_epoch, class_weight=class_weight, seed=_fit_seed(),
+            steps=steps_per_epoch, class_weight=class_weight, seed=shuffle_seed,
         )
+        # Read by BackupAndRestore, which saves it so that a resumed run shuffles alike.
+        object.__setattr__(self, "_lx_fit_seed", shuffle_seed)
         val_adapter = None
         if validation_data is not None:
             vx, vy, vsw = data_adapters.unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
@@ -360,13 +383,26 @@ class Trainer:
         object.__setattr__(self, "history", history)
         object.__setattr__(self, "stop_training", False)
         callback_list.on_train_begin()
+        # A callback restoring a backup (BackupAndRestore) sets `_lx_resume` in
+        # on_train_begin: the epoch and step to continue from and the shuffle seed of
+        # the interrupted run, so that the resumed run sees the same batches.
+        resume = self.__dict__.pop("_lx_resume", None) or {}
+        initial_epoch = int(resume.get("epoch", initial_epoch))
+        skip_steps = int(resume.get("step", 0))
+        if resume.get("shuffle_seed") is not None and hasattr(adapter, "seed"):
+            adapter.seed = resume["shuffle_seed"]
+            object.__setattr__(self, "_lx_fit_seed", resume["shuffle_seed"])
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             logs: dict[str, Any] = {}
-            step = 0
-            for count, prepared in self._steps_stream(adapter.epoch(epoch)):
+            step = skip_steps
+            batches = adapter.epoch(epoch)
+            if skip_steps:
+                batches = itertools.islice(batches, skip_steps, None)
+            skip_steps = 0
+            for count, prepared in self._steps_stream(batches):
                 callback_list.on_train_batch_begin(step)
                 results = self._execute_steps("train", prepared)
                 step += count

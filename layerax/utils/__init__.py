@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layerax.core.random import set_random_seed as set_random_seed
+from layerax.utils.model_visualization import plot_model as plot_model
 from layerax.utils.numerical_utils import normalize as normalize
 from layerax.utils.numerical_utils import to_categorical as to_categorical
 from layerax.utils.plotting import plot_history as plot_history
@@ -21,6 +22,7 @@ __all__ = [
     "Sequence",
     "normalize",
     "pad_sequences",
+    "plot_model",
     "plot_history",
     "set_random_seed",
     "to_categorical",
