@@ -252,3 +252,15 @@ def test_mixed_bfloat16_training_converges_on_digits_with_float32_variables():
     assert all(v.dtype == jnp.float32 for v in model.trainable_variables)
     assert all(v.dtype == jnp.float32 for v in model.optimizer.variables
                if jnp.issubdtype(v.dtype, jnp.floating))
+
+
+def test_functional_model_leaves_input_casting_to_its_layers():
+    lx.mixed_precision.set_global_policy("mixed_bfloat16")
+    inputs = lx.Input((3,))
+    head = lx.layers.Dense(2, dtype="float32")
+    model = lx.Model(inputs, head(inputs))
+    x = np.array([[1.001, 2.003, -0.5007]], "float32")  # not representable in bfloat16
+    expected = x @ head.kernel.numpy() + head.bias.numpy()
+    out = model(x)
+    assert out.dtype == jnp.float32
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6)
