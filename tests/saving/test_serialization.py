@@ -45,6 +45,8 @@ REQUIRED = {
     "InverseTimeDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
     "PiecewiseConstantDecay": {"boundaries": [10, 20], "values": [0.1, 0.01, 0.001]},
     "PolynomialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "power": 2.0},
+    "LossScaleOptimizer": {"inner_optimizer": lx.optimizers.SGD(0.1, momentum=0.5),
+                           "initial_scale": 64.0, "dynamic_growth_steps": 5},
 }
 # Recurrent and attention layers; wrappers get fresh sub-layers for every test.
 REQUIRED.update({
