@@ -269,6 +269,9 @@ class Trainer:
 
     def _run_steps(self, kind: str, batches: list[Any]) -> Any:
         """Runs one batch (or a stack of K batches) and returns the last step's logs/outputs."""
+        # A step receives the batch as Keras passes it: `(x, y)` when there are no sample
+        # weights, `(x,)` without targets, so that `x, y = data` works in a custom train_step.
+        batches = [_without_trailing_none(batch) for batch in batches]
         if len(batches) == 1 or self.run_eagerly:
             out = None
             outs = []
@@ -503,6 +506,13 @@ def _ensure_built(model: Any, x: Any) -> None:
             return model(inputs, training=False)
 
     jax.eval_shape(run, x)
+
+
+def _without_trailing_none(batch: Any) -> Any:
+    if isinstance(batch, tuple):
+        while len(batch) > 1 and batch[-1] is None:
+            batch = batch[:-1]
+    return batch
 
 
 def _batch_size(x: Any) -> Any:
