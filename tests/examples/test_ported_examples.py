@@ -57,6 +57,7 @@ def test_three_ways_autoencoder(run_example):
     assert last < 0.8 * first
     first, last = numbers(r"MyModel\(32\) regression loss {n} -> {n}", out)
     assert last < 0.01 * first
+    assert "weights reloaded into a new MyModel give the same predictions: True" in out
 
 
 def test_linear_regression_tape(run_example):

@@ -28,14 +28,14 @@ def load(name: str) -> nbformat.NotebookNode:
     return nbformat.read(COLAB / name, as_version=4)
 
 
-def execute(name: str, monkeypatch) -> nbformat.NotebookNode:
+def execute(name: str, monkeypatch, workdir: Path) -> nbformat.NotebookNode:
     nb = load(name)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend draws figures
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     monkeypatch.setenv("JAX_PLATFORMS", "cpu")
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(COLAB)}}
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
     )
     client.execute()
     return nb
@@ -91,17 +91,19 @@ def test_the_notebooks_are_all_tested():
     assert set(NOTEBOOKS) - OWNED_ELSEWHERE == tested
 
 
-def test_getting_started(monkeypatch):
-    nb = execute("getting_started.ipynb", monkeypatch)
+def test_getting_started(monkeypatch, tmp_path):
+    nb = execute("getting_started.ipynb", monkeypatch, tmp_path)
     out = stdout(nb)
     assert "Total params" in out
     assert progress_bars(nb) >= 12  # one bar per epoch, updated in place
     assert figures(nb) >= 3  # sample digits, plot_history, predictions
     assert number(r"test accuracy ([\d.]+)", out) > 0.9
+    assert "the reloaded model predicts the same: True" in out
+    assert (tmp_path / "digits_cnn.layerax").exists()  # written in the kernel's working directory
 
 
-def test_custom_training_loops(monkeypatch):
-    nb = execute("custom_training_loops.ipynb", monkeypatch)
+def test_custom_training_loops(monkeypatch, tmp_path):
+    nb = execute("custom_training_loops.ipynb", monkeypatch, tmp_path)
     out = stdout(nb)
     assert "d loss / d w = [2. 4. 6.]" in out
     assert "dy/dx = 27.0  d2y/dx2 = 18.0" in out
@@ -113,8 +115,8 @@ def test_custom_training_loops(monkeypatch):
     assert progress_bars(nb) >= 8 and figures(nb) >= 2
 
 
-def test_jax_interop(monkeypatch):
-    nb = execute("jax_interop.ipynb", monkeypatch)
+def test_jax_interop(monkeypatch, tmp_path):
+    nb = execute("jax_interop.ipynb", monkeypatch, tmp_path)
     out = stdout(nb)
     assert "4 leaves: [(64, 64), (64,), (64, 10), (10,)]" in out
     accuracies = [float(a) for a in re.findall(r"test accuracy ([\d.]+)", out)]
@@ -125,8 +127,8 @@ def test_jax_interop(monkeypatch):
     assert figures(nb) >= 2
 
 
-def test_migrating_from_tf_keras(monkeypatch):
-    nb = execute("migrating_from_tf_keras.ipynb", monkeypatch)
+def test_migrating_from_tf_keras(monkeypatch, tmp_path):
+    nb = execute("migrating_from_tf_keras.ipynb", monkeypatch, tmp_path)
     out = stdout(nb)
     assert "[[0.6 0.8]] 1" in out  # lx.function with a static argument
     assert "3 False counter" in out  # assign_add inside lx.function persisted
