@@ -90,3 +90,21 @@ def test_keras_tour(run_example):
     assert results["cosine_error"] < 1e-5
     assert "learning_phase inside a call with training = True -> 1" in out
     assert "gradients of sum(w**2): [2.0, 4.0, 6.0]" in out
+
+
+def test_masking_lstm(run_example):
+    out = run_example("masking_lstm.py")
+    for name in ("MyLayer \\(explicit mask\\)", "Functional \\(implicit mask\\)"):
+        accuracy, change = numbers(name + r": test accuracy {n}, output change with 12 more padding steps {n}", out)
+        assert accuracy > 0.9
+        assert change < 1e-5  # the padding is skipped
+
+
+def test_keras_tour_rnn(run_example):
+    out = run_example("keras_tour_rnn.py")
+    assert "SimpleRNN(4, return_sequences=False, return_state=False): (2, 4)" in out
+    assert "GRU(4, return_sequences=True, return_state=False): (2, 10, 4)" in out
+    assert "LSTM(4, return_sequences=False, return_state=True): [(2, 4), (2, 4), (2, 4)]" in out
+    results = ast.literal_eval(out.split("results: ", 1)[1].strip())
+    assert results["bidirectional"] > 0.85
+    assert results["stateful"] < 1e-5 and results["reset"] < 1e-5 and results["unroll"] < 1e-5

@@ -54,3 +54,10 @@ def test_jax_interop(run_example):
     assert sgd > 0.9 and optax_accuracy > 0.9 and ensemble > 0.9
     assert error < 1e-6
     assert "stacked ensemble kernel: (5, 64, 64)" in out
+
+
+def test_transformer_classifier(run_example):
+    out = run_example("transformer_classifier.py")
+    assert "MultiHeadAttention" in out or "transformer_block" in out  # the summary
+    (accuracy,) = numbers(r"validation accuracy {n}", out)
+    assert accuracy > 0.85
