@@ -7,8 +7,11 @@ settings), so the examples also run warning-free.
 
 from __future__ import annotations
 
+import os
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,23 @@ def run_example(capsys, monkeypatch):
         return capsys.readouterr().out
 
     return run
+
+
+def run_example_in_subprocess(name: str, timeout: float = 300) -> str:
+    """Runs examples/name.py in a fresh Python (for scripts that configure JAX before it starts)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["MPLBACKEND"] = "Agg"
+    env.pop("XLA_FLAGS", None)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert proc.returncode == 0, (
+        f"examples/{name} failed (exit {proc.returncode}).\n--- stdout ---\n{proc.stdout[-3000:]}"
+        f"\n--- stderr ---\n{proc.stderr[-3000:]}"
+    )
+    return proc.stdout
 
 
 def numbers(pattern: str, text: str) -> tuple[float, ...]:

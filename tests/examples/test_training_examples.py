@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.examples.conftest import EXAMPLES, numbers
+from tests.examples.conftest import EXAMPLES, numbers, run_example_in_subprocess
 
 
 def test_every_example_has_a_test():
@@ -18,7 +18,7 @@ def test_every_example_has_a_test():
     here = Path(__file__).parent
     run = set()
     for test_file in here.glob("test_*.py"):
-        run |= set(re.findall(r'run_example\("([\w.]+)"\)', test_file.read_text()))
+        run |= set(re.findall(r'run_example(?:_in_subprocess)?\("([\w.]+)"\)', test_file.read_text()))
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     assert scripts == run
 
@@ -61,3 +61,15 @@ def test_transformer_classifier(run_example):
     assert "MultiHeadAttention" in out or "transformer_block" in out  # the summary
     (accuracy,) = numbers(r"validation accuracy {n}", out)
     assert accuracy > 0.85
+
+
+def test_data_parallel():
+    # A fresh process: the script asks XLA for 4 CPU devices before JAX starts.
+    out = run_example_in_subprocess("data_parallel.py")
+    assert "4 devices" in out and "mesh: {'batch': 4}" in out
+    assert "kernel sharding: P() (replicated), on 4 devices" in out
+    assert "split into shards of shape [(32, 64)]" in out
+    (difference,) = numbers(r"between the 4-device and the 1-device run: {n}", out)
+    assert difference < 1e-4  # data parallelism changes nothing but the speed
+    parallel, single = numbers(r"final accuracy: {n} on 4 devices, {n} on one", out)
+    assert parallel > 0.9 and abs(parallel - single) < 1e-3
