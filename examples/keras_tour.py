@@ -120,7 +120,7 @@ def main() -> dict[str, float]:
     recorder = BatchLossRecorder()
     epochs_seen = []
     history = model.fit(
-        x_train, y_train, batch_size=100, epochs=20, verbose=0,
+        x_train, y_train, batch_size=100, epochs=12, verbose=0,
         validation_data=(x_val, y_val),
         callbacks=[
             lx.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True),

@@ -110,9 +110,9 @@ def test_custom_training_loops(monkeypatch, tmp_path):
     traces = number(r"traces so far: (\d+)", out)
     assert number(r"after a batch of another shape: (\d+)", out) == traces + 1
     assert "[0.5 1. ]" in out
-    assert number(r"epoch 15  loss [\d.]+  accuracy [\d.]+  test accuracy ([\d.]+)", out) > 0.9
-    assert number(r"test accuracy ([\d.]+)\n", out.split("epoch 15")[1]) > 0.85
-    assert progress_bars(nb) >= 8 and figures(nb) >= 2
+    assert number(r"epoch 12  loss [\d.]+  accuracy [\d.]+  test accuracy ([\d.]+)", out) > 0.9
+    assert number(r"test accuracy ([\d.]+)\n", out.split("epoch 12")[1]) > 0.85
+    assert progress_bars(nb) >= 6 and figures(nb) >= 2
 
 
 def test_jax_interop(monkeypatch, tmp_path):
