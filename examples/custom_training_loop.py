@@ -105,7 +105,8 @@ def main() -> float:
             f"Test Accuracy: {float(test_accuracy.result()) * 100:.2f}"
         )
     accuracy = float(test_accuracy.result())
-    print(f"train_step traced {train_step.trace_count} times, test_step {test_step.trace_count} times")
+    print(f"train_step traced {train_step.trace_count} times, "
+          f"test_step {test_step.trace_count} times")
     print(f"test accuracy {accuracy:.4f}")
     return accuracy
 

@@ -32,7 +32,10 @@ def make_data(n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Clicks drawn from a hidden second-order model of the fields."""
     rng = np.random.default_rng(seed)
     truth = np.random.default_rng(1234)  # the hidden model is the same for every split
-    features = {name: rng.integers(0, size, size=(n, 1)).astype("int32") for name, size in VOCAB_SIZES.items()}
+    features = {
+        name: rng.integers(0, size, size=(n, 1)).astype("int32")
+        for name, size in VOCAB_SIZES.items()
+    }
     factors = {name: truth.normal(0, 0.9, size=(size, 4)) for name, size in VOCAB_SIZES.items()}
     bias = {name: truth.normal(0, 0.3, size=size) for name, size in VOCAB_SIZES.items()}
     v = np.stack([factors[name][features[name][:, 0]] for name in VOCAB_SIZES], axis=1)  # (n, 5, 4)

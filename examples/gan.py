@@ -92,9 +92,13 @@ def main() -> tuple[float, float]:
             disc_loss = discriminator_loss(real_output, fake_output)
 
         gradients_of_generator = gen_tape.gradient(gen_loss, generator.trainable_variables)
-        gradients_of_discriminator = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
+        gradients_of_discriminator = disc_tape.gradient(
+            disc_loss, discriminator.trainable_variables
+        )
 
-        generator_optimizer.apply_gradients(zip(gradients_of_generator, generator.trainable_variables))
+        generator_optimizer.apply_gradients(
+            zip(gradients_of_generator, generator.trainable_variables)
+        )
         discriminator_optimizer.apply_gradients(
             zip(gradients_of_discriminator, discriminator.trainable_variables)
         )

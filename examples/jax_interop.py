@@ -76,7 +76,8 @@ def main() -> dict[str, float]:
     first_loss = None
     for epoch in range(20):
         for start in range(0, 1500, 100):
-            model, loss = sgd_step(model, x_train[start : start + 100], y_train[start : start + 100])
+            batch = slice(start, start + 100)
+            model, loss = sgd_step(model, x_train[batch], y_train[batch])
             first_loss = float(loss) if first_loss is None else first_loss
     results["sgd_pytree"] = accuracy(model, x_test, y_test)
     print(f"1. SGD with jax.grad + jax.tree.map: loss {first_loss:.3f} -> {float(loss):.3f}, "
@@ -121,7 +122,7 @@ def main() -> dict[str, float]:
     norms = np.sqrt(np.sum(np.square(per_example_kernels), axis=(1, 2)))
     error = float(np.max(np.abs(per_example_kernels.mean(0) - batch_grad.layers[0].kernel.numpy())))
     print(f"3. per-example gradients: {per_example_kernels.shape[0]} kernels of shape "
-          f"{tuple(kernel.shape)}; norms from {float(norms.min()):.2e} to {float(norms.max()):.2e}; "
+          f"{tuple(kernel.shape)}; norms from {norms.min():.2e} to {norms.max():.2e}; "
           f"their mean matches the batch gradient (max error {error:.1e})")
     results["per_example_error"] = error
 
@@ -132,7 +133,8 @@ def main() -> dict[str, float]:
     ensemble_step = jax.jit(jax.vmap(sgd_step, in_axes=(0, None, None)))
     for epoch in range(10):
         for start in range(0, 1500, 100):
-            ensemble, _ = ensemble_step(ensemble, x_train[start : start + 100], y_train[start : start + 100])
+            batch = slice(start, start + 100)
+            ensemble, _ = ensemble_step(ensemble, x_train[batch], y_train[batch])
     probabilities = jax.jit(jax.vmap(lambda m, x: jax.nn.softmax(m(x)), in_axes=(0, None)))(
         ensemble, x_test
     )  # (5, n, 10)

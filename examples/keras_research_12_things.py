@@ -59,7 +59,9 @@ class LinearWithVariables(Layer):
 class LinearAddWeight(Layer):
     def __init__(self, units=32, input_dim=32):
         super().__init__()
-        self.w = self.add_weight(shape=(input_dim, units), initializer="random_normal", trainable=True)
+        self.w = self.add_weight(
+            shape=(input_dim, units), initializer="random_normal", trainable=True
+        )
         self.b = self.add_weight(shape=(units,), initializer="zeros", trainable=True)
 
     def call(self, inputs):
@@ -292,7 +294,8 @@ def thing_9() -> float:
     digits = load_digits()
     x_all = (digits.data / 16.0).astype("float32")
     accuracy = float(jnp.mean(jnp.argmax(mlp(x_all), -1) == digits.target))
-    print(f"lx.function training: accuracy {accuracy:.3f} (traced {train_on_batch.trace_count} times)")
+    print(f"lx.function training: accuracy {accuracy:.3f} "
+          f"(traced {train_on_batch.trace_count} times)")
     return accuracy
 
 

@@ -27,7 +27,6 @@ Run: python examples/keras_tour.py
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.datasets import load_digits
@@ -94,7 +93,8 @@ def backend_section(model, x) -> None:
 
     class Probe(layers.Layer):
         def call(self, inputs, training=None):
-            print("   learning_phase inside a call with training =", training, "->", K.learning_phase())
+            print("   learning_phase inside a call with training =", training,
+                  "->", K.learning_phase())
             return inputs
 
     Probe()(x[:1], training=True)
@@ -133,7 +133,8 @@ def main() -> dict[str, float]:
           f"last {recorder.losses[-1]:.3f}")
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=50, verbose=0)
     probabilities = model.predict(x_test[:3], verbose=0)
-    print(f"test accuracy {accuracy:.4f}; predictions for 3 images: {probabilities.argmax(-1).tolist()}")
+    print(f"test accuracy {accuracy:.4f}; "
+          f"predictions for 3 images: {probabilities.argmax(-1).tolist()}")
     results["functional"] = accuracy
 
     print("== layers, get_layer, name, input/output")
@@ -147,7 +148,8 @@ def main() -> dict[str, float]:
     twin = build_model()  # same architecture, fresh weights
     twin.set_weights(model.get_weights())
     same = np.allclose(twin.predict(x_test, verbose=0), model.predict(x_test, verbose=0), atol=1e-6)
-    print("weight shapes:", [w.shape for w in model.get_weights()][:4], "... twin predicts the same:", same)
+    print("weight shapes:", [w.shape for w in model.get_weights()][:4],
+          "... twin predicts the same:", same)
     results["set_weights_same"] = float(same)
 
     print("== training from a Python generator (the fit_generator use case)")
@@ -156,7 +158,8 @@ def main() -> dict[str, float]:
         rng = np.random.default_rng(1)
         while True:  # endless, as Keras generators are
             idx = rng.integers(0, len(x), size=batch_size)
-            noisy = x[idx] + rng.normal(0, 0.05, size=x[idx].shape).astype("float32")  # augmentation
+            # augmentation: a little noise on each image
+            noisy = x[idx] + rng.normal(0, 0.05, size=x[idx].shape).astype("float32")
             yield noisy, y[idx]
 
     sequential = lx.Sequential([
@@ -200,7 +203,8 @@ def main() -> dict[str, float]:
     print("cosine similarity:", [f"{v:.3f}" for v in np.asarray(cosine)[:, 0]],
           "numpy:", [f"{v:.3f}" for v in expected])
     print("concatenate:", layers.concatenate([a, b]).shape)
-    print("Highway:", layers.Highway()(a).shape, "MaxoutDense:", layers.MaxoutDense(8, nb_feature=4)(a).shape)
+    print("Highway:", layers.Highway()(a).shape,
+          "MaxoutDense:", layers.MaxoutDense(8, nb_feature=4)(a).shape)
     atrous = layers.Conv2D(4, 3, dilation_rate=2)  # Keras 1's AtrousConvolution2D(atrous_rate=2)
     print("dilated convolution on 8x8:", atrous(jnp.ones((1, 8, 8, 1))).shape)
     results["cosine_error"] = float(np.max(np.abs(np.asarray(cosine)[:, 0] - expected)))

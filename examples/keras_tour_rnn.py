@@ -95,9 +95,8 @@ def main() -> dict[str, float]:
     looped(long_sequence[:, :STEPS])
     unrolled(long_sequence[:, :STEPS])
     unrolled.set_weights(looped.get_weights())
-    unroll_difference = float(np.max(np.abs(
-        np.asarray(unrolled(long_sequence[:, :STEPS])) - np.asarray(looped(long_sequence[:, :STEPS]))
-    )))
+    chunk = long_sequence[:, :STEPS]
+    unroll_difference = float(np.max(np.abs(np.asarray(unrolled(chunk) - looped(chunk)))))
     print(f"unrolled vs looped LSTM: max difference {unroll_difference:.1e}")
     results["unroll"] = unroll_difference
     return results

@@ -48,13 +48,13 @@ def main() -> float:
     # A few steps eagerly, exactly as in TensorFlow 2...
     for e in range(20):
         loss = train_step()
-    print(f"after 20 eager steps: a={float(a.value):.4f} b={float(b.value):.4f} loss={float(loss):.5f}")
+    print(f"after 20 eager steps: a={a.numpy():.4f} b={b.numpy():.4f} loss={float(loss):.5f}")
 
     # ...and the rest compiled: the same function, one XLA program per step.
     compiled_step = lx.function(train_step)
     for e in range(2000):
         loss = compiled_step()
-    print(f"after 2020 steps:     a={float(a.value):.4f} b={float(b.value):.4f} loss={float(loss):.5f}")
+    print(f"after 2020 steps:     a={a.numpy():.4f} b={b.numpy():.4f} loss={float(loss):.5f}")
 
     a_ref, b_ref = np.polyfit(X, y, deg=1)
     print(f"least squares:        a={a_ref:.4f} b={b_ref:.4f}")

@@ -73,14 +73,19 @@ def main() -> dict[str, float]:
     functional = lx.Model(inputs, layers.Dense(1, activation="sigmoid")(x))
 
     results = {}
-    for name, model in (("MyLayer (explicit mask)", Classifier()), ("Functional (implicit mask)", functional)):
+    candidates = (
+        ("MyLayer (explicit mask)", Classifier()),
+        ("Functional (implicit mask)", functional),
+    )
+    for name, model in candidates:
         model.compile(optimizer=lx.optimizers.Adam(5e-3), loss="binary_crossentropy")
         model.fit(x_train, y_train, batch_size=100, epochs=5, verbose=0)
         probabilities = model.predict(x_test, batch_size=100, verbose=0)[:, 0]
         accuracy = float(np.mean((probabilities > 0.5) == y_test))
         # Padding the same sequences to twice the length must not change the outputs.
         longer = np.pad(x_test[:100], ((0, 0), (0, MAX_LEN)))
-        difference = float(np.max(np.abs(model.predict(longer, verbose=0)[:, 0] - probabilities[:100])))
+        on_longer = model.predict(longer, verbose=0)[:, 0]
+        difference = float(np.max(np.abs(on_longer - probabilities[:100])))
         print(f"{name}: test accuracy {accuracy:.4f}, "
               f"output change with {MAX_LEN} more padding steps {difference:.1e}")
         results[name] = accuracy

@@ -68,7 +68,8 @@ def main() -> float:
     )
     loss, accuracy = network.evaluate(x[test], y[test], batch_size=50, verbose=0)
     predictions = network.predict(x[test][:5], verbose=0)
-    print("predicted classes", predictions.argmax(-1).tolist(), "true", digits.target[test][:5].tolist())
+    print("predicted classes", predictions.argmax(-1).tolist(),
+          "true", digits.target[test][:5].tolist())
     print(f"test accuracy {accuracy:.4f}")
     return accuracy
 

@@ -16,7 +16,6 @@ Run: python examples/vae_functional.py
 from __future__ import annotations
 
 import jax.numpy as jnp
-import numpy as np
 from sklearn.datasets import load_digits
 
 import layerax as lx

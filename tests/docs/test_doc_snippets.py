@@ -35,7 +35,10 @@ def expected_prints(block: str) -> list[str]:
 
 
 def test_fence_parser_finds_and_skips_blocks():
-    text = "a\n```python\nx = 1\n```\n```python tensorflow\nimport tf\n```\n```python\nprint(x)  # 1\n```\n"
+    text = (
+        "a\n```python\nx = 1\n```\n```python tensorflow\nimport tf\n```\n"
+        "```python\nprint(x)  # 1\n```\n"
+    )
     blocks = python_blocks(text)
     assert blocks == ["x = 1\n", "print(x)  # 1\n"]
     assert expected_prints(blocks[1]) == ["1"]

@@ -95,7 +95,8 @@ def test_keras_tour(run_example):
 def test_masking_lstm(run_example):
     out = run_example("masking_lstm.py")
     for name in ("MyLayer \\(explicit mask\\)", "Functional \\(implicit mask\\)"):
-        accuracy, change = numbers(name + r": test accuracy {n}, output change with 12 more padding steps {n}", out)
+        pattern = name + r": test accuracy {n}, output change with 12 more padding steps {n}"
+        accuracy, change = numbers(pattern, out)
         assert accuracy > 0.9
         assert change < 1e-5  # the padding is skipped
 

@@ -18,7 +18,8 @@ def test_every_example_has_a_test():
     here = Path(__file__).parent
     run = set()
     for test_file in here.glob("test_*.py"):
-        run |= set(re.findall(r'run_example(?:_in_subprocess)?\("([\w.]+)"\)', test_file.read_text()))
+        calls = re.findall(r'run_example(?:_in_subprocess)?\("([\w.]+)"\)', test_file.read_text())
+        run |= set(calls)
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     assert scripts == run
 
@@ -40,14 +41,19 @@ def test_custom_training_loop(run_example):
 
 def test_gan(run_example):
     out = run_example("gan.py")
-    (before,) = numbers(r"before training: mean distance of generated points to the circle {n}", out)
-    after, sectors = numbers(r"after training: mean distance to the circle {n}, samples cover {n} of 8", out)
+    (before,) = numbers(r"before training: mean distance of generated points to the circle {n}",
+                        out)
+    after, sectors = numbers(
+        r"after training: mean distance to the circle {n}, samples cover {n} of 8", out
+    )
     assert before > 1.0 and after < 0.25 and sectors >= 6
 
 
 def test_jax_interop(run_example):
     out = run_example("jax_interop.py")
-    (sgd,) = numbers(r"1\. SGD with jax.grad \+ jax.tree.map: loss [\d.]+ -> [\d.]+, test accuracy {n}", out)
+    (sgd,) = numbers(
+        r"1\. SGD with jax.grad \+ jax.tree.map: loss [\d.]+ -> [\d.]+, test accuracy {n}", out
+    )
     (optax_accuracy,) = numbers(r"2\. optax \+ stateless_call: test accuracy {n}", out)
     (error,) = numbers(r"matches the batch gradient \(max error {n}\)", out)
     (ensemble,) = numbers(r"averaged ensemble {n}", out)

@@ -30,7 +30,8 @@ def load(name: str) -> nbformat.NotebookNode:
 
 def execute(name: str, monkeypatch, workdir: Path) -> nbformat.NotebookNode:
     nb = load(name)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    paths = [str(ROOT), os.environ.get("PYTHONPATH")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, paths)))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend draws figures
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     monkeypatch.setenv("JAX_PLATFORMS", "cpu")

@@ -1,4 +1,4 @@
-"""A `train_step` override receives the batch as Keras passes it: `(x, y)` without sample weights."""
+"""A `train_step` override receives the batch as Keras passes it: `(x, y)` without weights."""
 
 from __future__ import annotations
 
