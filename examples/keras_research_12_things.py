@@ -311,13 +311,17 @@ def thing_10() -> None:
 
 def thing_11() -> None:
     print("== 11) Built-in layers")
-    # Reuse what exists: Dense, Conv2D, Conv2DTranspose, BatchNormalization, ...
+    # Reuse what exists: from Dense to Conv2D to LSTM, to Conv2DTranspose or ConvLSTM2D.
     x = jnp.ones((2, 8, 8, 1))
     y = layers.Conv2D(4, 3, padding="same")(x)
     y = layers.BatchNormalization()(y, training=True)
     y = layers.Conv2DTranspose(1, 3, strides=2, padding="same")(y)
     print("Conv2D -> BatchNormalization -> Conv2DTranspose:", x.shape, "->", y.shape)
     assert y.shape == (2, 16, 16, 1)
+    sequence = jnp.ones((2, 5, 3))
+    print("LSTM:", sequence.shape, "->", layers.LSTM(8)(sequence).shape)
+    frames = jnp.ones((2, 3, 8, 8, 1))  # (batch, time, rows, cols, channels)
+    print("ConvLSTM2D:", frames.shape, "->", layers.ConvLSTM2D(4, 3, padding="same")(frames).shape)
 
 
 def thing_12() -> None:

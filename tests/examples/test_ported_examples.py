@@ -23,6 +23,8 @@ def test_keras_research_12_things(run_example):
     assert accuracy > 0.7
     assert "train/test outputs differ: True" in out
     assert "(2, 8, 8, 1) -> (2, 16, 16, 1)" in out
+    assert "LSTM: (2, 5, 3) -> (2, 8)" in out
+    assert "ConvLSTM2D: (2, 3, 8, 8, 1) -> (2, 8, 8, 4)" in out
 
 
 def test_hypernetwork(run_example):
