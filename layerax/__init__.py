@@ -10,11 +10,13 @@ from layerax import activations as activations
 from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
+from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
 from layerax import layers as layers
 from layerax import losses as losses
 from layerax import metrics as metrics
+from layerax import mixed_precision as mixed_precision
 from layerax import callbacks as callbacks
 from layerax import models as models
 from layerax import optimizers as optimizers
@@ -52,6 +54,7 @@ __all__ = [
     "backend",
     "config",
     "constraints",
+    "distribution",
     "dtype_policies",
     "function",
     "initializers",
@@ -59,6 +62,7 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "callbacks",
     "models",
     "optimizers",

@@ -11,6 +11,9 @@ from layerax.core import serialization
 from layerax.core.variable import Variable
 
 
+_HALF = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
+
+
 def _x(x: Any) -> Any:
     return x.value if isinstance(x, Variable) else jnp.asarray(x)
 
@@ -180,25 +183,32 @@ def tanh(x: Any) -> jax.Array:
 
 
 def softmax(x: Any, axis: int = -1) -> jax.Array:
-    """Softmax along `axis`.
+    """Softmax along `axis` (computed in float32 for float16/bfloat16 inputs).
 
     Example:
         >>> import layerax as lx
         >>> lx.activations.softmax([0.0, 0.0]).tolist()
         [0.5, 0.5]
     """
-    return jax.nn.softmax(_x(x), axis=axis)
+    x = _x(x)
+    if x.dtype in _HALF:
+        # Mixed precision: exp and normalisation in float32, result in the input dtype.
+        return jax.nn.softmax(x.astype(jnp.float32), axis=axis).astype(x.dtype)
+    return jax.nn.softmax(x, axis=axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> jax.Array:
-    """Log of the softmax along `axis`.
+    """Log of the softmax along `axis` (computed in float32 for float16/bfloat16 inputs).
 
     Example:
         >>> import layerax as lx
         >>> round(float(lx.activations.log_softmax([0.0, 0.0])[0]), 4)
         -0.6931
     """
-    return jax.nn.log_softmax(_x(x), axis=axis)
+    x = _x(x)
+    if x.dtype in _HALF:
+        return jax.nn.log_softmax(x.astype(jnp.float32), axis=axis).astype(x.dtype)
+    return jax.nn.log_softmax(x, axis=axis)
 
 
 def log_sigmoid(x: Any) -> jax.Array:

@@ -64,6 +64,16 @@ class DTypePolicy:
     def variable_dtype(self) -> str:
         return self._variable
 
+    @property
+    def quantization_mode(self) -> None:
+        """Always None: layerax has no quantized policies."""
+        return None
+
+    @property
+    def is_mixed(self) -> bool:
+        """Whether computations run in a lower precision than the variables."""
+        return self._compute != self._variable
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self._name}
 
@@ -131,4 +141,43 @@ def get(identifier: Any) -> DTypePolicy:
         raise ValueError(f"Could not interpret dtype policy identifier: {identifier!r}") from err
 
 
-__all__ = ["DTypePolicy", "dtype_policy", "get", "set_dtype_policy"]
+def serialize(policy: DTypePolicy) -> dict[str, Any]:
+    """The Keras-style config dict of a policy.
+
+    Example:
+        >>> import layerax as lx
+        >>> config = lx.dtype_policies.serialize(lx.dtype_policies.DTypePolicy("mixed_float16"))
+        >>> config["class_name"], config["config"]
+        ('DTypePolicy', {'name': 'mixed_float16'})
+    """
+    if not isinstance(policy, DTypePolicy):
+        raise TypeError(f"serialize expects a DTypePolicy. Received: {policy!r}")
+    return {"module": "keras", "class_name": "DTypePolicy", "config": policy.get_config(),
+            "registered_name": None}
+
+
+def deserialize(config: Any, custom_objects: Any = None) -> DTypePolicy:
+    """Inverse of `serialize` (also accepts a policy name).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.dtype_policies.deserialize({"class_name": "DTypePolicy",
+        ...                                "config": {"name": "bfloat16"}}).name
+        'bfloat16'
+    """
+    del custom_objects
+    return get(config)
+
+
+# Keras 3 keeps FloatDTypePolicy as an alias of DTypePolicy.
+FloatDTypePolicy = DTypePolicy
+
+__all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
+    "deserialize",
+    "dtype_policy",
+    "get",
+    "serialize",
+    "set_dtype_policy",
+]

@@ -31,7 +31,12 @@ from layerax.core.context import CTX
 from layerax.core.state import StateScope
 from layerax.core.variable import Tracer, Variable
 
-_ARRAY_TYPE = type(jnp.zeros(()))
+try:
+    # The concrete jax.Array class, named without creating an array: importing layerax
+    # must not start the XLA backend (jax.distributed.initialize has to come first).
+    from jax._src.array import ArrayImpl as _ARRAY_TYPE
+except ImportError:  # pragma: no cover - older/newer private layout
+    _ARRAY_TYPE = type(jnp.zeros(()))
 _FAST_TYPES = frozenset({_ARRAY_TYPE, np.ndarray})
 _DYNAMIC_SCALARS = (int, float, complex, np.generic)
 _MAX_RETRACES = 8
@@ -150,7 +155,14 @@ class _Entry:
                 out = fn(*args, **kwargs)
             if scope.missed or not scope.assigned <= mutable_ids:
                 raise _Retrace(scope.missed, scope.assigned)
-            return out, scope.values_out[:n_mut]
+            new_values = scope.values_out[:n_mut]
+            # Sharded state leaves the step with the sharding it came in with, so the next
+            # call neither reshards nor recompiles, and the donated buffers are reused.
+            return out, [
+                value if var._sharding is None
+                else jax.lax.with_sharding_constraint(value, var._sharding)
+                for var, value in zip(mutable, new_values)
+            ]
 
         self.jitted = jax.jit(pure, donate_argnums=(0,) if owner.donate else ())
 
@@ -182,6 +194,10 @@ class _Entry:
 
     def run(self, dynamic: Sequence[Any]) -> Any:
         for _ in range(_MAX_RETRACES):
+            distribution = CTX.distribution
+            if distribution is not None:
+                distribution._lx_place_state(self.mutable)
+                distribution._lx_place_state(self.readonly)
             mutable = self.mutable
             mut_values = [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable]
             ro_values = [v._value for v in self.readonly]
@@ -270,6 +286,18 @@ class Function:
         if not self.jit_compile or _SETTINGS["run_eagerly"] or CTX.scopes or CTX.interceptors:
             # Inside another trace, a tape, or in eager debug mode: run the body inline.
             return self._fn(*args, **kwargs)
+        distribution = CTX.distribution
+        if distribution is not None:
+            # Under lx.distribution, array arguments are batches: split along axis 0.
+            place = distribution._lx_place_input
+            args = tuple(
+                a if i in self.static_argnums else jax.tree.map(place, a, is_leaf=_is_stateful)
+                for i, a in enumerate(args)
+            )
+            kwargs = {
+                k: v if k in self.static_argnames else jax.tree.map(place, v, is_leaf=_is_stateful)
+                for k, v in kwargs.items()
+            }
         if not kwargs and not self.static_argnums:
             for a in args:
                 if type(a) not in _FAST_TYPES:

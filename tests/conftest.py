@@ -15,8 +15,13 @@ import layerax as lx  # noqa: E402
 @pytest.fixture(autouse=True)
 def _fresh_names_and_seed():
     """Each test starts with fresh layer names and a fixed global seed."""
+    import sys
+
     from layerax.core import naming
 
     naming.reset_uids()
+    if "keras" in sys.modules:
+        # Keras' automatic names (the oracle's) must not depend on earlier tests either.
+        sys.modules["keras"].backend.clear_session()
     lx.utils.set_random_seed(1234)
     yield

@@ -32,6 +32,7 @@ class _Context:
         "name_scope",
         "call_training",
         "call_depth",
+        "distribution",
     )
 
     def __init__(self) -> None:
@@ -47,6 +48,9 @@ class _Context:
         # Keras call context: the `training` value in force, and call depth.
         self.call_training: Any = None
         self.call_depth = 0
+        # The active `lx.distribution` Distribution (None: JAX's default placement). Variable
+        # creation, assignment and lx.function ask it where arrays live.
+        self.distribution: Any = None
 
 
 CTX = _Context()

@@ -14,7 +14,7 @@ from layerax import dtype_policies
 from layerax import initializers as _initializers
 from layerax import regularizers as _regularizers
 from layerax import constraints as _constraints
-from layerax.core import naming, pytree
+from layerax.core import autocast, naming, pytree
 from layerax.core.context import CTX, bump_structure_version
 from layerax.core.input_spec import assert_input_compatibility
 from layerax.core.random import SeedGenerator
@@ -103,6 +103,33 @@ def _shape_tree(x: Any) -> Any:
     return tuple(shape)
 
 
+def _relayout(outputs: Any, distribution: Any) -> Any:
+    """Lays out a layer's outputs as the distribution says for `<layer path>/output`."""
+    sharding = distribution._lx_output_layout("/".join(CTX.name_scope) + "/output")
+    if sharding is None:
+        return outputs
+
+    def place(x: Any) -> Any:
+        if isinstance(x, jax.core.Tracer):
+            return jax.lax.with_sharding_constraint(x, sharding)
+        return jax.device_put(x, sharding) if isinstance(x, jax.Array) else x
+
+    return jax.tree.map(place, outputs)
+
+
+def _cast_floats(x: Any, dtype: np.dtype) -> Any:
+    """`x` with its floating arrays (in lists/tuples/dicts) cast to `dtype`; the rest unchanged."""
+    if isinstance(x, (list, tuple)):
+        items = [_cast_floats(v, dtype) for v in x]
+        return type(x)(items) if type(x) in (list, tuple) else x
+    if isinstance(x, dict):
+        return {k: _cast_floats(v, dtype) for k, v in x.items()}
+    if (isinstance(x, (jax.Array, np.ndarray)) and x.dtype != dtype
+            and autocast.is_float_dtype(x.dtype)):
+        return jax.numpy.asarray(x, dtype=dtype)
+    return x
+
+
 def _dtype_tree(x: Any) -> Any:
     """Dtype names of the arrays in a nested structure (None where there is no array)."""
     if isinstance(x, (list, tuple)):
@@ -167,6 +194,8 @@ class Layer:
     """
 
     _lx_call_info: _CallInfo | None = None
+    # Keras' switch: False leaves the call arguments uncast (layers taking strings, models).
+    _convert_input_args: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -459,7 +488,9 @@ class Layer:
                 floats and `"zeros"` otherwise by default.
             dtype: Dtype; the layer's variable dtype by default.
             trainable: Whether optimizers train it.
-            autocast: Kept for Keras compatibility.
+            autocast: Whether a mixed-precision call reads the weight in the
+                compute dtype (False keeps e.g. normalization statistics in
+                float32).
             regularizer: Name or instance; its penalty joins `layer.losses`.
             constraint: Name or instance; applied after each optimizer step.
             aggregation: Kept for Keras compatibility.
@@ -499,6 +530,7 @@ class Layer:
                 shape=shape,
                 regularizer=_regularizers.get(regularizer),
                 constraint=_constraints.get(constraint),
+                autocast=autocast,
             )
         self._track_variable(var)
         bump_structure_version()
@@ -603,16 +635,42 @@ class Layer:
                 if training is not None and info.accepts_training:
                     kwargs["training"] = training
                 args, kwargs = self._convert_inputs(args, kwargs)
-                outputs = self.call(*args, **kwargs)
+                policy = self._dtype_policy
+                scope = autocast.scope_for(policy.compute_dtype, policy.variable_dtype,
+                                           self.autocast)
+                if scope is None:
+                    outputs = self.call(*args, **kwargs)
+                else:
+                    with scope:
+                        outputs = self.call(*args, **kwargs)
                 if self.activity_regularizer is not None:
                     self._add_activity_loss(outputs)
+                if CTX.distribution is not None:
+                    outputs = _relayout(outputs, CTX.distribution)
         finally:
             CTX.call_depth -= 1
             CTX.call_training = outer_training
         return outputs
 
     def _convert_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
-        """Hook for input casting (mixed precision); identity by default."""
+        """Casts floating array arguments to the compute dtype (Keras' input autocasting).
+
+        Skipped when `autocast=False` or when the class sets
+        `_convert_input_args = False`; integer and boolean arrays are left alone.
+        """
+        if not self.autocast or not self._convert_input_args:
+            return args, kwargs
+        dtype = self._dtype_policy.compute_dtype
+        if not autocast.is_float_dtype(dtype):
+            return args, kwargs
+        if len(args) == 1 and getattr(args[0], "dtype", None) == dtype and all(
+            not hasattr(v, "dtype") and not isinstance(v, (list, tuple, dict))
+            for v in kwargs.values()
+        ):
+            return args, kwargs  # the common case: one input already in the compute dtype
+        target = np.dtype(dtype)
+        args = _cast_floats(args, target)
+        kwargs = {k: _cast_floats(v, target) for k, v in kwargs.items()}
         return args, kwargs
 
     def _add_activity_loss(self, outputs: Any) -> None:

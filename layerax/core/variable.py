@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from layerax.core import naming
+from layerax.core import naming, placement
 from layerax.core.context import CTX, bump_structure_version
 
 Tracer = jax.core.Tracer
@@ -44,6 +44,15 @@ class Variable:
         trainable: Whether optimizers train it.
         dtype: dtype to cast the initial value to.
         shape: Shape, required with a Keras-style initializer.
+        regularizer: Regularizer whose penalty joins the owning layer's losses.
+        constraint: Constraint applied after each optimizer step.
+        autocast: Whether a mixed-precision layer reads this (floating)
+            variable in its compute dtype (Keras' `autocast`).
+
+    Under an active `lx.distribution` the value is created directly with the
+    distribution's sharding for this variable (initializers run on the host,
+    each device receives only its shard), and later assignments keep that
+    sharding.
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
@@ -66,6 +75,8 @@ class Variable:
         "_owns_buffer",
         "_is_copy",
         "_meta",
+        "_autocast",
+        "_sharding",
         "__weakref__",
         "__dict__",
     )
@@ -80,6 +91,7 @@ class Variable:
         shape: Any = None,
         regularizer: Any = None,
         constraint: Any = None,
+        autocast: bool = True,
     ) -> None:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Variable name must be a string. Received: name={name!r}")
@@ -96,7 +108,15 @@ class Variable:
         self._in_scope = 0
         self._is_copy = False
         self._meta = None
-        value, owns = _initial_array(initial_value, shape, dtype, self._path)
+        self._autocast = bool(autocast)
+        self._sharding = None
+        distribution = CTX.distribution
+        if distribution is None:
+            value, owns = _initial_array(initial_value, shape, dtype, self._path)
+        else:
+            value, owns = distribution._lx_create_variable_value(
+                self, lambda: _initial_array(initial_value, shape, dtype, self._path)
+            )
         self._value = value
         self._owns_buffer = owns
 
@@ -164,8 +184,12 @@ class Variable:
         if CTX.interceptors:
             for interceptor in CTX.interceptors:
                 value = interceptor.assign(self, value)
-        if isinstance(value, Tracer) and not (self._in_scope or self._is_copy):
-            raise RuntimeError(_LEAK_MSG.format(path=self._path))
+        if isinstance(value, Tracer):
+            if not (self._in_scope or self._is_copy):
+                raise RuntimeError(_LEAK_MSG.format(path=self._path))
+        elif self._sharding is not None and not (self._in_scope or CTX.scopes):
+            # A sharded variable keeps its layout (e.g. after set_weights with numpy arrays).
+            value = placement.put(value, self._sharding)
         self._value = value
         self._owns_buffer = False
         return self
@@ -378,6 +402,8 @@ def copy_variable(template: Variable, value: Any) -> Variable:
     new._owns_buffer = False
     new._is_copy = True
     new._meta = None
+    new._autocast = template._autocast
+    new._sharding = None
     return new
 
 

@@ -355,7 +355,11 @@ class Softmax(Layer):
             inputs = jnp.where(mask, inputs, jnp.asarray(_large_negative(inputs.dtype),
                                                          inputs.dtype))
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
-        outputs = jax.nn.softmax(inputs, axis=axis)
+        if inputs.dtype in (jnp.float16, jnp.bfloat16):
+            # Mixed precision: the normalisation in float32, the result in the compute dtype.
+            outputs = jax.nn.softmax(inputs.astype(jnp.float32), axis=axis).astype(inputs.dtype)
+        else:
+            outputs = jax.nn.softmax(inputs, axis=axis)
         if mask is not None:
             outputs = jnp.where(mask, outputs, jnp.zeros((), outputs.dtype))
         return outputs

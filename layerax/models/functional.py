@@ -65,6 +65,11 @@ class Functional(Model):
         (3, 8)
     """
 
+    # As in Keras: the graph casts each input to its Input's dtype and each layer casts
+    # its own inputs; casting at the model level first (to a mixed policy's bfloat16)
+    # would round what a float32 first layer receives.
+    _convert_input_args = False
+
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
         trainable = kwargs.pop("trainable", None)
         if kwargs:

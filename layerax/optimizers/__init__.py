@@ -19,6 +19,7 @@ from layerax.optimizers.builtin import AdamW as AdamW
 from layerax.optimizers.builtin import Lion as Lion
 from layerax.optimizers.builtin import Nadam as Nadam
 from layerax.optimizers.builtin import RMSprop as RMSprop
+from layerax.optimizers.loss_scale import LossScaleOptimizer as LossScaleOptimizer
 
 _TABLE: dict[str, Any] = {
     "sgd": SGD,
@@ -31,6 +32,7 @@ _TABLE: dict[str, Any] = {
     "nadam": Nadam,
     "lion": Lion,
     "adafactor": Adafactor,
+    "loss_scale_optimizer": LossScaleOptimizer,
 }
 _TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
 
@@ -89,6 +91,7 @@ __all__ = [
     "AdamW",
     "Adamax",
     "Lion",
+    "LossScaleOptimizer",
     "Nadam",
     "Optimizer",
     "RMSprop",

@@ -37,6 +37,10 @@ def _clip_by_norm(g: jax.Array, clip_norm: float) -> jax.Array:
 def _concrete(var: Variable) -> jax.Array:
     value = var._value
     if isinstance(value, Tracer):
+        # Built while tracing: zeros stand in, laid out like the variable (optimizer state
+        # follows the sharding of its parameter under lx.distribution).
+        if var._sharding is not None:
+            return jnp.zeros(var.shape, var.dtype, device=var._sharding)
         return jnp.zeros(var.shape, var.dtype)
     return value
 
@@ -99,6 +103,7 @@ class Optimizer:
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
+        self.loss_scale_factor = kwargs.get("loss_scale_factor")
         self._exclude_ids: set[int] = set()
         self._exclude_names: tuple[str, ...] = ()
         self._groups: dict[frozenset[int], _StateGroup] = {}
@@ -260,6 +265,9 @@ class Optimizer:
                 f"Optimizer '{self.name}' received {len(grads)} gradients for "
                 f"{len(variables)} variables."
             )
+        if self.loss_scale_factor:
+            # The loss was multiplied by the factor (scale_loss): undo it on the gradients.
+            grads = [None if g is None else g / self.loss_scale_factor for g in grads]
         group = self._group_for(variables)
         ordered = [None] * len(group.variables)
         for grad, var in zip(grads, variables):
@@ -268,6 +276,21 @@ class Optimizer:
             self._update_step(group, ordered)
         else:
             self._compiled_update(group, ordered)
+
+    def scale_loss(self, loss: Any) -> Any:
+        """The loss to differentiate: times `loss_scale_factor` when set (Keras 3).
+
+        `fit` differentiates `optimizer.scale_loss(loss)`; `apply` divides the
+        gradients by the factor again. `LossScaleOptimizer` scales dynamically.
+
+        Example:
+            >>> import layerax as lx
+            >>> float(lx.optimizers.SGD(loss_scale_factor=4.0).scale_loss(1.5))
+            6.0
+        """
+        if self.loss_scale_factor:
+            return loss * self.loss_scale_factor
+        return loss
 
     def _update_step(self, group: _StateGroup, grads: list[Any]) -> None:
         variables = group.variables

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core.state import StateScope
+from layerax.distribution.data import distribute_data, prefetch_to_device, to_host_local
 from layerax.function import Function, function
 from layerax.trainers import data_adapters
 from layerax.trainers.compile_utils import CompileLoss, CompileMetrics, tree_concat
@@ -57,7 +58,9 @@ class Trainer:
             run_eagerly: Run the steps without compilation (for debugging).
             steps_per_execution: Steps run per compiled call (`lax.scan`).
             jit_compile: `False` is the same as `run_eagerly=True`.
-            auto_scale_loss: Kept for Keras compatibility.
+            auto_scale_loss: When the model's dtype policy is `"mixed_float16"`,
+                wrap the optimizer in a `LossScaleOptimizer` (dynamic loss
+                scaling against float16 underflow), as Keras does.
         """
         from layerax import metrics as metrics_module
         from layerax import optimizers
@@ -66,7 +69,14 @@ class Trainer:
             raise ValueError(
                 f"`steps_per_execution` must be >= 1. Received: steps_per_execution={steps_per_execution}"
             )
-        object.__setattr__(self, "optimizer", optimizers.get(optimizer))
+        optimizer = optimizers.get(optimizer)
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and not isinstance(optimizer, optimizers.LossScaleOptimizer)
+        ):
+            optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
+        object.__setattr__(self, "optimizer", optimizer)
         object.__setattr__(self, "_lx_compile_args", {
             "loss": loss,
             "loss_weights": loss_weights,
@@ -191,9 +201,11 @@ class Trainer:
             loss, _ = self._lx_compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
-            return loss, (y_pred, new_non_trainable, added)
+            # Differentiate the scaled loss (LossScaleOptimizer); its apply unscales.
+            scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
+            return scaled, (loss, y_pred, new_non_trainable, added)
 
-        (loss, (y_pred, new_non_trainable, added)), grads = jax.value_and_grad(
+        (_, (loss, y_pred, new_non_trainable, added)), grads = jax.value_and_grad(
             loss_fn, has_aux=True
         )([v.value for v in trainable])
         for var, value in zip(non_trainable, new_non_trainable):
@@ -269,22 +281,33 @@ class Trainer:
         return fn
 
     def _run_steps(self, kind: str, batches: list[Any]) -> Any:
-        """Runs one batch (or a stack of K batches) and returns the last step's logs/outputs."""
+        """Runs one batch (or a stack of K batches) and returns each step's logs/outputs."""
+        return self._execute_steps(kind, self._prepare_steps(batches))
+
+    def _prepare_steps(self, batches: list[Any]) -> tuple[Any, ...]:
+        """Puts a group of host batches on the devices (split along the batch axis under
+        `lx.distribution`): one by one, or stacked for a multi-step call."""
         # A step receives the batch as Keras passes it: `(x, y)` when there are no sample
         # weights, `(x,)` without targets, so that `x, y = data` works in a custom train_step.
         batches = [_without_trailing_none(batch) for batch in batches]
         if len(batches) == 1 or self.run_eagerly:
-            out = None
-            outs = []
-            fn = self._step_function(kind)
-            for batch in batches:
-                out = fn(batch)
-                outs.append(out)
-            return outs
+            return ("each", [distribute_data(batch) for batch in batches])
         stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
-        fn = self._multi_step_function(kind, batches[0])
-        out = fn(stacked)
-        return [jax.tree.map(lambda v, i=i: v[i], out) for i in range(len(batches))]
+        return ("stacked", distribute_data(stacked, batch_axis=1), len(batches), batches[0])
+
+    def _execute_steps(self, kind: str, prepared: tuple[Any, ...]) -> list[Any]:
+        if prepared[0] == "each":
+            fn = self._step_function(kind)
+            return [fn(batch) for batch in prepared[1]]
+        _, stacked, count, sample = prepared
+        out = self._multi_step_function(kind, sample)(stacked)
+        return [jax.tree.map(lambda v, i=i: v[i], out) for i in range(count)]
+
+    def _steps_stream(self, batches: Any) -> Any:
+        """Groups of `steps_per_execution` batches, prefetched to the devices: group i+1 is
+        transferred while group i runs. Yields `(number_of_steps, prepared_group)`."""
+        groups = _grouped(batches, self.steps_per_execution)
+        return prefetch_to_device(groups, size=2, place=lambda g: (len(g), self._prepare_steps(g)))
 
     # -------------------------------------------------------------- fit
     def fit(
@@ -382,10 +405,10 @@ class Trainer:
             if skip_steps:
                 batches = itertools.islice(batches, skip_steps, None)
             skip_steps = 0
-            for group in _grouped(batches, self.steps_per_execution):
+            for count, prepared in self._steps_stream(batches):
                 callback_list.on_train_batch_begin(step)
-                results = self._run_steps("train", group)
-                step += len(group)
+                results = self._execute_steps("train", prepared)
+                step += count
                 logs = results[-1]
                 callback_list.on_train_batch_end(step - 1, logs)
                 if self.stop_training:
@@ -411,11 +434,11 @@ class Trainer:
         self.reset_metrics()
         logs: dict[str, Any] = {}
         step = 0
-        for group in _grouped(adapter.epoch(0), self.steps_per_execution):
+        for count, prepared in self._steps_stream(adapter.epoch(0)):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            results = self._run_steps("test", group)
-            step += len(group)
+            results = self._execute_steps("test", prepared)
+            step += count
             logs = results[-1]
             if callback_list is not None:
                 callback_list.on_test_batch_end(step - 1, logs)
@@ -466,16 +489,18 @@ class Trainer:
         callback_list.on_predict_begin()
         outputs = []
         step = 0
-        for group in _grouped(adapter.epoch(0), self.steps_per_execution):
+        inputs_only = ((b[0],) for b in adapter.epoch(0))
+        for count, prepared in self._steps_stream(inputs_only):
             callback_list.on_predict_batch_begin(step)
-            results = self._run_steps("predict", [(b[0],) for b in group])
+            results = self._execute_steps("predict", prepared)
             outputs.extend(results)
-            step += len(group)
+            step += count
             callback_list.on_predict_batch_end(step - 1, {"outputs": results[-1]})
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() received no data.")
-        return tree_concat(outputs)
+        # Fetched once at the end: converting per step would make each step wait for the last.
+        return tree_concat([to_host_local(out) for out in outputs])
 
     def _format_logs(self, logs: dict[str, Any], return_dict: bool) -> Any:
         """Logs as a dict, or as Keras' list: `metrics_names` order (loss first), then the rest."""
@@ -511,7 +536,7 @@ class Trainer:
             object.__setattr__(self, "run_eagerly", False)
             object.__setattr__(self, "steps_per_execution", 1)
         out = self._run_steps("predict", [(x,)])[-1]
-        return jax.tree.map(np.asarray, out)
+        return to_host_local(out)
 
 
 # ------------------------------------------------------------------ helpers

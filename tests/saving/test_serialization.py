@@ -45,6 +45,27 @@ REQUIRED = {
     "InverseTimeDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
     "PiecewiseConstantDecay": {"boundaries": [10, 20], "values": [0.1, 0.01, 0.001]},
     "PolynomialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "power": 2.0},
+    "LossScaleOptimizer": {"inner_optimizer": lx.optimizers.SGD(0.1, momentum=0.5),
+                           "initial_scale": 64.0, "dynamic_growth_steps": 5},
+}
+# Recurrent and attention layers; wrappers get fresh sub-layers for every test.
+REQUIRED.update({
+    "SimpleRNN": {"units": 3, "return_sequences": True},
+    "SimpleRNNCell": {"units": 3},
+    "LSTM": {"units": 3, "go_backwards": True, "dropout": 0.1},
+    "LSTMCell": {"units": 3},
+    "GRU": {"units": 3, "reset_after": False},
+    "GRUCell": {"units": 3},
+    "ConvLSTMCell": {"rank": 2, "filters": 2, "kernel_size": 3},
+    "MultiHeadAttention": {"num_heads": 2, "key_dim": 3, "dropout": 0.1},
+    "GroupedQueryAttention": {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
+    "GroupQueryAttention": {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
+})
+_WITH_LAYERS = {
+    "RNN": lambda: {"cell": lx.layers.LSTMCell(2), "return_state": True},
+    "StackedRNNCells": lambda: {"cells": [lx.layers.LSTMCell(2), lx.layers.GRUCell(3)]},
+    "Bidirectional": lambda: {"layer": lx.layers.LSTM(2, return_sequences=True), "merge_mode": "sum"},
+    "TimeDistributed": lambda: {"layer": lx.layers.Dense(2)},
 }
 # Families of classes sharing their required arguments.
 _CONV = {"filters": 4, "kernel_size": 3, "strides": 1, "padding": "same", "activation": "relu",
@@ -63,6 +84,8 @@ ABSTRACT = {"Initializer", "Regularizer", "Constraint"}
 def _kwargs(name):
     if name in REQUIRED:
         return REQUIRED[name]
+    if name in _WITH_LAYERS:
+        return _WITH_LAYERS[name]()
     if "Conv" in name:
         conv = dict(_CONV)
         if "Depthwise" in name:

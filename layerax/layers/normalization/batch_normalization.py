@@ -162,6 +162,7 @@ class BatchNormalization(Layer):
         shape = (dim,)
         if self.scale:
             self.gamma = self.add_weight(
+                autocast=False,
                 name="gamma",
                 shape=shape,
                 initializer=self.gamma_initializer,
@@ -170,6 +171,7 @@ class BatchNormalization(Layer):
             )
         if self.center:
             self.beta = self.add_weight(
+                autocast=False,
                 name="beta",
                 shape=shape,
                 initializer=self.beta_initializer,
@@ -177,12 +179,14 @@ class BatchNormalization(Layer):
                 constraint=self.beta_constraint,
             )
         self.moving_mean = self.add_weight(
+            autocast=False,
             name="moving_mean",
             shape=shape,
             initializer=self.moving_mean_initializer,
             trainable=False,
         )
         self.moving_variance = self.add_weight(
+            autocast=False,
             name="moving_variance",
             shape=shape,
             initializer=self.moving_variance_initializer,
@@ -196,15 +200,18 @@ class BatchNormalization(Layer):
                 return jnp.sqrt(variance_init(shape, dtype))
 
             self.moving_stddev = self.add_weight(
+                autocast=False,
                 name="moving_stddev", shape=shape, initializer=stddev_init, trainable=False
             )
             self.renorm_mean = self.add_weight(
+                autocast=False,
                 name="renorm_mean",
                 shape=shape,
                 initializer=self.moving_mean_initializer,
                 trainable=False,
             )
             self.renorm_stddev = self.add_weight(
+                autocast=False,
                 name="renorm_stddev", shape=shape, initializer=stddev_init, trainable=False
             )
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})

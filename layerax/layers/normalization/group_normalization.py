@@ -93,6 +93,9 @@ class GroupNormalization(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # As in Keras: statistics in float32 from the uncast input; output in the
+        # compute dtype.
+        self.autocast = False
         valid = isinstance(groups, int) and not isinstance(groups, bool)
         if not valid or (groups <= 0 and groups != -1):
             raise ValueError(
@@ -135,6 +138,7 @@ class GroupNormalization(Layer):
         self.beta = None
         if self.scale:
             self.gamma = self.add_weight(
+                autocast=False,
                 name="gamma",
                 shape=(dim,),
                 initializer=self.gamma_initializer,
@@ -143,6 +147,7 @@ class GroupNormalization(Layer):
             )
         if self.center:
             self.beta = self.add_weight(
+                autocast=False,
                 name="beta",
                 shape=(dim,),
                 initializer=self.beta_initializer,

@@ -121,6 +121,9 @@ class LayerNormalization(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # As in Keras: statistics in float32 from the uncast input; output in the
+        # compute dtype.
+        self.autocast = False
         if rms_scaling:
             warnings.warn(
                 "You passed `rms_scaling=True`, which is deprecated (as in Keras 3): it scales "
@@ -149,6 +152,7 @@ class LayerNormalization(Layer):
         self.beta = None
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(
+                autocast=False,
                 name="gamma",
                 shape=shape,
                 initializer=self.gamma_initializer,
@@ -157,6 +161,7 @@ class LayerNormalization(Layer):
             )
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(
+                autocast=False,
                 name="beta",
                 shape=shape,
                 initializer=self.beta_initializer,
