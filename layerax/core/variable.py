@@ -123,17 +123,24 @@ class Variable:
     # ------------------------------------------------------------------ reads
     @property
     def value(self) -> jax.Array:
-        """The current array. Reads are seen by an active tape or lx.function."""
+        """The current array. Reads are seen by an active tape or lx.function.
+
+        The array handed out may be kept by the caller: the next `lx.function`
+        call that updates this variable copies it instead of donating it.
+        """
         if CTX.interceptors:
             value = self._value
             for interceptor in CTX.interceptors:
                 value = interceptor.read(self, value)
             return value
+        self._owns_buffer = False
         return self._value
 
     def numpy(self) -> np.ndarray:
         """The current value as a numpy array (a copy)."""
-        return np.array(self.value)
+        if CTX.interceptors:
+            return np.array(self.value)
+        return np.array(self._value)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -122,9 +122,16 @@ def test_donation_never_invalidates_user_arrays():
         v.assign(v.value + 1)
 
     bump()
+    held_later = v.value  # read after a compiled update: still safe from donation
+    internal = v._value
     bump()
     assert_close(held, [1.0, 1.0])  # still readable
+    assert_close(held_later, [2.0, 2.0])
     assert_close(v.numpy(), [3.0, 3.0])
+    assert not internal.is_deleted()
+    untouched = v._value
+    bump()
+    assert untouched.is_deleted()  # a buffer nobody took was donated
     shared = jnp.zeros(2)
     a, b = lx.Variable(shared), lx.Variable(shared)
 
