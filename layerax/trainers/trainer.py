@@ -287,6 +287,9 @@ class Trainer:
     def _prepare_steps(self, batches: list[Any]) -> tuple[Any, ...]:
         """Puts a group of host batches on the devices (split along the batch axis under
         `lx.distribution`): one by one, or stacked for a multi-step call."""
+        # A step receives the batch as Keras passes it: `(x, y)` when there are no sample
+        # weights, `(x,)` without targets, so that `x, y = data` works in a custom train_step.
+        batches = [_without_trailing_none(batch) for batch in batches]
         if len(batches) == 1 or self.run_eagerly:
             return ("each", [distribute_data(batch) for batch in batches])
         stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
@@ -547,6 +550,13 @@ def _ensure_built(model: Any, x: Any) -> None:
             return model(inputs, training=False)
 
     jax.eval_shape(run, x)
+
+
+def _without_trailing_none(batch: Any) -> Any:
+    if isinstance(batch, tuple):
+        while len(batch) > 1 and batch[-1] is None:
+            batch = batch[:-1]
+    return batch
 
 
 def _batch_size(x: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,6 +33,24 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
                 f"plot_history: the values of {key!r} must be a sequence of numbers. Received: {values!r}"
             ) from err
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _figure_class(figure_cls: Any) -> Any:
+    """A Figure subclass that Jupyter renders as a PNG even before pyplot was ever used.
+
+    IPython shows a matplotlib Figure as an image only once the inline backend has
+    registered its formatter (the first pyplot figure does that); `_repr_png_` makes the
+    returned figure display in a fresh kernel too.
+    """
+
+    class HistoryFigure(figure_cls):
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", bbox_inches="tight")
+            return buffer.getvalue()
+
+    return HistoryFigure
 
 
 def plot_history(
@@ -83,7 +103,7 @@ def plot_history(
         names.insert(0, "loss")
     if not names:
         raise ValueError("plot_history: the history is empty; nothing to plot.")
-    figure = Figure(figsize=figsize or (4.5 * len(names), 3.5))
+    figure = _figure_class(Figure)(figsize=figsize or (4.5 * len(names), 3.5))
     FigureCanvasAgg(figure)  # lets the figure render and save without pyplot
     for index, name in enumerate(names):
         ax = figure.add_subplot(1, len(names), index + 1)

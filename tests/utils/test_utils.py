@@ -259,3 +259,10 @@ def test_doctests():
     for name in names:
         result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, name
+
+
+def test_plot_history_figure_renders_as_png_in_a_fresh_notebook():
+    # Jupyter calls `_repr_png_` when no inline formatter is registered yet.
+    fig = lx.utils.plot_history({"loss": [1.0, 0.5]})
+    png = fig._repr_png_()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
