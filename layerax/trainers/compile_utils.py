@@ -8,6 +8,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.metrics.base import Metric
+
 
 def _flatten_outputs(tree: Any, names: Sequence[str]) -> list[Any]:
     """Model outputs (or targets) as a list in `names` order."""
@@ -112,72 +114,97 @@ class CompileLoss:
         return total, per_output
 
 
-class CompileMetrics:
-    """Metric objects per output, created on the first batch (their kind may depend on shapes)."""
+def default_output_names(y_pred: Any) -> list[str]:
+    """Output names of a model without declared ones: dict keys, `output_i`, or `output`."""
+    if isinstance(y_pred, dict):
+        return list(y_pred)
+    if isinstance(y_pred, (list, tuple)):
+        return [f"output_{i + 1}" for i in range(len(y_pred))]
+    return ["output"]
 
-    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: Sequence[str], losses: Sequence[Any]) -> None:
-        self.output_names = list(output_names)
+
+class CompileMetrics(Metric):
+    """The metrics given to `compile`, as one container metric (Keras 3's `compile_metrics`).
+
+    The metric objects are created on the first update, because which accuracy
+    `"accuracy"` means depends on the shapes of the targets and predictions.
+    `result()` returns a dict of every metric's result, keyed by its log name
+    (prefixed with the output name for multi-output models).
+
+    Example:
+        >>> import layerax as lx, numpy as np
+        >>> m = CompileMetrics(["accuracy"], None, None, "sparse_categorical_crossentropy")
+        >>> m.update_state(np.array([1, 0]), np.array([[0.1, 0.9], [0.2, 0.8]]))
+        >>> {k: float(v) for k, v in m.result().items()}
+        {'accuracy': 0.5}
+    """
+
+    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: Sequence[str] | None,
+                 loss: Any) -> None:
+        super().__init__(name="compile_metrics")
+        self.output_names = list(output_names) if output_names else None
         self._specs = (metrics, weighted_metrics)
-        self._losses = list(losses)
+        self._loss_spec = loss
         self.built = False
-        self.metrics: list[tuple[int, Any, bool]] = []  # (output index, metric, weighted)
+        self.entries: list[tuple[int, Any, bool]] = []  # (output index, metric, weighted)
 
     def build(self, y_true: Any, y_pred: Any) -> None:
         from layerax.metrics import resolve_metric
 
-        trues = _flatten_outputs(y_true, self.output_names)
-        preds = _flatten_outputs(y_pred, self.output_names)
-        multi = len(self.output_names) > 1
+        if self.output_names is None:
+            self.output_names = default_output_names(y_pred)
+        names = self.output_names
+        trues = _flatten_outputs(y_true, names)
+        preds = _flatten_outputs(y_pred, names)
+        loss = self._loss_spec
+        losses = _per_output(loss, names, "loss") if isinstance(loss, (list, tuple, dict)) else [loss] * len(names)
+        multi = len(names) > 1
         for weighted, spec in ((False, self._specs[0]), (True, self._specs[1])):
             if spec is None:
                 continue
             if isinstance(spec, dict):
-                per_output = [spec.get(n) for n in self.output_names]
+                per_output = [spec.get(n) for n in names]
             elif isinstance(spec, (list, tuple)) and multi and all(
                 isinstance(s, (list, tuple)) or s is None for s in spec
             ):
                 per_output = list(spec)
             else:
-                per_output = [spec] * len(self.output_names)
+                per_output = [spec] * len(names)
             for index, items in enumerate(per_output):
                 if items is None:
                     continue
-                if not isinstance(items, (list, tuple)):
-                    items = [items]
-                for item in items:
-                    metric = resolve_metric(
-                        item, y_true=trues[index], y_pred=preds[index], loss=self._losses[index]
-                    )
-                    prefix = f"{self.output_names[index]}_" if multi else ""
-                    metric._lx_log_name = prefix + metric.name
-                    self.metrics.append((index, metric, weighted))
+                for item in items if isinstance(items, (list, tuple)) else [items]:
+                    metric = resolve_metric(item, y_true=trues[index], y_pred=preds[index], loss=losses[index])
+                    metric._lx_log_name = (f"{names[index]}_" if multi else "") + metric.name
+                    self.entries.append((index, metric, weighted))
+                    self._metrics.append(metric)
         self.built = True
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any) -> None:
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if not self.built:
             self.build(y_true, y_pred)
-        if not self.metrics:
+        if not self.entries:
             return
-        trues = _flatten_outputs(y_true, self.output_names)
-        preds = _flatten_outputs(y_pred, self.output_names)
+        names = self.output_names
+        trues = _flatten_outputs(y_true, names)
+        preds = _flatten_outputs(y_pred, names)
         weights = (
-            _flatten_outputs(sample_weight, self.output_names)
+            _flatten_outputs(sample_weight, names)
             if isinstance(sample_weight, (dict, list, tuple))
-            else [sample_weight] * len(self.output_names)
+            else [sample_weight] * len(names)
         )
-        for index, metric, weighted in self.metrics:
+        for index, metric, weighted in self.entries:
             metric.update_state(trues[index], preds[index], sample_weight=weights[index] if weighted else None)
 
-    def results(self) -> dict[str, Any]:
-        return {metric._lx_log_name: metric.result() for _, metric, _ in self.metrics}
+    def result(self) -> dict[str, Any]:  # type: ignore[override]
+        return {metric._lx_log_name: metric.result() for _, metric, _ in self.entries}
+
+    def log_names(self) -> list[str]:
+        return [metric._lx_log_name for _, metric, _ in self.entries]
 
     def reset_state(self) -> None:
-        for _, metric, _ in self.metrics:
+        for _, metric, _ in self.entries:
             metric.reset_state()
-
-    @property
-    def variables(self) -> list[Any]:
-        return [v for _, metric, _ in self.metrics for v in metric.variables]
 
 
 def tree_concat(batches: list[Any]) -> Any:

@@ -26,7 +26,7 @@ from layerax.core.state import StateScope
 from layerax.distribution.data import distribute_data, prefetch_to_device, to_host_local
 from layerax.function import Function, function
 from layerax.trainers import data_adapters
-from layerax.trainers.compile_utils import CompileLoss, CompileMetrics, tree_concat
+from layerax.trainers.compile_utils import CompileLoss, CompileMetrics, default_output_names, tree_concat
 
 
 class Trainer:
@@ -97,7 +97,12 @@ class Trainer:
         object.__setattr__(self, "steps_per_execution", int(steps_per_execution))
         object.__setattr__(self, "_lx_loss_tracker", metrics_module.Mean(name="loss"))
         object.__setattr__(self, "_lx_compile_loss", None)
-        object.__setattr__(self, "_lx_compile_metrics", None)
+        compile_metrics = None
+        if metrics is not None or weighted_metrics is not None:
+            compile_metrics = CompileMetrics(
+                metrics, weighted_metrics, getattr(self, "output_names", None) or None, loss
+            )
+        object.__setattr__(self, "_lx_compile_metrics", compile_metrics)
         object.__setattr__(self, "_lx_functions", {})
         object.__setattr__(self, "compiled", True)
         object.__setattr__(self, "stop_training", False)
@@ -111,22 +116,13 @@ class Trainer:
 
     def _output_names(self, y_pred: Any) -> list[str]:
         names = getattr(self, "output_names", None)
-        if names:
-            return list(names)
-        if isinstance(y_pred, dict):
-            return list(y_pred)
-        if isinstance(y_pred, (list, tuple)):
-            return [f"output_{i + 1}" for i in range(len(y_pred))]
-        return ["output"]
+        return list(names) if names else default_output_names(y_pred)
 
     def _ensure_compile_objects(self, y: Any, y_pred: Any) -> None:
         if self._lx_compile_loss is None:
-            names = self._output_names(y_pred)
             args = self._lx_compile_args
-            compile_loss = CompileLoss(args["loss"], args["loss_weights"], names, y, y_pred)
-            object.__setattr__(self, "_lx_compile_loss", compile_loss)
-            object.__setattr__(self, "_lx_compile_metrics", CompileMetrics(
-                args["metrics"], args["weighted_metrics"], names, compile_loss.losses
+            object.__setattr__(self, "_lx_compile_loss", CompileLoss(
+                args["loss"], args["loss_weights"], self._output_names(y_pred), y, y_pred
             ))
 
     # ----------------------------------------------------------- losses
@@ -147,32 +143,50 @@ class Trainer:
 
     @property
     def metrics(self) -> list[Any]:
-        """The loss tracker, then the compiled metrics (once built)."""
-        if not getattr(self, "compiled", False):
-            return []
-        found = [self._lx_loss_tracker]
-        if self._lx_compile_metrics is not None:
-            found.extend(m for _, m, _ in self._lx_compile_metrics.metrics)
+        """The loss tracker, the compiled metrics (one container, as in Keras 3), `add_metric`
+        trackers, then metrics assigned as attributes of the model."""
+        from layerax.metrics.base import Metric
+
+        found = []
+        if getattr(self, "compiled", False):
+            found.append(self._lx_loss_tracker)
+            if self._lx_compile_metrics is not None:
+                found.append(self._lx_compile_metrics)
         found.extend(self.__dict__.get("_lx_added_trackers", {}).values())
+        for value in self.__dict__.values():
+            if isinstance(value, Metric) and not any(value is m for m in found):
+                found.append(value)
         return found
 
     @property
     def metrics_names(self) -> list[str]:
-        return [getattr(m, "_lx_log_name", m.name) for m in self.metrics]
+        return [m.name for m in self.metrics]
+
+    def _log_order(self) -> list[str]:
+        """Log keys in Keras' order: loss, compiled metrics, then the rest."""
+        order = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                order.extend(metric.log_names())
+            else:
+                order.append(metric.name)
+        return order
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Updates the compiled metrics and returns every metric's current result."""
-        self._ensure_compile_objects(y, y_pred)
-        if y is not None:
+        if self._lx_compile_metrics is not None and y is not None:
             self._lx_compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, Any]:
-        logs = {"loss": self._lx_loss_tracker.result()}
-        if self._lx_compile_metrics is not None:
-            logs.update(self._lx_compile_metrics.results())
-        for name, tracker in self.__dict__.get("_lx_added_trackers", {}).items():
-            logs[name] = tracker.result()
+        """Every metric's current result, flat (the compiled metrics' dict is merged in)."""
+        logs: dict[str, Any] = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
         return logs
 
     def reset_metrics(self) -> None:
@@ -409,7 +423,7 @@ class Trainer:
                 callback_list.on_train_batch_begin(step)
                 results = self._execute_steps("train", prepared)
                 step += count
-                logs = results[-1]
+                logs = _flatten_logs(results[-1])
                 callback_list.on_train_batch_end(step - 1, logs)
                 if self.stop_training:
                     break
@@ -439,7 +453,7 @@ class Trainer:
                 callback_list.on_test_batch_begin(step)
             results = self._execute_steps("test", prepared)
             step += count
-            logs = results[-1]
+            logs = _flatten_logs(results[-1])
             if callback_list is not None:
                 callback_list.on_test_batch_end(step - 1, logs)
         return {k: _to_float(v) for k, v in logs.items()}
@@ -504,10 +518,10 @@ class Trainer:
 
     def _format_logs(self, logs: dict[str, Any], return_dict: bool) -> Any:
         """Logs as a dict, or as Keras' list: `metrics_names` order (loss first), then the rest."""
-        values = {k: _to_float(v) for k, v in logs.items()}
+        values = {k: _to_float(v) for k, v in _flatten_logs(logs).items()}
         if return_dict:
             return values
-        order = [n for n in self.metrics_names if n in values]
+        order = [n for n in self._log_order() if n in values]
         order += [k for k in values if k not in order]
         items = [values[k] for k in order]
         return items[0] if len(items) == 1 else items
@@ -576,6 +590,19 @@ def _grouped(batches: Any, size: int) -> Any:
         shapes = batch_shapes
     if group:
         yield group
+
+
+def _flatten_logs(logs: Any) -> dict[str, Any]:
+    """A step's logs as one flat dict (a custom train_step may return nested dicts)."""
+    if not isinstance(logs, dict):
+        return {"loss": logs}
+    flat: dict[str, Any] = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_flatten_logs(value))
+        else:
+            flat[key] = value
+    return flat
 
 
 def _to_float(value: Any) -> Any:
