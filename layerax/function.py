@@ -101,6 +101,37 @@ def _is_stateful(x: Any) -> bool:
     return isinstance(x, tuple(_STATEFUL_TYPES))
 
 
+def _shallow_signature(args: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+    """A key and the dynamic leaves of arguments that are arrays, or tuples/lists of arrays and None.
+
+    Two calls with the same key have the same tree structure and the same (empty) static
+    parts, so they share the entry that the general path would find; the leaves come in
+    the order `tree_flatten` gives them (None is an empty node, not a leaf). Anything else
+    returns `(None, [])` and takes the general path.
+    """
+    signature: list[Any] = []
+    dynamic: list[Any] = []
+    for a in args:
+        kind = type(a)
+        if kind in _FAST_TYPES:
+            signature.append(True)
+            dynamic.append(a)
+        elif kind is tuple or kind is list:
+            inner = []
+            for b in a:
+                if type(b) in _FAST_TYPES:
+                    inner.append(True)
+                    dynamic.append(b)
+                elif b is None:
+                    inner.append(False)
+                else:
+                    return None, []
+            signature.append((kind, tuple(inner)))
+        else:
+            return None, []
+    return tuple(signature), dynamic
+
+
 def _static_key(x: Any) -> Any:
     if _is_stateful(x):
         return _Ref(x)
@@ -244,6 +275,9 @@ class Function:
         )
         self.trace_count = 0
         self._entries: dict[Any, _Entry] = {}
+        # Entries by shallow signature (see `_shallow_signature`): a cheaper key than the
+        # full flatten for the usual call shapes, such as fit's `(x, y, None)` batches.
+        self._shallow: dict[Any, _Entry] = {}
         self._known_mutable: list[Variable] = []
         self._known_readonly: list[Variable] = []
         self._bound: dict[int, Any] = {}
@@ -279,6 +313,15 @@ class Function:
                 if entry is None:
                     entry = self._entries[len(args)] = _Entry(self, None, (), ())
                 return entry.run(args)
+            signature, dynamic = _shallow_signature(args)
+            if signature is not None:
+                entry = self._shallow.get(signature)
+                if entry is None:
+                    entry, dynamic = self._entry_for(args, kwargs)
+                    if entry is None:
+                        return self._fn(*args, **kwargs)
+                    self._shallow[signature] = entry
+                return entry.run(dynamic)
         return self._call_general(args, kwargs)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
