@@ -262,25 +262,33 @@ class Trainer:
             final, logs = jax.lax.scan(body, [v.value for v in assigned], batches)
             for var, value in zip(assigned, final):
                 var.assign(value)
-            return logs
+            if kind == "predict":
+                return logs  # every step's outputs, stacked
+            # Only the last step's logs are reported: select them in the compiled program
+            # rather than slicing K results on the host afterwards.
+            return jax.tree.map(lambda v: v[-1], logs)
 
         fn = cache[key] = function(run_many)
         return fn
 
-    def _run_steps(self, kind: str, batches: list[Any]) -> Any:
-        """Runs one batch (or a stack of K batches) and returns the last step's logs/outputs."""
+    def _run_steps(self, kind: str, batches: list[Any]) -> tuple[Any, list[Any]]:
+        """Runs a group of batches (K > 1 in one compiled call).
+
+        Returns the last step's logs (or outputs) and, for "predict", the outputs of all
+        steps as a list of chunks to concatenate (one chunk per call).
+        """
         if len(batches) == 1 or self.run_eagerly:
-            out = None
-            outs = []
             fn = self._step_function(kind)
-            for batch in batches:
-                out = fn(batch)
-                outs.append(out)
-            return outs
+            outs = [fn(batch) for batch in batches]
+            return outs[-1], outs
         stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
         fn = self._multi_step_function(kind, batches[0])
         out = fn(stacked)
-        return [jax.tree.map(lambda v, i=i: v[i], out) for i in range(len(batches))]
+        if kind != "predict":
+            return out, [out]
+        # (K, batch, ...) -> (K * batch, ...): the batches of a group have equal shapes.
+        flat = jax.tree.map(lambda v: v.reshape((-1,) + v.shape[2:]), out)
+        return jax.tree.map(lambda v: v[-1], out), [flat]
 
     # -------------------------------------------------------------- fit
     def fit(
@@ -362,9 +370,8 @@ class Trainer:
             step = 0
             for group in _grouped(adapter.epoch(epoch), self.steps_per_execution):
                 callback_list.on_train_batch_begin(step)
-                results = self._run_steps("train", group)
+                logs, _ = self._run_steps("train", group)
                 step += len(group)
-                logs = results[-1]
                 callback_list.on_train_batch_end(step - 1, logs)
                 if self.stop_training:
                     break
@@ -392,9 +399,8 @@ class Trainer:
         for group in _grouped(adapter.epoch(0), self.steps_per_execution):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            results = self._run_steps("test", group)
+            logs, _ = self._run_steps("test", group)
             step += len(group)
-            logs = results[-1]
             if callback_list is not None:
                 callback_list.on_test_batch_end(step - 1, logs)
         return {k: _to_float(v) for k, v in logs.items()}
@@ -446,10 +452,10 @@ class Trainer:
         step = 0
         for group in _grouped(adapter.epoch(0), self.steps_per_execution):
             callback_list.on_predict_batch_begin(step)
-            results = self._run_steps("predict", [(b[0],) for b in group])
-            outputs.extend(results)
+            last, chunks = self._run_steps("predict", [(b[0],) for b in group])
+            outputs.extend(chunks)
             step += len(group)
-            callback_list.on_predict_batch_end(step - 1, {"outputs": results[-1]})
+            callback_list.on_predict_batch_end(step - 1, {"outputs": last})
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() received no data.")
@@ -472,14 +478,14 @@ class Trainer:
         self._require_compiled("train_on_batch")
         if class_weight is not None:
             sample_weight = data_adapters.class_weight_to_sample_weight(y, class_weight)
-        logs = self._run_steps("train", [(x, y, sample_weight)])[-1]
+        logs, _ = self._run_steps("train", [(x, y, sample_weight)])
         return self._format_logs(logs, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
-        logs = self._run_steps("test", [(x, y, sample_weight)])[-1]
+        logs, _ = self._run_steps("test", [(x, y, sample_weight)])
         return self._format_logs(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -488,7 +494,7 @@ class Trainer:
             object.__setattr__(self, "_lx_functions", {})
             object.__setattr__(self, "run_eagerly", False)
             object.__setattr__(self, "steps_per_execution", 1)
-        out = self._run_steps("predict", [(x,)])[-1]
+        out, _ = self._run_steps("predict", [(x,)])
         return jax.tree.map(np.asarray, out)
 
 
@@ -511,6 +517,10 @@ def _batch_size(x: Any) -> Any:
 
 
 def _grouped(batches: Any, size: int) -> Any:
+    if size == 1:  # no stacking, so no shapes to compare
+        for batch in batches:
+            yield [batch]
+        return
     group: list[Any] = []
     shapes = None
     for batch in batches:

@@ -76,6 +76,32 @@ def test_steps_per_execution_gives_the_same_weights():
     assert int(b.optimizer.iterations.value) == 14
 
 
+def test_steps_per_execution_in_evaluate_and_predict():
+    # 50 samples in batches of 7: groups of 3 compiled steps, then the remaining full batch
+    # and the partial one; every output row comes back, in order.
+    model = build(out=3)
+    model.compile(optimizer="sgd", loss=lx.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], steps_per_execution=3)
+    logits = np.asarray(model(X))
+    preds = model.predict(X, batch_size=7, verbose=0)
+    assert preds.shape == (50, 3)
+    assert_close(preds, logits, rtol=1e-5, atol=1e-6)
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    ce = -np.log(probs[np.arange(50), LABELS]).mean()
+    acc = (logits.argmax(1) == LABELS).mean()
+    assert_close(model.evaluate(X, LABELS, batch_size=7, verbose=0), [ce, acc], rtol=1e-5)
+    seen = []
+
+    class LastOutputs(lx.callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append((batch, np.asarray(logs["outputs"])))
+
+    model.predict(X[:21], batch_size=7, verbose=0, callbacks=[LastOutputs()])
+    assert [b for b, _ in seen] == [2]  # one call of three steps: the last step's outputs
+    assert_close(seen[0][1], logits[14:21], rtol=1e-5, atol=1e-6)
+
+
 def test_evaluate_and_predict_match_numpy():
     model = build(out=3)
     model.compile(optimizer="sgd", loss=lx.losses.SparseCategoricalCrossentropy(from_logits=True),
