@@ -165,7 +165,30 @@ class Trainer:
         return logs
 
     def reset_metrics(self) -> None:
-        for metric in self.metrics:
+        """Resets the state of every metric (the loss tracker included)."""
+        from layerax.metrics.base import Metric
+
+        metrics = self.metrics
+        functions = self.__dict__.get("_lx_functions")
+        if functions is None or self.run_eagerly:
+            for metric in metrics:
+                metric.reset_state()
+            return
+        # Metrics that reset with the base implementation (zeros) are reset together in one
+        # compiled call: eagerly, each variable would cost an op dispatch now and a copy on the
+        # next step (its new buffer is not known to be unshared, so it cannot be donated).
+        # The first reset runs eagerly, so nothing extra compiles before the first step.
+        plain = tuple(m for m in metrics if type(m).reset_state is Metric.reset_state)
+        others = [m for m in metrics if type(m).reset_state is not Metric.reset_state]
+        compiled = functions.get("reset")
+        if compiled is None or not plain:
+            if compiled is None:
+                functions["reset"] = function(_reset_all)
+            for metric in metrics:
+                metric.reset_state()
+            return
+        compiled(plain)
+        for metric in others:
             metric.reset_state()
 
     # ------------------------------------------------------------ steps
@@ -509,6 +532,11 @@ def _ensure_built(model: Any, x: Any) -> None:
             return model(inputs, training=False)
 
     jax.eval_shape(run, x)
+
+
+def _reset_all(metrics: tuple[Any, ...]) -> None:
+    for metric in metrics:
+        metric.reset_state()
 
 
 def _batch_size(x: Any) -> Any:

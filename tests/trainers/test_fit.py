@@ -274,3 +274,32 @@ def test_errors():
         model.fit(X, Y[:10], verbose=0)
     with pytest.raises(ValueError, match="steps_per_execution"):
         model.compile(steps_per_execution=0)
+
+
+def test_metrics_reset_between_evaluations_and_epochs():
+    # From the second reset on, metrics with the base reset_state are reset in one compiled
+    # call; a metric with its own reset_state is still reset by it.
+    class CountingMAE(lx.metrics.MeanAbsoluteError):
+        resets = 0
+
+        def reset_state(self):
+            CountingMAE.resets += 1
+            super().reset_state()
+
+    model = build()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", CountingMAE(name="counted")])
+    pred = np.asarray(model(X))
+    for part in [slice(0, 20), slice(20, 50), slice(0, 20)]:
+        mse, mae = np.mean((pred[part] - Y[part]) ** 2), np.mean(np.abs(pred[part] - Y[part]))
+        logs = model.evaluate(X[part], Y[part], batch_size=7, verbose=0)
+        assert_close(logs, [mse, mae, mae], rtol=1e-5)
+    # The compiled metrics exist from the first step on: the two later evaluations reset them.
+    assert model._lx_functions["reset"].trace_count >= 1 and CountingMAE.resets == 2
+    history = model.fit(X, Y, batch_size=10, epochs=3, shuffle=False, verbose=0)
+    assert CountingMAE.resets == 5
+    # Each epoch's logs average that epoch only: a carried-over state would differ from "mae".
+    assert_close(history.history["counted"], history.history["mae"], rtol=1e-6)
+    last = model.evaluate(X, Y, batch_size=50, verbose=0)
+    pred = np.asarray(model(X))
+    assert_close(last, [np.mean((pred - Y) ** 2)] + [np.mean(np.abs(pred - Y))] * 2, rtol=1e-5)
+
