@@ -391,11 +391,14 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             logs: dict[str, Any] = {}
             step = 0
+            batch_hooks = _has_train_batch_hooks(callback_list)
             for group in _grouped(adapter.epoch(epoch), self.steps_per_execution):
-                callback_list.on_train_batch_begin(step)
+                if batch_hooks:
+                    callback_list.on_train_batch_begin(step)
                 logs, _ = self._run_steps("train", group)
                 step += len(group)
-                callback_list.on_train_batch_end(step - 1, logs)
+                if batch_hooks:
+                    callback_list.on_train_batch_end(step - 1, logs)
                 if self.stop_training:
                     break
             if step == 0:
@@ -532,6 +535,20 @@ def _ensure_built(model: Any, x: Any) -> None:
             return model(inputs, training=False)
 
     jax.eval_shape(run, x)
+
+
+def _has_train_batch_hooks(callback_list: Any) -> bool:
+    """Whether any callback does something per training batch (else fit skips the calls)."""
+    from layerax.callbacks.callback import is_default
+    from layerax.callbacks.callback_list import CallbackList
+
+    kind = type(callback_list)
+    if kind.on_train_batch_begin is not CallbackList.on_train_batch_begin or (
+        kind.on_train_batch_end is not CallbackList.on_train_batch_end
+    ):
+        return True
+    hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+    return any(not is_default(getattr(cb, hook, None)) for cb in callback_list.callbacks for hook in hooks)
 
 
 def _reset_all(metrics: tuple[Any, ...]) -> None:

@@ -303,3 +303,29 @@ def test_metrics_reset_between_evaluations_and_epochs():
     pred = np.asarray(model(X))
     assert_close(last, [np.mean((pred - Y) ** 2)] + [np.mean(np.abs(pred - Y))] * 2, rtol=1e-5)
 
+
+def test_batch_hooks_run_only_when_a_callback_has_them():
+    from layerax.callbacks import CallbackList
+    from layerax.trainers.trainer import _has_train_batch_hooks
+
+    calls = []
+
+    class Legacy(lx.callbacks.Callback):
+        def on_batch_begin(self, batch, logs=None):
+            calls.append(("begin", batch))
+
+        def on_train_batch_end(self, batch, logs=None):
+            calls.append(("end", batch, round(float(logs["loss"]), 6)))
+
+    for spe, expected in [(1, [0, 1, 2, 3, 4]), (3, [2, 4])]:
+        calls.clear()
+        model = build()
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=spe)
+        history = model.fit(X, Y, batch_size=10, epochs=1, shuffle=False, verbose=0, callbacks=[Legacy()])
+        assert [c[1] for c in calls if c[0] == "end"] == expected
+        assert [c[1] for c in calls if c[0] == "begin"] == [0] + [b + 1 for b in expected[:-1]]
+        assert calls[-1][2] == round(history.history["loss"][-1], 6)
+    # History, EarlyStopping: nothing per batch, so fit skips the calls; a progress bar has some.
+    assert not _has_train_batch_hooks(CallbackList([lx.callbacks.EarlyStopping()], add_history=True))
+    assert _has_train_batch_hooks(CallbackList([Legacy()], add_history=True))
+    assert _has_train_batch_hooks(CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=1))
