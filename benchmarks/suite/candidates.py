@@ -34,17 +34,14 @@ class Data:
             (jnp.asarray(self.x[i * b:(i + 1) * b]), jnp.asarray(self.y[i * b:(i + 1) * b]))
             for i in range(workload.steps)
         ]
-        self._nchw: list[tuple[Any, Any]] | None = None
-
-    def batches_nchw(self) -> list[tuple[Any, Any]]:
-        """The same batches, images transposed to channels-first (for Equinox's Conv2d)."""
-        if self._nchw is None:
-            b = self.workload.batch_size
+        # The same image batches transposed to channels-first, for Equinox's Conv2d (made here,
+        # before any measurement, so they do not count as a candidate's memory).
+        self.batches_nchw = self.batches
+        if self.x.ndim == 4:
             x = np.ascontiguousarray(np.transpose(self.x, (0, 3, 1, 2)))
-            self._nchw = [
+            self.batches_nchw = [
                 (jnp.asarray(x[i * b:(i + 1) * b]), y) for i, (_, y) in enumerate(self.batches)
             ]
-        return self._nchw
 
 
 def _xent(logits: Any, labels: Any) -> Any:
@@ -319,7 +316,7 @@ def eqx_filter_jit(workload: Workload, data: Data) -> StepLoop:
         state["model"], state["opt"], loss = step((x, y), state["model"], state["opt"])
         return loss
 
-    batches = data.batches_nchw() if models_eqx.channels_first(workload) else data.batches
+    batches = data.batches_nchw if models_eqx.channels_first(workload) else data.batches
     count = lambda: param_count(jax.tree.leaves(eqx.filter(state["model"], eqx.is_array)))  # noqa: E731
     return StepLoop(run, batches, workload.epochs, count)
 

@@ -16,10 +16,9 @@ import jax
 _MB = 1024.0 * 1024.0
 
 
-def live_bytes(collect: bool = True) -> int:
-    """Bytes of all live (not deleted) JAX arrays in the process (after a garbage collection)."""
-    if collect:
-        gc.collect()
+def live_bytes() -> int:
+    """Bytes of all live (not deleted) JAX arrays in the process, after a garbage collection."""
+    gc.collect()
     total = 0
     for array in jax.live_arrays():
         try:

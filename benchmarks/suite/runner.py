@@ -102,9 +102,8 @@ def run_workload(workload: Workload, only: list[str] | None = None, log: Any = p
                 result.peak_bytes = recorder.peak_bytes
                 result.compiles = recorder.compiles
             if last:
-                # No collection here: what the candidate built is alive, so a collection would
-                # only find garbage of earlier candidates and bias the difference.
-                result.state_bytes = live_bytes(collect=False) - baseline
+                # Collected first: tracing leaves cycles that hold arrays (garbage, not state).
+                result.state_bytes = live_bytes() - baseline
                 kept[row.key] = runner
             del runner
         log(f"  [{workload.name}] first-step repetition {rep + 1}/{workload.compile_reps} done")
