@@ -155,6 +155,10 @@ class _Entry:
         self.mutable: list[Variable] = list(owner._known_mutable)
         self.readonly: list[Variable] = list(owner._known_readonly)
         self.jitted: Any = None
+        # Whether the current `jitted` was traced once knowing every variable it touches.
+        self.probed = False
+        self._probing = False
+        self._probe_result: _Retrace | None = None
         self._build()
 
     def _rebuild_args(self, dynamic: Sequence[Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -180,10 +184,31 @@ class _Entry:
             with scope:
                 out = fn(*args, **kwargs)
             if scope.missed or not scope.assigned <= mutable_ids:
-                raise _Retrace(scope.missed, scope.assigned)
+                retrace = _Retrace(scope.missed, scope.assigned)
+                if not self._probing:
+                    raise retrace
+                # A probe lets the trace finish: JAX does not release a trace that an
+                # exception aborted, nor the arrays it captured as constants (here the values
+                # of the variables it did not know: the whole state on a first call).
+                self._probe_result = retrace
             return out, scope.values_out[:n_mut]
 
         self.jitted = jax.jit(pure, donate_argnums=(0,) if owner.donate else ())
+        self.probed = False
+
+    def _probe(self, mut_values: list[Any], ro_values: list[Any], dynamic: Sequence[Any]) -> _Retrace | None:
+        """Traces `jitted` without compiling; returns what it missed (None: nothing).
+
+        A complete trace is cached by `jax.jit`, so the call that follows does not trace again.
+        """
+        self._probing, self._probe_result = True, None
+        try:
+            self.jitted.trace(mut_values, ro_values, list(dynamic))
+        finally:
+            self._probing = False
+        result, self._probe_result = self._probe_result, None
+        self.probed = result is None
+        return result
 
     def extend(self, retrace: _Retrace) -> None:
         known = {id(v) for v in self.mutable} | {id(v) for v in self.readonly}
@@ -202,20 +227,28 @@ class _Entry:
     def discover(self, dynamic: Sequence[Any]) -> None:
         """Traces abstractly (no compilation) until the entry knows every variable touched."""
         for _ in range(_MAX_RETRACES):
-            mut_values = [v._value for v in self.mutable]
-            ro_values = [v._value for v in self.readonly]
-            try:
-                jax.eval_shape(self.jitted, mut_values, ro_values, list(dynamic))
+            if self.probed:
                 return
-            except _Retrace as retrace:
+            retrace = self._probe(
+                [v._value for v in self.mutable], [v._value for v in self.readonly], dynamic
+            )
+            if retrace is not None:
                 self.extend(retrace)
         raise RuntimeError(f"lx.function '{self.owner.__name__}' kept touching new variables.")
 
     def run(self, dynamic: Sequence[Any]) -> Any:
+        dynamic = list(dynamic)  # one container type for the probe and the call (same cache key)
         for _ in range(_MAX_RETRACES):
             mutable = self.mutable
             mut_values = [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable]
             ro_values = [v._value for v in self.readonly]
+            if not self.probed:
+                # The first trace of this signature: a probe, so that discovering the state
+                # leaves no trace alive (later shape changes retrace inside the call).
+                retrace = self._probe(mut_values, ro_values, dynamic)
+                if retrace is not None:
+                    self.extend(retrace)
+                    continue
             try:
                 out, new_values = self.jitted(mut_values, ro_values, dynamic)
             except _Retrace as retrace:

@@ -262,3 +262,28 @@ def test_shallow_path_leaves_tracers_and_numbers_to_the_general_path():
     # Inside a raw jax.jit the body runs inline (tracers are not written back).
     assert_close(jax.jit(lambda a: f((a, a)))(jnp.ones(2)), [2.0, 2.0])
     assert not f._shallow
+
+
+def test_discovering_the_state_keeps_no_copy_of_it_alive():
+    # The first call traces before it knows the variables, which it reads as constants. JAX
+    # keeps the constants of a trace aborted by an exception alive for good, so discovery
+    # must finish its traces: afterwards only the variable's current value remains.
+    import gc
+
+    shape = (37, 41)  # a shape no other test uses
+    v = lx.Variable(jnp.zeros(shape))
+
+    @lx.function
+    def f(x):
+        v.assign_add(x)
+        return jnp.sum(v.value)
+
+    def live():
+        gc.collect()
+        return [a for a in jax.live_arrays() if a.shape == shape and not a.is_deleted()]
+
+    assert_close(f(np.ones(shape, np.float32)), 37 * 41)
+    assert len(live()) == 1 and live()[0] is v.value
+    assert f.trace_count == 2  # the discovery trace and the compiled one
+    assigned, read_only = f.state_variables(np.ones(shape, np.float32))  # an abstract trace
+    assert assigned == [v] and read_only == [] and len(live()) == 1
