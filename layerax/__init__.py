@@ -20,6 +20,7 @@ from layerax import models as models
 from layerax import optimizers as optimizers
 from layerax import random as random
 from layerax import regularizers as regularizers
+from layerax import saving as saving
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
 from layerax.core.variable import Variable as Variable
@@ -63,5 +64,6 @@ __all__ = [
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "utils",
 ]

@@ -6,6 +6,7 @@ logs lazily (JAX arrays are fetched only by callbacks that need the values).
 
 from __future__ import annotations
 
+from layerax.callbacks.backup_and_restore import BackupAndRestore as BackupAndRestore
 from layerax.callbacks.callback import Callback as Callback
 from layerax.callbacks.callback_list import CallbackList as CallbackList
 from layerax.callbacks.callback_list import pythonify_logs as pythonify_logs
@@ -23,6 +24,7 @@ from layerax.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
 from layerax.callbacks.tensorboard import TensorBoard as TensorBoard
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",

@@ -12,8 +12,17 @@ import numpy as np
 from layerax.callbacks.monitor_callback import MonitorCallback
 
 
+_WEIGHTS_SUFFIXES = (".weights.h5", ".weights.npz", ".safetensors")
+_MODEL_SUFFIXES = (".layerax", ".keras")
+
+
 class ModelCheckpoint(MonitorCallback):
     """Saves the model (`model.save(path)`) or its weights (`model.save_weights(path)`).
+
+    As in Keras 3, the suffix picks the format: `.layerax`/`.keras` for the
+    whole model (layerax's archive), and with `save_weights_only=True`
+    `.weights.h5` (Keras 3's layout), `.weights.npz` or `.safetensors`. Every
+    save is atomic: a run killed while saving leaves the previous file intact.
 
     Args:
         filepath: Where to save. May hold `str.format` fields filled from the
@@ -66,6 +75,21 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError(
                 f"Unrecognized save_freq: {save_freq!r}. Expected 'epoch' or a positive integer "
                 "(save every that many batches)."
+            )
+        # The file's suffix decides its format (as in Keras 3), so check it now rather
+        # than at the end of the first epoch.
+        if save_weights_only:
+            if not self.filepath.endswith(_WEIGHTS_SUFFIXES):
+                raise ValueError(
+                    "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                    "must end in `.weights.h5` (Keras 3's format), `.weights.npz` or "
+                    f"`.safetensors`. Received: filepath={self.filepath}"
+                )
+        elif not self.filepath.endswith(_MODEL_SUFFIXES):
+            raise ValueError(
+                "The filepath provided to `ModelCheckpoint` must end in `.layerax` or `.keras` "
+                "(both write layerax's model archive), or pass `save_weights_only=True` with a "
+                f"weights suffix. Received: filepath={self.filepath}"
             )
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:

@@ -61,6 +61,16 @@ class InputSpec:
     def get_config(self) -> dict[str, Any]:
         return dict(vars(self))
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> InputSpec:
+        """Inverse of `get_config` (also after a JSON round trip, which makes axes keys strings)."""
+        config = dict(config)
+        if config.get("shape") is not None:
+            config.pop("ndim", None)
+        if config.get("axes"):
+            config["axes"] = {int(k): v for k, v in config["axes"].items()}
+        return cls(**config)
+
 
 def _shape_of(x: Any) -> tuple[Any, ...] | None:
     shape = getattr(x, "shape", None)

@@ -103,6 +103,21 @@ def _shape_tree(x: Any) -> Any:
     return tuple(shape)
 
 
+def _dtype_tree(x: Any) -> Any:
+    """Dtype names of the arrays in a nested structure (None where there is no array)."""
+    if isinstance(x, (list, tuple)):
+        return [_dtype_tree(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _dtype_tree(v) for k, v in x.items()}
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
+
+
 def _is_json_basic(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int, float, str)):
         return True
@@ -529,10 +544,15 @@ class Layer:
             return
         shapes = _build_shapes(self, args, kwargs)
         object.__setattr__(self, "_build_shapes", shapes)
+        # The dtypes of the first input, so that a saved model can be rebuilt from its
+        # config with inputs of the same kind (e.g. integer token ids).
+        first = args[0] if args else None
+        object.__setattr__(self, "_lx_build_dtypes", _dtype_tree(first) if first is not None else None)
         with naming.name_scope(self.name):
-            if isinstance(shapes, dict):
+            if isinstance(shapes, dict) and _build_takes_named_shapes(self):
                 self.build(**shapes)
             else:
+                # One input, possibly a dict of arrays: its shapes as one argument.
                 self.build(shapes)
         object.__setattr__(self, "built", True)
 
@@ -906,6 +926,12 @@ def _wrap_build(build: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapped._lx_wrapped = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def _build_takes_named_shapes(layer: Layer) -> bool:
+    """Whether `build` has the `build(self, query_shape, value_shape)` form."""
+    params = [p.name for p in inspect.signature(type(layer).build).parameters.values() if p.name != "self"]
+    return len(params) > 1 and all(p.endswith("_shape") for p in params)
 
 
 def _build_shapes(layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

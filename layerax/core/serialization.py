@@ -49,12 +49,32 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
 
 
 def get_registered_name(obj: Any) -> str:
-    """The key under which `obj` was registered, else its name."""
+    """The key under which `obj` was registered, else its name.
+
+    Example:
+        >>> import layerax as lx
+        >>> @lx.saving.register_serializable(package="demo")
+        ... def square(x):
+        ...     return x * x
+        >>> lx.saving.get_registered_name(square), lx.saving.get_registered_name(len)
+        ('demo>square', 'len')
+    """
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
-    """Looks `name` up in `custom_objects`, the active custom-object scope, then the registry."""
+    """Looks `name` up in `custom_objects`, the active custom-object scope, then the registry.
+
+    Example:
+        >>> import layerax as lx
+        >>> @lx.saving.register_serializable(package="demo")
+        ... def cube(x):
+        ...     return x ** 3
+        >>> lx.saving.get_registered_object("demo>cube") is cube
+        True
+        >>> lx.saving.get_registered_object("cube", custom_objects={"cube": abs}) is abs
+        True
+    """
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
@@ -63,9 +83,29 @@ def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = 
     return _REGISTERED.get(name)
 
 
+def current_custom_objects() -> dict[str, Any]:
+    """The objects of every active `custom_object_scope`, innermost winning."""
+    merged: dict[str, Any] = {}
+    for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
+        merged.update(scope)
+    return merged
+
+
 @contextlib.contextmanager
 def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
-    """Makes `custom_objects` visible to every deserialization inside the block."""
+    """Makes `custom_objects` visible to every deserialization inside the block.
+
+    Example:
+        >>> import layerax as lx
+        >>> class Twice(lx.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> config = lx.saving.serialize_keras_object(Twice(name="t"))
+        >>> with lx.saving.custom_object_scope({"Twice": Twice}):
+        ...     layer = lx.saving.deserialize_keras_object(config)
+        >>> type(layer).__name__, layer.name
+        ('Twice', 't')
+    """
     stack = getattr(_CUSTOM_OBJECTS, "stack", None)
     if stack is None:
         stack = _CUSTOM_OBJECTS.stack = []
@@ -74,6 +114,35 @@ def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
         yield
     finally:
         stack.pop()
+
+
+_SAFE_MODE = threading.local()
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode: bool | None) -> Iterator[None]:
+    """Sets the safe mode seen by deserializers inside the block (None: leave it as it is).
+
+    In safe mode (the default), configs that would rebuild arbitrary Python
+    code (a `Lambda` layer's function) are refused.
+    """
+    if safe_mode is None:
+        yield
+        return
+    stack = getattr(_SAFE_MODE, "stack", None)
+    if stack is None:
+        stack = _SAFE_MODE.stack = []
+    stack.append(bool(safe_mode))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def in_safe_mode() -> bool:
+    """The innermost `safe_mode_scope`'s value; True outside any scope."""
+    stack = getattr(_SAFE_MODE, "stack", None)
+    return stack[-1] if stack else True
 
 
 def normalize_name(name: str) -> str:

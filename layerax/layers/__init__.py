@@ -108,6 +108,31 @@ from layerax.layers.normalization import RMSNormalization as RMSNormalization
 from layerax.layers.normalization import UnitNormalization as UnitNormalization
 
 
+# layers-c: recurrent, attention and RNN wrapper layers; layer (de)serialization.
+from layerax.layers.attention import AdditiveAttention as AdditiveAttention
+from layerax.layers.attention import Attention as Attention
+from layerax.layers.attention import GroupedQueryAttention as GroupedQueryAttention
+from layerax.layers.attention import GroupQueryAttention as GroupQueryAttention
+from layerax.layers.attention import MultiHeadAttention as MultiHeadAttention
+from layerax.layers.recurrent import GRU as GRU
+from layerax.layers.recurrent import LSTM as LSTM
+from layerax.layers.recurrent import RNN as RNN
+from layerax.layers.recurrent import Bidirectional as Bidirectional
+from layerax.layers.recurrent import ConvLSTM1D as ConvLSTM1D
+from layerax.layers.recurrent import ConvLSTM2D as ConvLSTM2D
+from layerax.layers.recurrent import ConvLSTM3D as ConvLSTM3D
+from layerax.layers.recurrent import ConvLSTMCell as ConvLSTMCell
+from layerax.layers.recurrent import GRUCell as GRUCell
+from layerax.layers.recurrent import LSTMCell as LSTMCell
+from layerax.layers.recurrent import SimpleRNN as SimpleRNN
+from layerax.layers.recurrent import SimpleRNNCell as SimpleRNNCell
+from layerax.layers.recurrent import StackedRNNCells as StackedRNNCells
+from layerax.layers.recurrent import TimeDistributed as TimeDistributed
+from layerax.layers.serialization import deserialize as deserialize
+from layerax.layers.serialization import get as get
+from layerax.layers.serialization import serialize as serialize
+
+
 __all__ = ["Dense", "InputSpec", "Layer"]
 # layers-a: core, activation, reshaping, merging, regularization and Keras-1 layers.
 __all__ += [
@@ -172,3 +197,28 @@ __all__ += [
 ]
 # models: the functional API's entry points.
 __all__ += ["Input", "InputLayer"]
+# layers-c: recurrent, attention and RNN wrapper layers; layer (de)serialization.
+__all__ += [
+    "AdditiveAttention",
+    "Attention",
+    "Bidirectional",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "ConvLSTMCell",
+    "GRU",
+    "GRUCell",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
+    "LSTM",
+    "LSTMCell",
+    "MultiHeadAttention",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "TimeDistributed",
+    "deserialize",
+    "get",
+    "serialize",
+]

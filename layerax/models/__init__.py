@@ -8,5 +8,7 @@ from layerax.models.model import Model as Model
 from layerax.models.functional import Functional as Functional
 from layerax.models.sequential import Sequential as Sequential
 from layerax.models.cloning import clone_model as clone_model
+from layerax.saving.archive import load_model as load_model
+from layerax.saving.archive import save_model as save_model
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "save_model"]

@@ -185,6 +185,86 @@ class Model(Trainer, Layer):
 
         return summary_html(self)
 
+    # -------------------------------------------------------------- saving
+    def save(self, filepath: Any, overwrite: bool = True, zipped: Any = None, **kwargs: Any) -> None:
+        """Saves the whole model to one `.layerax` archive (`.keras` is accepted as an alias).
+
+        The archive holds the config, the weights, the `compile()` arguments
+        and (with `include_optimizer=True`, the default) the optimizer's state;
+        `lx.models.load_model(path)` restores a model that predicts identically
+        and continues training where this one stopped. The write is atomic.
+        A `.keras` path gives the same layerax archive, which Keras cannot read.
+
+        Args:
+            filepath: Path ending in `.layerax` or `.keras`.
+            overwrite: Replace an existing file (otherwise FileExistsError).
+            zipped: Kept for Keras compatibility (the archive is always a zip).
+            **kwargs: `include_optimizer=True`.
+
+        Example:
+            >>> import os, tempfile, layerax as lx, numpy as np
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "model.layerax")
+            >>> model.save(path)
+            >>> x = np.ones((2, 3), "float32")
+            >>> bool(np.array_equal(lx.models.load_model(path)(x), model(x)))
+            True
+        """
+        from layerax.saving.archive import save_model
+
+        include_optimizer = kwargs.pop("include_optimizer", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to save(): {sorted(kwargs)}")
+        if zipped is False:
+            raise ValueError("`zipped=False` is not supported: a layerax model archive is a zip file.")
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, max_shard_size: Any = None) -> None:
+        """Saves the model's variables; the format follows the suffix.
+
+        `.weights.npz` (numpy), `.safetensors` (`pip install layerax[safetensors]`)
+        or `.weights.h5` (Keras 3's layout, `pip install layerax[h5]`: files
+        are interchangeable with Keras for the same architecture). The write
+        is atomic.
+
+        Example:
+            >>> import os, tempfile, layerax as lx
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "model.weights.npz")
+            >>> model.save_weights(path)
+            >>> model.load_weights(path)
+        """
+        from layerax.saving.weights import save_weights
+
+        if max_shard_size is not None:
+            raise ValueError("`max_shard_size` (sharded weight files) is not supported.")
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+        """Loads weights saved by `save_weights` (or Keras 3's `.weights.h5`, or an archive).
+
+        Everything is checked before any variable changes: a mismatch raises a
+        ValueError naming the first mismatching variable and leaves the model
+        unchanged, unless `skip_mismatch=True` (mismatching layers are then
+        skipped with a warning).
+
+        Example:
+            >>> import os, tempfile, layerax as lx
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "model.weights.npz")
+            >>> model.save_weights(path)
+            >>> bigger = lx.Sequential([lx.Input((3,)), lx.layers.Dense(5)])
+            >>> bigger.load_weights(path)
+            Traceback (most recent call last):
+            ...
+            ValueError: Could not load the weights from ...
+        """
+        from layerax.saving.weights import load_weights
+
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to load_weights(): {sorted(kwargs)}")
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     # -------------------------------------------------------------- config
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:

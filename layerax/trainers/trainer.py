@@ -14,6 +14,7 @@ the logs (converting them with `float()`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -348,7 +349,9 @@ class Trainer:
             shuffle: Shuffle array data (and PyDataset batch order) every epoch.
             class_weight: `{class: weight}` turned into sample weights.
             sample_weight: Per-sample weights for array inputs.
-            initial_epoch: Epoch at which to start (to resume training).
+            initial_epoch: Epoch at which to start (to resume training). A
+                `BackupAndRestore` callback with a backup overrides it (and the
+                step within the epoch, and the shuffle seed) in `on_train_begin`.
             steps_per_epoch: Steps per epoch (required for endless generators).
             validation_steps: Steps of validation per epoch.
             validation_batch_size: Batch size of validation (default batch_size).
@@ -366,10 +369,13 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapters.train_validation_split(
                 x, y, sample_weight, validation_split
             )
+        shuffle_seed = _fit_seed()
         adapter = data_adapters.get_adapter(
             x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-            steps=steps_per_epoch, class_weight=class_weight, seed=_fit_seed(),
+            steps=steps_per_epoch, class_weight=class_weight, seed=shuffle_seed,
         )
+        # Read by BackupAndRestore, which saves it so that a resumed run shuffles alike.
+        object.__setattr__(self, "_lx_fit_seed", shuffle_seed)
         val_adapter = None
         if validation_data is not None:
             vx, vy, vsw = data_adapters.unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
@@ -385,14 +391,27 @@ class Trainer:
         object.__setattr__(self, "history", history)
         object.__setattr__(self, "stop_training", False)
         callback_list.on_train_begin()
+        # A callback restoring a backup (BackupAndRestore) sets `_lx_resume` in
+        # on_train_begin: the epoch and step to continue from and the shuffle seed of
+        # the interrupted run, so that the resumed run sees the same batches.
+        resume = self.__dict__.pop("_lx_resume", None) or {}
+        initial_epoch = int(resume.get("epoch", initial_epoch))
+        skip_steps = int(resume.get("step", 0))
+        if resume.get("shuffle_seed") is not None and hasattr(adapter, "seed"):
+            adapter.seed = resume["shuffle_seed"]
+            object.__setattr__(self, "_lx_fit_seed", resume["shuffle_seed"])
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             logs: dict[str, Any] = {}
-            step = 0
+            step = skip_steps
+            batches = adapter.epoch(epoch)
+            if skip_steps:
+                batches = itertools.islice(batches, skip_steps, None)
+            skip_steps = 0
             batch_hooks = _has_train_batch_hooks(callback_list)
-            for group in _grouped(adapter.epoch(epoch), self.steps_per_execution):
+            for group in _grouped(batches, self.steps_per_execution):
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step)
                 logs, _ = self._run_steps("train", group)

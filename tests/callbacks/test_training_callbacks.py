@@ -157,9 +157,14 @@ def test_model_checkpoint_paths_and_best_only(tmp_path):
         run_fit(FakeModel(), [lx.callbacks.ModelCheckpoint(str(tmp_path / "{nope}.keras"))], [{"loss": 1.0}])
     with pytest.raises(ValueError, match="Unrecognized save_freq"):
         lx.callbacks.ModelCheckpoint("x.keras", save_freq="batch")
-    (tmp_path / "adir").mkdir()
+    (tmp_path / "adir.keras").mkdir()
     with pytest.raises(OSError, match="non-directory filepath"):
-        run_fit(FakeModel(), [lx.callbacks.ModelCheckpoint(str(tmp_path / "adir"))], [{"loss": 1.0}])
+        run_fit(FakeModel(), [lx.callbacks.ModelCheckpoint(str(tmp_path / "adir.keras"))], [{"loss": 1.0}])
+    # The suffix decides the format, as in Keras 3: checked when the callback is made.
+    with pytest.raises(ValueError, match=r"must end in `\.layerax` or `\.keras`"):
+        lx.callbacks.ModelCheckpoint(str(tmp_path / "adir"))
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.h5`"):
+        lx.callbacks.ModelCheckpoint(str(tmp_path / "w.h5"), save_weights_only=True)
 
 
 # ------------------------------------------------------- learning rates

@@ -41,6 +41,7 @@ def check_layer(
     run_grad: bool = True,
     run_vmap: bool = True,
     check_output_shape: bool = True,
+    multi_input_args: bool = False,
     rtol: float = 1e-5,
     atol: float = 1e-5,
 ) -> lx.Layer:
@@ -52,8 +53,17 @@ def check_layer(
     `jax.jit` over the layer pytree; `lx.function`; `stateless_call`;
     `jax.grad` with respect to the inputs and to the layer pytree;
     `jax.vmap` over the inputs. Returns the built layer.
+
+    With `multi_input_args=True`, `input_shape` (and `inputs`) is a list whose
+    entries are passed as separate positional arguments, e.g.
+    `layer(query, value)`, and `compute_output_shape` receives one shape per
+    argument; `jax.vmap` then maps over every argument.
     """
     call_kwargs = dict(call_kwargs or {})
+
+    def call(l: Any, x: Any) -> Any:
+        return l(*x, **call_kwargs) if multi_input_args else l(x, **call_kwargs)
+
     if inputs is None:
         if isinstance(input_shape, list):
             inputs = [_make_input(tuple(s), input_dtype, i) for i, s in enumerate(input_shape)]
@@ -61,7 +71,7 @@ def check_layer(
             inputs = _make_input(tuple(input_shape), input_dtype, 0)
     layer = factory()
     assert not layer.built or layer.weights is not None
-    out = layer(inputs, **call_kwargs)
+    out = call(layer, inputs)
     assert layer.built, f"{layer.name} is not built after its first call"
     out_shapes = jax.tree.map(lambda o: tuple(o.shape), out)
     if expected_output_shape is not None:
@@ -69,7 +79,10 @@ def check_layer(
             f"output shape {out_shapes} != expected {expected_output_shape}"
         )
     if check_output_shape:
-        declared = layer.compute_output_shape(_with_none_batch(input_shape))
+        if multi_input_args:
+            declared = layer.compute_output_shape(*_with_none_batch(list(input_shape)))
+        else:
+            declared = layer.compute_output_shape(_with_none_batch(input_shape))
         got = jax.tree.map(lambda s: (None, *s[1:]), out_shapes, is_leaf=lambda s: isinstance(s, tuple) and all(isinstance(d, int) for d in s))
         declared_n = jax.tree.map(
             lambda s: (None, *tuple(s)[1:]),
@@ -86,10 +99,10 @@ def check_layer(
     # Config round trip with the same weights.
     config = layer.get_config()
     clone = type(layer).from_config(config)
-    clone(inputs, **call_kwargs)
+    call(clone, inputs)
     clone.set_weights(layer.get_weights())
     if deterministic:
-        assert_close(clone(inputs, **call_kwargs), layer(inputs, **call_kwargs), rtol, atol)
+        assert_close(call(clone, inputs), call(layer, inputs), rtol, atol)
     assert type(layer).from_config(clone.get_config()).get_config() == clone.get_config()
 
     # Pytree round trip and raw jax.jit over the layer.
@@ -97,42 +110,61 @@ def check_layer(
     assert len(leaves) == len(layer.variables)
     rebuilt = jax.tree_util.tree_unflatten(treedef, leaves)
     assert type(rebuilt) is type(layer)
-    eager = layer(inputs, **call_kwargs)
+    eager = call(layer, inputs)
     if deterministic:
-        assert_close(rebuilt(inputs, **call_kwargs), eager, rtol, atol)
-        jitted = jax.jit(lambda l, x: l(x, **call_kwargs))(layer, inputs)
+        assert_close(call(rebuilt, inputs), eager, rtol, atol)
+        jitted = jax.jit(call)(layer, inputs)
         assert_close(jitted, eager, rtol, atol)
-        compiled = lx.function(lambda x: layer(x, **call_kwargs))(inputs)
+        compiled = lx.function(lambda x: call(layer, x))(inputs)
         assert_close(compiled, eager, rtol, atol)
         tv = [v.value for v in layer.trainable_variables]
         ntv = [v.value for v in layer.non_trainable_variables]
-        stateless_out, _ = jax.jit(lambda tv, ntv, x: layer.stateless_call(tv, ntv, x, **call_kwargs))(tv, ntv, inputs)
+        args = tuple(inputs) if multi_input_args else (inputs,)
+        stateless_out, _ = jax.jit(
+            lambda tv, ntv, x: layer.stateless_call(tv, ntv, *x, **call_kwargs)
+        )(tv, ntv, args)
         assert_close(stateless_out, eager, rtol, atol)
 
     float_input = np.dtype(input_dtype).kind == "f"
     if run_grad:
         def total(l: Any, x: Any) -> Any:
-            return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(l(x, **call_kwargs)))
+            return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(call(l, x)))
 
-        # Transforms run under jax.jit: one compilation instead of one per primitive.
-        if layer.trainable_weights:
+        # Transforms run under jax.jit: one compilation instead of one per primitive. The
+        # inputs' gradient goes through the layer pytree, so that layers that assign state in
+        # the call (BatchNormalization with training=True) mutate a clone, not the live layer.
+        if layer.trainable_weights and float_input:
+            # Both gradients from one compilation.
+            grads, gx = jax.jit(jax.grad(total, argnums=(0, 1)))(layer, inputs)
+        elif layer.trainable_weights:
             grads = jax.jit(jax.grad(total))(layer, inputs)
+        elif float_input:
+            gx = jax.jit(jax.grad(total, argnums=1))(layer, inputs)
+        if layer.trainable_weights:
             assert type(grads) is type(layer)
             for g in jax.tree.leaves(grads):
                 assert np.all(np.isfinite(np.asarray(g, np.float32)))
         if float_input:
-            # Through the layer pytree, so that layers that assign state in the call
-            # (BatchNormalization with training=True) mutate a clone, not the live layer.
-            gx = jax.jit(jax.grad(total, argnums=1))(layer, inputs)
             for g in jax.tree.leaves(gx):
                 assert np.all(np.isfinite(np.asarray(g)))
-    if run_vmap and deterministic and not isinstance(inputs, (list, tuple, dict)):
+    if run_vmap and deterministic and (
+        multi_input_args or not isinstance(inputs, (list, tuple, dict))
+    ):
         # Built with numpy: no compilation for the bookkeeping.
-        host = np.asarray(inputs)
-        stacked = np.stack([host, host[::-1] if float_input else host])
-        vmapped = jax.jit(jax.vmap(lambda x: layer(x, **call_kwargs)))(stacked)
+        def pair(x: Any) -> Any:
+            host = np.asarray(x)
+            return np.stack([host, host[::-1] if float_input else host])
+
+        stacked = jax.tree.map(pair, list(inputs)) if multi_input_args else pair(inputs)
+        vmapped = jax.jit(jax.vmap(lambda x: call(layer, x)))(stacked)
         assert_close(jax.tree.map(lambda v: np.asarray(v)[0], vmapped), eager, rtol, atol)
     return layer
+
+
+def _shape_of(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    return tuple(np.shape(x))
 
 
 def keras_parity(
@@ -145,18 +177,54 @@ def keras_parity(
     rtol: float = 1e-4,
     atol: float = 1e-5,
     check_input_grad: bool = True,
+    multi_input_args: bool = False,
+    compile_keras: bool = False,
+    random_weights: bool = False,
 ) -> None:
     """Copies Keras' weights into the layerax layer and compares outputs and input gradients.
 
     Both layers are built by a first call; then `lx_layer.set_weights(
     keras_layer.get_weights())` must reproduce Keras' outputs (and gradients
     of their sum with respect to floating inputs) within `rtol`.
+
+    Options: `multi_input_args=True` passes the entries of the list `inputs`
+    as separate positional arguments (`layer(query, value)`).
+    `compile_keras=True` builds the Keras layer with `build(*input_shapes)`
+    and runs its forward pass (`stateless_call`) under `jax.jit`: one
+    compilation instead of Keras' op-by-op eager dispatch.
+    `random_weights=True` overwrites the built Keras layer's weights with
+    normal(0, 0.5) values first, so both layers may be created with cheap
+    initializers (e.g. zeros) without weakening the comparison (only for
+    layers whose weights may take any value).
     """
     k = keras()
     call_kwargs = dict(call_kwargs or {})
     keras_call_kwargs = dict(call_kwargs if keras_call_kwargs is None else keras_call_kwargs)
-    keras_out = keras_layer(inputs, **keras_call_kwargs)
-    lx_layer(inputs, **call_kwargs)
+
+    def args(x: Any) -> tuple[Any, ...]:
+        return tuple(x) if multi_input_args else (x,)
+
+    if (compile_keras or random_weights) and not keras_layer.built:
+        keras_layer.build(*[_shape_of(x) for x in args(inputs)])
+    if random_weights:
+        rng = np.random.default_rng(7)
+        keras_layer.set_weights(
+            [rng.normal(0.0, 0.5, np.shape(w)).astype(np.asarray(w).dtype)
+             for w in keras_layer.get_weights()]
+        )
+    if compile_keras:
+
+        def keras_forward(tv: Any, ntv: Any, x: Any) -> Any:
+            return keras_layer.stateless_call(tv, ntv, *args(x), **keras_call_kwargs)[0]
+
+        keras_out = jax.jit(keras_forward)(
+            [v.value for v in keras_layer.trainable_variables],
+            [v.value for v in keras_layer.non_trainable_variables],
+            inputs,
+        )
+    else:
+        keras_out = keras_layer(*args(inputs), **keras_call_kwargs)
+    lx_layer(*args(inputs), **call_kwargs)
     kw = keras_layer.get_weights()
     assert [tuple(w.shape) for w in kw] == [tuple(v.shape) for v in lx_layer.weights], (
         "weight shapes differ: keras "
@@ -164,7 +232,7 @@ def keras_parity(
         f"{[(v.path, v.shape) for v in lx_layer.weights]}"
     )
     lx_layer.set_weights(kw)
-    ours = lx_layer(inputs, **call_kwargs)
+    ours = lx_layer(*args(inputs), **call_kwargs)
     assert_close(ours, jax.tree.map(np.asarray, keras_out), rtol, atol)
 
     float_input = all(
@@ -175,11 +243,11 @@ def keras_parity(
         ntv = [v.value for v in keras_layer.non_trainable_variables]
 
         def keras_total(x: Any) -> Any:
-            out, _ = keras_layer.stateless_call(tv, ntv, x, **keras_call_kwargs)
+            out, _ = keras_layer.stateless_call(tv, ntv, *args(x), **keras_call_kwargs)
             return sum(jnp.sum(o) for o in jax.tree.leaves(out))
 
         def lx_total(layer: Any, x: Any) -> Any:
-            return sum(jnp.sum(o) for o in jax.tree.leaves(layer(x, **call_kwargs)))
+            return sum(jnp.sum(o) for o in jax.tree.leaves(layer(*args(x), **call_kwargs)))
 
         # The layer goes in as a pytree: a state-assigning call (training=True) mutates a clone.
         lx_grad = jax.jit(jax.grad(lx_total, argnums=1))(lx_layer, inputs)

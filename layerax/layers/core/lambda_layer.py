@@ -265,7 +265,7 @@ class Lambda(Layer):
         cls,
         config: dict[str, Any],
         custom_objects: Mapping[str, Any] | None = None,
-        safe_mode: bool = True,
+        safe_mode: bool | None = None,
     ) -> Lambda:
         """Rebuilds a Lambda from `get_config()`.
 
@@ -274,13 +274,18 @@ class Lambda(Layer):
             custom_objects: Functions by name, used before anything else.
             safe_mode: When True (default), a config naming a Python function that is
                 neither registered, a layerax activation, nor in `custom_objects` raises
-                a ValueError; pass False only for configs you trust.
+                a ValueError; pass False only for configs you trust. None follows the
+                enclosing `load_model(..., safe_mode=...)` (True elsewhere).
 
         Raises:
             ValueError: in safe mode, for a Python function; when the function cannot be
                 found.
         """
         config = dict(config)
+        if safe_mode is None:
+            safe_mode = serialization.in_safe_mode()
+        # Functions given to an enclosing `custom_object_scope` / `load_model(custom_objects=)`.
+        custom_objects = {**serialization.current_custom_objects(), **(custom_objects or {})}
         config["function"] = _deserialize_function(
             config["function"], "function", custom_objects, safe_mode
         )

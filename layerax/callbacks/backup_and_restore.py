@@ -1,0 +1,166 @@
+"""`BackupAndRestore`: resume an interrupted `fit` exactly where its last backup was taken."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from typing import Any
+
+from layerax.callbacks.callback import Callback
+
+
+class BackupAndRestore(Callback):
+    """Backs up the training state during `fit` and restores it when `fit` restarts.
+
+    The backup (`<backup_dir>/latest.layerax`, written atomically) holds the
+    model's variables (random-seed states included), the optimizer's state and
+    the training position: the epoch, the step within it and the seed `fit`
+    shuffles the data with. When `fit` starts with a backup present (after a
+    crash, a kill or a pre-emption, in the same or a new process), the state is
+    restored and training continues at that epoch and step, with the same batch
+    order: with fixed seeds, the final weights equal those of an uninterrupted
+    run. A successful `fit` deletes the backup (`delete_checkpoint=True`).
+
+    Unlike Keras, which restarts an interrupted epoch from its first batch, a
+    mid-epoch backup (`save_freq=<int>`) resumes at the next batch. Metric
+    values of the resumed epoch only cover the batches run after the restart.
+
+    Args:
+        backup_dir: Directory for the backup; use it for nothing else.
+        save_freq: `"epoch"` (back up at the end of every epoch) or an integer
+            (every that many batches).
+        double_checkpoint: Keep the previous backup too
+            (`latest.layerax.bkp`), used if the latest cannot be read.
+        delete_checkpoint: Delete the backup when `fit` completes.
+
+    Example:
+        >>> import os, tempfile, numpy as np, layerax as lx
+        >>> backup = os.path.join(tempfile.mkdtemp(), "backup")
+        >>> class Interrupt(lx.callbacks.Callback):
+        ...     def on_epoch_begin(self, epoch, logs=None):
+        ...         if epoch == 2:
+        ...             raise RuntimeError("interrupted")
+        >>> model = lx.Sequential([lx.Input((4,)), lx.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
+        >>> callback = lx.callbacks.BackupAndRestore(backup)
+        >>> try:
+        ...     model.fit(x, y, epochs=4, callbacks=[callback, Interrupt()], verbose=0)
+        ... except RuntimeError:
+        ...     pass
+        >>> history = model.fit(x, y, epochs=4, callbacks=[callback], verbose=0)
+        >>> len(history.history["loss"])  # epochs 2 and 3 only
+        2
+    """
+
+    def __init__(
+        self,
+        backup_dir: Any,
+        save_freq: Any = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ) -> None:
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed to BackupAndRestore.")
+        if save_freq != "epoch" and not (
+            isinstance(save_freq, int) and not isinstance(save_freq, bool) and save_freq > 0
+        ):
+            raise ValueError(
+                f"Invalid value for argument `save_freq`. Received: save_freq={save_freq!r}. "
+                "Expected either 'epoch' or a positive integer (back up every that many batches)."
+            )
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._path = os.path.join(self.backup_dir, "latest.layerax")
+        self._prev_path = self._path + ".bkp"
+        self._epoch = 0
+        self._last_batch = -1
+        self._since_save = 0
+
+    # ----------------------------------------------------------- restore
+    def on_train_begin(self, logs: Any = None) -> None:
+        from layerax.saving.archive import read_archive, restore_training_state
+
+        self._epoch, self._last_batch, self._since_save = 0, -1, 0
+        candidates = [p for p in (self._path, self._prev_path) if os.path.exists(p)]
+        if not candidates:
+            return
+        if not self.model.built:
+            raise ValueError(
+                "To use the BackupAndRestore callback, the model must be built before you call "
+                f"`fit()`. Model '{self.model.name}' is not built: start it with `lx.Input(...)` "
+                "or call it on a batch of data first."
+            )
+        error: Exception | None = None
+        for path in candidates:
+            try:
+                archive = read_archive(path)
+            except ValueError as err:
+                error = err
+                continue
+            restore_training_state(self.model, archive, source=path)
+            position = archive.extra.get("training_position", {})
+            epoch = int(position.get("epoch", 0))
+            step = int(position.get("step", 0))
+            object.__setattr__(self.model, "_lx_resume", {
+                "epoch": epoch,
+                "step": step,
+                "shuffle_seed": position.get("shuffle_seed"),
+            })
+            self._epoch, self._last_batch = epoch, step - 1
+            return
+        assert error is not None
+        raise error
+
+    # -------------------------------------------------------------- save
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        if epoch != self._epoch:
+            self._last_batch = -1
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self._epoch, self._last_batch = epoch + 1, -1
+        if self.save_freq == "epoch":
+            self._save(epoch + 1, 0)
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if self.save_freq == "epoch":
+            return
+        self._since_save += batch - self._last_batch if batch > self._last_batch else batch + 1
+        self._last_batch = batch
+        if self._since_save >= self.save_freq:
+            self._since_save = 0
+            self._save(self._epoch, batch + 1)
+
+    def _save(self, epoch: int, step: int) -> None:
+        from layerax.saving._atomic import atomic_path
+        from layerax.saving.archive import write_archive
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.exists(self._path):
+            with atomic_path(self._prev_path) as tmp:
+                shutil.copyfile(self._path, tmp)
+        position = {
+            "epoch": epoch,
+            "step": step,
+            "shuffle_seed": self.model.__dict__.get("_lx_fit_seed"),
+        }
+        write_archive(
+            self._path, self.model, include_config=False, extra={"training_position": position}
+        )
+
+    def on_train_end(self, logs: Any = None) -> None:
+        if not self.delete_checkpoint:
+            return
+        for path in (self._path, self._prev_path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.backup_dir)
+
+
+__all__ = ["BackupAndRestore"]

@@ -1,0 +1,401 @@
+"""`MultiHeadAttention` (Vaswani et al., 2017) with Keras 3's weights and attention axes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from layerax import constraints, initializers, regularizers
+from layerax import random as lx_random
+from layerax.core.layer import Layer
+from layerax.layers.attention._common import (
+    EinsumProjection,
+    clone_initializer,
+    combine_masks,
+    letters,
+    masked_softmax,
+)
+
+
+def _projection_equation(free_dims: int, bound_dims: int, output_dims: int) -> str:
+    """`<free><bound>,<bound><out>-><free><out>`: contracts the trailing `bound_dims` axes."""
+    free = letters(0, free_dims)
+    bound = letters(free_dims, bound_dims)
+    out = letters(free_dims + bound_dims, output_dims)
+    return f"{free}{bound},{bound}{out}->{free}{out}"
+
+
+def _attention_equations(rank: int, attention_axes: tuple[int, ...]) -> tuple[str, str, int]:
+    """Einsum equations of the scores (key, query -> scores) and of the weighted sum.
+
+    Projected tensors have shape `(batch, <other axes>, <attention axes>,
+    heads, channels)`; every axis that is neither an attention axis nor the
+    channels axis is a batch-like axis of the scores, which have shape
+    `(<batch-like axes>, <query attention axes>, <key attention axes>)`.
+    """
+    target = letters(0, rank)
+    source = list(target)
+    extra = iter(letters(rank, len(attention_axes)))
+    for axis in attention_axes:
+        source[axis] = next(extra)
+    source_str = "".join(source)
+    batch_like = [i for i in range(rank - 1) if i not in attention_axes]
+    product = (
+        "".join(target[i] for i in batch_like)
+        + "".join(target[i] for i in attention_axes)
+        + "".join(source[i] for i in attention_axes)
+    )
+    return f"{source_str},{target}->{product}", f"{product},{source_str}->{target}", len(product)
+
+
+class MultiHeadAttention(Layer):
+    """Multi-head attention: projects query, key and value into heads, attends, projects back.
+
+    Args:
+        num_heads: Number of attention heads.
+        key_dim: Size of each head for query and key.
+        value_dim: Size of each head for value (`key_dim` by default).
+        dropout: Dropout rate on the attention probabilities (training only).
+        use_bias: Whether the projections have biases.
+        output_shape: Trailing shape of the output (the query's last
+            dimension by default); an int or a tuple.
+        attention_axes: Axes over which attention is applied (all axes
+            but batch, heads and features by default).
+        sliding_window: If set, position `i` only attends to `|i - j| < sliding_window`.
+        flash_attention: Accepted for Keras compatibility (the fused and
+            the explicit computation give the same numbers here); `True` is
+            incompatible with dropout and with returning scores, as in Keras.
+        kernel_initializer: Initializer of the projection kernels.
+        bias_initializer: Initializer of the projection biases.
+        kernel_regularizer: Regularizer of the projection kernels.
+        bias_regularizer: Regularizer of the projection biases.
+        activity_regularizer: Regularizer of the projections' outputs.
+        kernel_constraint: Constraint of the projection kernels.
+        bias_constraint: Constraint of the projection biases.
+        use_gate: Multiply the attention output by a sigmoid gate computed from the query.
+        seed: Seed of the dropout.
+
+    Call arguments:
+        query: `(B, T, dim)` query.
+        value: `(B, S, dim)` value.
+        key: `(B, S, dim)` key (`value` by default).
+        query_mask: `(B, T)` boolean mask of the query (its padded rows).
+        value_mask: `(B, S)` boolean mask of the value.
+        key_mask: `(B, S)` boolean mask of the key.
+        attention_mask: `(B, T, S)` boolean mask: which positions each query attends to.
+        return_attention_scores: Also return the `(B, heads, T, S)` attention probabilities.
+        training: Whether dropout is active.
+        use_causal_mask: Forbid attending to later positions.
+
+    Input shape:
+        query `(B, T, dim)`, value `(B, S, dim_v)`, key `(B, S, dim_k)`
+        (more axes with `attention_axes`).
+
+    Output shape:
+        `(B, T, dim)` (or `(B, T, *output_shape)`), and the scores `(B, heads, T, S)`.
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> mha = lx.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+        >>> out, scores = mha(jnp.ones((2, 5, 6)), jnp.ones((2, 3, 6)),
+        ...                   return_attention_scores=True)
+        >>> out.shape, scores.shape
+        ((2, 5, 6), (2, 2, 5, 3))
+        >>> [w.shape for w in mha.weights][:2]
+        [(6, 2, 4), (2, 4)]
+    """
+
+    def __init__(
+        self,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        dropout: float = 0.0,
+        use_bias: bool = True,
+        output_shape: Any = None,
+        attention_axes: Any = None,
+        sliding_window: int | None = None,
+        flash_attention: bool | None = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        use_gate: bool = False,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for arg, value in (("num_heads", num_heads), ("key_dim", key_dim)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"Received an invalid value for argument `{arg}`, expected a positive "
+                    f"integer. Received: {arg}={value!r}"
+                )
+        if value_dim is not None and (not isinstance(value_dim, int) or value_dim <= 0):
+            raise ValueError(
+                "Received an invalid value for argument `value_dim`, expected a positive integer "
+                f"or None. Received: value_dim={value_dim!r}"
+            )
+        if sliding_window is not None and (
+            not isinstance(sliding_window, int) or sliding_window <= 0
+        ):
+            raise ValueError(
+                "`sliding_window` must be None or a positive integer. "
+                f"Received: sliding_window={sliding_window!r}"
+            )
+        if flash_attention and dropout > 0.0:
+            raise ValueError(
+                "Dropout is not supported when flash attention is enabled. Set dropout to 0.0 "
+                "to use flash attention."
+            )
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self._num_heads = num_heads
+        self._key_dim = key_dim
+        self._value_dim = value_dim if value_dim else key_dim
+        self._dropout = float(dropout)
+        self._use_bias = use_bias
+        self._use_gate = use_gate
+        if output_shape:
+            if isinstance(output_shape, int):
+                output_shape = (output_shape,)
+            try:
+                output_shape = tuple(int(d) for d in output_shape)
+            except TypeError as err:
+                raise ValueError(
+                    f"Invalid `output_shape`: {output_shape!r}. It must be an int, a tuple or a "
+                    "list."
+                ) from err
+        self._output_shape = output_shape or None
+        self._flash_attention = flash_attention
+        self._kernel_initializer = initializers.get(kernel_initializer)
+        self._bias_initializer = initializers.get(bias_initializer)
+        self._kernel_regularizer = regularizers.get(kernel_regularizer)
+        self._bias_regularizer = regularizers.get(bias_regularizer)
+        self._activity_regularizer = regularizers.get(activity_regularizer)
+        self._kernel_constraint = constraints.get(kernel_constraint)
+        self._bias_constraint = constraints.get(bias_constraint)
+        if isinstance(attention_axes, int):
+            attention_axes = (attention_axes,)
+        elif attention_axes is not None and not isinstance(attention_axes, (list, tuple)):
+            raise ValueError(
+                "`attention_axes` must be an int, list, or tuple. "
+                f"Received: attention_axes={attention_axes!r}"
+            )
+        self._attention_axes = None if attention_axes is None else tuple(attention_axes)
+        self._sliding_window = sliding_window
+        self.seed = seed
+        self.seed_generator = lx_random.SeedGenerator(seed) if self._dropout > 0 else None
+        self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
+
+    num_heads = property(lambda self: self._num_heads)
+    key_dim = property(lambda self: self._key_dim)
+    value_dim = property(lambda self: self._value_dim)
+    dropout = property(lambda self: self._dropout)
+    use_bias = property(lambda self: self._use_bias)
+    attention_axes = property(lambda self: self._attention_axes)
+    query_dense = property(lambda self: self._query_dense)
+    key_dense = property(lambda self: self._key_dense)
+    value_dense = property(lambda self: self._value_dense)
+    output_dense = property(lambda self: self._output_dense)
+
+    # ------------------------------------------------------------- build
+    def _common_kwargs(self) -> dict[str, Any]:
+        return {
+            "kernel_initializer": clone_initializer(self._kernel_initializer),
+            "bias_initializer": clone_initializer(self._bias_initializer),
+            "kernel_regularizer": self._kernel_regularizer,
+            "bias_regularizer": self._bias_regularizer,
+            "activity_regularizer": self._activity_regularizer,
+            "kernel_constraint": self._kernel_constraint,
+            "bias_constraint": self._bias_constraint,
+            "dtype": self.dtype_policy,
+        }
+
+    def _heads_projection(self, input_shape: Any, head_size: int, name: str, **extra: Any) -> Any:
+        rank = len(input_shape)
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"Layer '{self.name}' needs a defined last dimension for its {name} input. "
+                f"Received shape: {tuple(input_shape)}"
+            )
+        return EinsumProjection(
+            _projection_equation(rank - 1, 1, 2),
+            kernel_shape=(input_shape[-1], self._num_heads, head_size),
+            bias_shape=(self._num_heads, head_size) if self._use_bias else None,
+            name=name,
+            **extra,
+            **self._common_kwargs(),
+        )
+
+    def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
+        query_shape = tuple(query_shape)
+        value_shape = tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError(
+                f"Layer '{self.name}': all dimensions of `value` and `key`, except the last one, "
+                f"must be equal. Received: value_shape={value_shape} and key_shape={key_shape}"
+            )
+        if len(query_shape) < 3 or len(query_shape) != len(value_shape):
+            raise ValueError(
+                f"Layer '{self.name}' expects query and value of the same rank (at least 3: "
+                f"batch, positions, features). Received: query_shape={query_shape}, "
+                f"value_shape={value_shape}"
+            )
+        self._query_dense = self._heads_projection(query_shape, self._key_dim, "query")
+        self._query_dense.build(query_shape)
+        self._key_dense = self._heads_projection(key_shape, self._key_dim, "key")
+        self._key_dense.build(key_shape)
+        if self._use_gate:
+            self._gate_dense = self._heads_projection(
+                query_shape, self._value_dim, "gate", activation="sigmoid"
+            )
+            self._gate_dense.build(query_shape)
+        self._value_dense = self._heads_projection(value_shape, self._value_dim, "value")
+        self._value_dense.build(value_shape)
+        rank = len(query_shape) + 1
+        self._build_attention(rank)
+        output_shape = self._output_shape or (query_shape[-1],)
+        self._output_dense = EinsumProjection(
+            _projection_equation(len(query_shape) - 1, 2, len(output_shape)),
+            kernel_shape=(self._num_heads, self._value_dim, *output_shape),
+            bias_shape=tuple(output_shape) if self._use_bias else None,
+            name="attention_output",
+            **self._common_kwargs(),
+        )
+        self._output_dense.build(None)
+
+    def _build_attention(self, rank: int) -> None:
+        if self._attention_axes is None:
+            axes = tuple(range(1, rank - 2))
+        else:
+            # Negative axes count from the end of the (unprojected) input.
+            axes = tuple(a if a >= 0 else (rank - 1) + a for a in self._attention_axes)
+        self._attention_axes = axes
+        self._dot_product_equation, self._combine_equation, scores_rank = _attention_equations(
+            rank, axes
+        )
+        self._norm_axes = tuple(range(scores_rank - len(axes), scores_rank))
+
+    # -------------------------------------------------------------- call
+    def _compute_attention(
+        self,
+        query: jax.Array,
+        key: jax.Array,
+        value: jax.Array,
+        attention_mask: jax.Array | None,
+        training: Any,
+        return_attention_scores: bool,
+    ) -> tuple[jax.Array, jax.Array]:
+        query = query * jnp.asarray(self._inverse_sqrt_key_dim, query.dtype)
+        scores = jnp.einsum(self._dot_product_equation, key, query)
+        if attention_mask is not None:
+            # Insert the heads (and other batch-like) axes before the attention axes.
+            where = -len(self._attention_axes) * 2 - 1
+            while attention_mask.ndim < scores.ndim:
+                attention_mask = jnp.expand_dims(attention_mask, axis=where)
+        # Keras computes 3-D attention without dropout or returned scores with its fused
+        # kernel (a fully masked row becomes uniform), else with Softmax (the row becomes 0).
+        fused = not (self._dropout > 0.0 or return_attention_scores or query.ndim != 4)
+        probs = masked_softmax(scores, attention_mask, self._norm_axes, zero_masked=not fused)
+        weights = probs
+        if training and self._dropout > 0.0:
+            weights = lx_random.dropout(probs, self._dropout, seed=self.seed_generator)
+        output = jnp.einsum(self._combine_equation, weights, value)
+        return output, probs
+
+    def call(
+        self,
+        query: Any,
+        value: Any,
+        key: Any = None,
+        query_mask: Any = None,
+        value_mask: Any = None,
+        key_mask: Any = None,
+        attention_mask: Any = None,
+        return_attention_scores: bool = False,
+        training: Any = None,
+        use_causal_mask: bool = False,
+    ) -> Any:
+        if self._flash_attention and return_attention_scores:
+            raise ValueError(
+                "Returning attention scores is not supported when flash attention is enabled. "
+                "Disable flash attention to access attention scores."
+            )
+        query = jnp.asarray(query)
+        value = jnp.asarray(value)
+        key = value if key is None else jnp.asarray(key)
+        mask = combine_masks(
+            query.shape[1],
+            value.shape[1],
+            query_mask=query_mask,
+            value_mask=value_mask,
+            key_mask=key_mask,
+            attention_mask=attention_mask,
+            use_causal_mask=use_causal_mask,
+            sliding_window=self._sliding_window,
+        )
+        gate = self._gate_dense(query) if self._use_gate else None
+        q = self._query_dense(query)
+        k = self._key_dense(key)
+        v = self._value_dense(value)
+        output, scores = self._compute_attention(
+            q, k, v, mask, training, return_attention_scores
+        )
+        if gate is not None:
+            output = output * gate
+        output = self._output_dense(output)
+        if return_attention_scores:
+            return output, scores
+        return output
+
+    # ------------------------------------------------------------ shapes
+    def compute_output_shape(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> Any:
+        query_shape = tuple(query_shape)
+        value_shape = tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError(
+                f"Layer '{self.name}': all dimensions of `value` and `key`, except the last one, "
+                f"must be equal. Received: value_shape={value_shape} and key_shape={key_shape}"
+            )
+        if self._output_shape:
+            return query_shape[:-1] + tuple(self._output_shape)
+        return query_shape
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        if isinstance(previous_mask, (list, tuple)):
+            return previous_mask[0] if previous_mask else None
+        return previous_mask
+
+    # ------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "num_heads": self._num_heads,
+            "key_dim": self._key_dim,
+            "value_dim": self._value_dim,
+            "dropout": self._dropout,
+            "use_bias": self._use_bias,
+            "use_gate": self._use_gate,
+            "output_shape": self._output_shape,
+            "attention_axes": self._attention_axes,
+            "sliding_window": self._sliding_window,
+            "flash_attention": self._flash_attention,
+            "kernel_initializer": initializers.serialize(self._kernel_initializer),
+            "bias_initializer": initializers.serialize(self._bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
+            "kernel_constraint": constraints.serialize(self._kernel_constraint),
+            "bias_constraint": constraints.serialize(self._bias_constraint),
+            "seed": self.seed,
+        }
+
+__all__ = ["MultiHeadAttention"]

@@ -1,0 +1,342 @@
+"""`model.save(path)` / `load_model(path)`: the whole model in one `.layerax` zip archive.
+
+Layout of the archive (an uncompressed zip; `.keras` is accepted as another
+name for the same format, which Keras itself cannot read):
+
+* `metadata.json`: `{"format": "layerax.model", "format_version", "layerax_version",
+  "date_saved"}`;
+* `config.json`: `{"module", "class_name", "registered_name", "config",
+  "build_config", "compile_config"}` (the model's serialized config, the shapes
+  and dtypes it was built with, and its `compile()` arguments);
+* `model.weights.npz`: the variables, keyed like the Keras layout
+  (`layers/dense/vars/0`), seed-generator states included;
+* `optimizer.npz` (when the model is compiled and `include_optimizer=True`):
+  the optimizer's iterations, learning rate and slots;
+* optional extra JSON members (the training position of `BackupAndRestore`).
+
+The archive is written atomically and every member's CRC is checked when it is
+read; everything is read and validated before any variable is assigned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+import numpy as np
+
+from layerax.core import serialization
+from layerax.saving import training_state
+from layerax.saving._atomic import atomic_path, check_overwrite
+from layerax.saving.weights import apply_weights, assign_all, collect_weights, plan_assignments
+from layerax.saving.keras_layout import layout
+from layerax.saving.weights_formats import read_npz_bytes, write_npz_bytes
+
+__all__ = ["load_model", "read_archive", "save_model"]
+
+FORMAT = "layerax.model"
+FORMAT_VERSION = 1
+ARCHIVE_SUFFIXES = (".layerax", ".keras")
+
+
+@dataclasses.dataclass
+class Archive:
+    """The validated contents of an archive."""
+
+    metadata: dict[str, Any]
+    config: dict[str, Any]
+    weights: dict[str, np.ndarray]
+    optimizer: tuple[dict[str, np.ndarray], dict[str, Any]] | None
+    extra: dict[str, Any]
+
+
+def _check_suffix(path: str) -> None:
+    if not path.endswith(ARCHIVE_SUFFIXES):
+        hint = ""
+        if path.endswith((".weights.h5", ".weights.npz", ".safetensors")):
+            hint = " To save only the weights, call `model.save_weights(path)`."
+        elif path.endswith((".h5", ".hdf5")):
+            hint = " The legacy Keras 2 HDF5 model format is not supported."
+        raise ValueError(
+            f"Invalid filepath extension for saving a model: {path!r}. Use a path ending in "
+            f"'.layerax' (or '.keras', the same layerax archive).{hint}"
+        )
+
+
+def build_config(model: Any) -> dict[str, Any] | None:
+    """The input shapes and dtypes of the model's first call (to rebuild its weights)."""
+    shapes = model.__dict__.get("_build_shapes")
+    if shapes is None:
+        return None
+    return {"input_shape": shapes, "input_dtype": model.__dict__.get("_lx_build_dtypes")}
+
+
+def model_config(model: Any) -> dict[str, Any]:
+    """What `config.json` holds (without the compile configuration)."""
+    from layerax.saving.serialization_lib import serialize_keras_object
+
+    try:
+        config = serialize_keras_object(model)
+    except NotImplementedError as err:
+        raise NotImplementedError(
+            f"Cannot save model '{model.name}' ({type(model).__name__}): {err} A subclassed "
+            "model is rebuilt from its config, so implement `get_config()` (and register the "
+            "class with `@lx.saving.register_serializable()`), or save only the weights with "
+            "`model.save_weights(...)`."
+        ) from None
+    config["build_config"] = build_config(model)
+    return config
+
+
+def write_archive(
+    path: str,
+    model: Any,
+    *,
+    include_optimizer: bool = True,
+    optimizer: Any = None,
+    extra: Mapping[str, Any] | None = None,
+    include_config: bool = True,
+) -> None:
+    """Writes the archive atomically (see the module docstring)."""
+    from layerax import __version__
+
+    config = model_config(model) if include_config else {}
+    if include_config:
+        config["compile_config"] = training_state.compile_config(model)
+    arrays, weights_meta = collect_weights(model)
+    opt = training_state.optimizer_arrays(model, optimizer) if include_optimizer else None
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "layerax_version": __version__,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    }
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            zf.writestr("metadata.json", json.dumps(metadata))
+            zf.writestr("config.json", json.dumps(config, default=_json_default))
+            zf.writestr("model.weights.npz", write_npz_bytes(arrays, weights_meta))
+            if opt is not None:
+                zf.writestr("optimizer.npz", write_npz_bytes(*opt))
+            for name, value in (extra or {}).items():
+                zf.writestr(f"{name}.json", json.dumps(value, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, jax.Array)):
+        return np.asarray(value).tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable: {value!r}")
+
+
+def read_archive(path: str) -> Archive:
+    """Reads and validates a whole archive.
+
+    Raises:
+        FileNotFoundError: when there is no file at `path`.
+        ValueError: when it is not a layerax archive, or is truncated or corrupted.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No model archive at {path!r}.")
+
+    def corrupted(why: str) -> ValueError:
+        return ValueError(
+            f"Could not load {path!r}: the archive is truncated or corrupted ({why}). Nothing "
+            "was loaded. Restore it from a good copy or save the model again."
+        )
+
+    data = b""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = {info.filename: zf.read(info) for info in zf.infolist()}  # CRC-checked
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+        if b"HDF" in data[:8]:
+            raise ValueError(
+                f"{path!r} is an HDF5 file (a Keras model or weights file?), not a layerax "
+                "archive. Keras '.keras' files cannot be loaded by layerax; load their weights "
+                "from a '.weights.h5' file with `model.load_weights(...)` instead."
+            ) from None
+        raise corrupted(f"{type(err).__name__}: {err}") from None
+    for required in ("metadata.json", "config.json", "model.weights.npz"):
+        if required not in members:
+            if "model.weights.h5" in members:
+                raise ValueError(
+                    f"{path!r} is a Keras '.keras' archive, not a layerax one: layerax cannot "
+                    "load it. Save the Keras model's weights with `model.save_weights("
+                    "'x.weights.h5')` and load them into the same layerax architecture."
+                )
+            raise corrupted(f"member {required!r} is missing")
+    try:
+        metadata = json.loads(members["metadata.json"].decode())
+        config = json.loads(members["config.json"].decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise corrupted(f"invalid JSON: {err}") from None
+    if metadata.get("format") != FORMAT:
+        raise ValueError(f"{path!r} is not a layerax model archive (format {metadata.get('format')!r}).")
+    if int(metadata.get("format_version", 0)) > FORMAT_VERSION:
+        raise ValueError(
+            f"{path!r} was written by a newer layerax (archive format version "
+            f"{metadata['format_version']}; this version reads up to {FORMAT_VERSION}). Upgrade layerax."
+        )
+    weights, _ = read_npz_bytes(members["model.weights.npz"], f"{path}:model.weights.npz")
+    optimizer = None
+    if "optimizer.npz" in members:
+        optimizer = read_npz_bytes(members["optimizer.npz"], f"{path}:optimizer.npz")
+    extra = {}
+    for name, raw in members.items():
+        if name.endswith(".json") and name not in ("metadata.json", "config.json"):
+            try:
+                extra[name[: -len(".json")]] = json.loads(raw.decode())
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise corrupted(f"invalid JSON in {name}: {err}") from None
+    return Archive(metadata, config, weights, optimizer, extra)
+
+
+def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True,
+               include_optimizer: bool = True) -> None:
+    """Saves the whole model (config, weights, compile arguments, optimizer state).
+
+    Args:
+        model: The model.
+        filepath: A path ending in `.layerax` (or `.keras`: the same layerax
+            archive, which Keras cannot read).
+        overwrite: Replace an existing file (otherwise raise FileExistsError).
+        include_optimizer: Also save the optimizer's state, so that training
+            continues where it stopped.
+
+    Example:
+        >>> import os, tempfile, layerax as lx, numpy as np
+        >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.layerax")
+        >>> lx.saving.save_model(model, path)
+        >>> again = lx.saving.load_model(path)
+        >>> x = np.ones((1, 3), "float32")
+        >>> bool(np.array_equal(again(x), model(x)))
+        True
+    """
+    filepath = os.fspath(filepath)
+    _check_suffix(filepath)
+    check_overwrite(filepath, overwrite)
+    if not model.built and not model.weights:
+        raise ValueError(
+            f"Model '{model.name}' has not been built yet: call it on data (or `build()` it) "
+            "before saving it."
+        )
+    write_archive(filepath, model, include_optimizer=include_optimizer)
+
+
+def _spec_tree(shapes: Any, dtypes: Any) -> Any:
+    if isinstance(shapes, dict):
+        return {k: _spec_tree(v, (dtypes or {}).get(k)) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and shapes and all(
+        isinstance(s, (list, tuple, dict)) or s is None for s in shapes
+    ):
+        dtypes = dtypes if isinstance(dtypes, (list, tuple)) else [dtypes] * len(shapes)
+        return [_spec_tree(s, d) for s, d in zip(shapes, dtypes)]
+    if shapes is None:
+        return None
+    shape = tuple(1 if d is None else int(d) for d in shapes)
+    return jax.ShapeDtypeStruct(shape, np.dtype(dtypes or "float32"))
+
+
+def build_from_config(model: Any, config: Mapping[str, Any] | None) -> None:
+    """Creates the weights of a model rebuilt from its config (abstractly: nothing runs)."""
+    if model.built and model.weights or not config or config.get("input_shape") is None:
+        return
+    shapes = config["input_shape"]
+    from layerax.core.layer import _build_takes_named_shapes
+
+    if isinstance(shapes, dict) and _build_takes_named_shapes(model):
+        with jax.ensure_compile_time_eval():
+            model.build(**{k: _tuple(v) for k, v in shapes.items()})
+        return
+    from layerax.trainers.trainer import _ensure_built
+
+    specs = _spec_tree(shapes, config.get("input_dtype"))
+    object.__setattr__(model, "built", False)
+    _ensure_built(model, specs)
+
+
+def _tuple(value: Any) -> Any:
+    if isinstance(value, list) and all(v is None or isinstance(v, int) for v in value):
+        return tuple(value)
+    if isinstance(value, list):
+        return [_tuple(v) for v in value]
+    return value
+
+
+def model_from_archive(archive: Archive, custom_objects: Any = None, safe_mode: bool = True) -> Any:
+    """A new model from the archive's config, built, with the archive's weights."""
+    from layerax.saving.serialization_lib import deserialize_keras_object
+
+    config = dict(archive.config)
+    build = config.pop("build_config", None)
+    config.pop("compile_config", None)
+    with serialization.custom_object_scope(custom_objects or {}), serialization.safe_mode_scope(safe_mode):
+        model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        build_from_config(model, build)
+    apply_weights(model, archive.weights, source="the archive")
+    return model
+
+
+def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, Any] | None = None,
+               compile: bool = True, safe_mode: bool = True) -> Any:
+    """Loads a model saved with `model.save()`: config, weights, compile and optimizer state.
+
+    Args:
+        filepath: A `.layerax` (or `.keras`) archive written by layerax.
+        custom_objects: Classes and functions by name (custom layers, models,
+            losses, metrics) used by the saved config.
+        compile: Compile the model as it was compiled when saved, and restore
+            the optimizer's state.
+        safe_mode: Refuse to rebuild `Lambda` layers holding Python functions
+            (arbitrary code); pass False only for files you trust.
+
+    Raises:
+        ValueError: for a truncated/corrupted file, a file that is not a
+            layerax archive, or an unknown class (pass it in `custom_objects`).
+
+    Example:
+        >>> import os, tempfile, layerax as lx
+        >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2, name="out")])
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.layerax")
+        >>> model.save(path)
+        >>> again = lx.models.load_model(path)
+        >>> [layer.name for layer in again.layers], type(again.optimizer).__name__
+        (['out'], 'Adam')
+    """
+    filepath = os.fspath(filepath)
+    _check_suffix(filepath)
+    archive = read_archive(filepath)
+    model = model_from_archive(archive, custom_objects, safe_mode)
+    compile_cfg = archive.config.get("compile_config")
+    if compile and compile_cfg:
+        with serialization.custom_object_scope(custom_objects or {}):
+            compiled = training_state.compile_from_config(model, compile_cfg)
+        if compiled and archive.optimizer is not None:
+            arrays, meta = archive.optimizer
+            assign_all(training_state.plan_optimizer_restore(model, arrays, meta))
+    return model
+
+
+def restore_training_state(model: Any, archive: Archive, *, optimizer: Any = None, source: str) -> None:
+    """Loads an archive's weights and optimizer state into an existing, compiled model,
+    validating everything first."""
+    plan = plan_assignments(layout(model), archive.weights, skip_mismatch=False, source=source)
+    opt = optimizer if optimizer is not None else getattr(model, "optimizer", None)
+    if archive.optimizer is not None and opt is not None:
+        arrays, meta = archive.optimizer
+        plan += training_state.plan_optimizer_restore(model, arrays, meta, opt)
+    assign_all(plan)
