@@ -50,6 +50,26 @@ How it is measured (`benchmarks/suite/`):
 """
 
 
+NOTES = f"""\
+## Notes
+
+- `steps_per_execution={SPE}` in layerax runs the steps in a `lax.scan`; Keras 3 unrolls
+  them in Python inside one `jax.jit` (a bigger program: longer first step). On XLA:CPU a
+  convolution's weight gradient inside a loop is not given the fast convolution path that
+  the same step gets outside one, so the CNN row with `steps_per_execution` is several times
+  slower per step; a hand-written `lax.scan` over the reference step shows the same, and
+  unrolling (`unroll=True`) removes it at the cost of a longer compilation.
+- "jax.jit over the model pytree": every call flattens the model and optax's two
+  model-shaped Adam moments and unflattens (clones) the three returned ones in Python, a
+  cost that grows with the number of layers and is not hidden on the overhead-bound model.
+  `lx.function`, `fit` and `stateless_call` pass flat lists of arrays instead.
+- Equinox's `Conv2d` is channels-first: its CNN gets the same batches transposed to NCHW.
+  Flax NNX uses `OptimizedLSTMCell` (its fused-gate LSTM) under `nnx.RNN`.
+- The first `fit` also compiles a few tiny eager operations (metric zeros, copies of
+  variables whose buffers may be shared before they are donated).
+"""
+
+
 def _fmt_time(seconds: float | None, unit: str) -> str:
     if seconds is None:
         return "—"
@@ -181,6 +201,7 @@ def render(results: list[WorkloadResult], info: dict[str, str], versions: dict[s
             markdown_table(workload_table(wr), COLUMNS),
             "",
         ]
+    out += [NOTES]
     target_rows = targets(results)
     if target_rows:
         out += [
