@@ -22,6 +22,9 @@ class Result:
 
     candidate: cands.Candidate
     step_seconds: list[float] = dataclasses.field(default_factory=list)  # per step, one per rep
+    # CPU time of the calling (Python) thread per step, one per rep: the host overhead, much
+    # less disturbed by other processes than wall time (it does not count waiting for a core).
+    cpu_seconds: list[float] = dataclasses.field(default_factory=list)
     first_seconds: list[float] = dataclasses.field(default_factory=list)  # one per fresh build
     peak_bytes: int | None = None
     state_bytes: int | None = None
@@ -36,6 +39,10 @@ class Result:
     @property
     def median_step(self) -> float | None:
         return statistics.median(self.step_seconds) if self.step_seconds else None
+
+    @property
+    def median_cpu(self) -> float | None:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else None
 
     @property
     def median_first(self) -> float | None:
@@ -122,12 +129,15 @@ def run_workload(workload: Workload, only: list[str] | None = None, log: Any = p
         for row in order:
             if results[row.key].error:
                 continue
+            cpu_start = time.thread_time()
             try:
                 seconds, _ = timed(kept[row.key].run)
             except Exception as exc:  # noqa: BLE001
                 _fail(results[row.key], "timed run", exc)
                 continue
+            cpu = time.thread_time() - cpu_start
             results[row.key].step_seconds.append(seconds / workload.steps_per_rep)
+            results[row.key].cpu_seconds.append(cpu / workload.steps_per_rep)
         log(f"  [{workload.name}] timed repetition {rep + 1}/{workload.reps} done")
     kept.clear()
     gc.unfreeze()

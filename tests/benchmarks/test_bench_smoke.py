@@ -75,9 +75,11 @@ def test_report_has_every_column_and_candidate(quick_run):
         assert result["error"] is None and result["unavailable"] is None, (key, result)
         assert row[2].endswith(("µs", "ms")), (key, row)
         float(row[4])  # ratio to the device-array reference
-        float(row[6])  # first step, seconds
-        float(row[8]), float(row[9])  # memory columns
+        assert row[6].endswith(")") and float(row[6].split("(")[1].rstrip(")")) > 0  # CPU/step
+        float(row[7])  # first step, seconds
+        float(row[9]), float(row[10])  # memory columns
         assert len(result["step_seconds"]) == 1 and len(result["first_seconds"]) == 1
+        assert len(result["cpu_seconds"]) == 1
         assert result["peak_bytes"] > 0 and result["compiles"] >= 1
     for key in ["jax_numpy", "lx_fit", "lx_fit_spe", "keras_fit", "keras_fit_spe"]:
         float(by_key[key][5])  # fit rows are also compared to the numpy-batches reference
@@ -104,8 +106,8 @@ def test_report_names_machine_versions_and_targets(quick_run):
 
 def _synthetic(key: str, steps: list[float], first: list[float]) -> Result:
     row = next(c for c in candidates.candidates(WORKLOADS["tiny_mlp"]) if c.key == key)
-    return Result(row, step_seconds=steps, first_seconds=first, peak_bytes=2 * 1024 * 1024,
-                  state_bytes=1024 * 1024, compiles=1, params=442)
+    return Result(row, step_seconds=steps, cpu_seconds=[s / 2 for s in steps], first_seconds=first,
+                  peak_bytes=2 * 1024 * 1024, state_bytes=1024 * 1024, compiles=1, params=442)
 
 
 def test_ratios_spreads_and_targets_are_computed_from_medians():
@@ -120,10 +122,12 @@ def test_ratios_spreads_and_targets_are_computed_from_medians():
     fit = rows["fit"]
     assert fit[2] == "260.0 µs" and fit[3] == "±11.5%"  # (300 - 240) / 2 / 260
     assert fit[4] == "2.60" and fit[5] == "1.30"  # 260 / 100 and 260 / 200
-    assert fit[6] == "1.100 ±22.7%" and fit[7] == "1.10"
-    assert fit[8] == "2.00" and fit[9] == "1.00"
+    assert fit[6] == "130.0 µs (1.30)"  # like for like: against the numpy-batches reference
+    assert rows["lx.function + GradientTape"][6] == "55.0 µs (1.10)"
+    assert fit[7] == "1.100 ±22.7%" and fit[8] == "1.10"
+    assert fit[9] == "2.00" and fit[10] == "1.00"
     assert rows["lx.function + GradientTape"][5] == "—"  # device loop: no numpy ratio
     status = {(r[0], r[1]): (r[4], r[5]) for r in report.targets([wr])}
-    assert status[("tiny_mlp", "lx.function + GradientTape, time/step")] == ("1.10", "met")
-    assert status[("tiny_mlp", "fit, time/step")] == ("1.30", "MISSED")
-    assert status[("tiny_mlp", "fit, first step")] == ("1.10", "met")
+    assert status[("tiny_mlp", "lx.function + GradientTape, time/step")] == ("1.100", "met")
+    assert status[("tiny_mlp", "fit, time/step")] == ("1.300", "MISSED")
+    assert status[("tiny_mlp", "fit, first step")] == ("1.100", "met")
