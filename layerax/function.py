@@ -106,6 +106,37 @@ def _is_stateful(x: Any) -> bool:
     return isinstance(x, tuple(_STATEFUL_TYPES))
 
 
+def _shallow_signature(args: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+    """A key and the dynamic leaves of arguments that are arrays, or tuples/lists of arrays and None.
+
+    Two calls with the same key have the same tree structure and the same (empty) static
+    parts, so they share the entry that the general path would find; the leaves come in
+    the order `tree_flatten` gives them (None is an empty node, not a leaf). Anything else
+    returns `(None, [])` and takes the general path.
+    """
+    signature: list[Any] = []
+    dynamic: list[Any] = []
+    for a in args:
+        kind = type(a)
+        if kind in _FAST_TYPES:
+            signature.append(True)
+            dynamic.append(a)
+        elif kind is tuple or kind is list:
+            inner = []
+            for b in a:
+                if type(b) in _FAST_TYPES:
+                    inner.append(True)
+                    dynamic.append(b)
+                elif b is None:
+                    inner.append(False)
+                else:
+                    return None, []
+            signature.append((kind, tuple(inner)))
+        else:
+            return None, []
+    return tuple(signature), dynamic
+
+
 def _static_key(x: Any) -> Any:
     if _is_stateful(x):
         return _Ref(x)
@@ -129,6 +160,10 @@ class _Entry:
         self.mutable: list[Variable] = list(owner._known_mutable)
         self.readonly: list[Variable] = list(owner._known_readonly)
         self.jitted: Any = None
+        # Whether the current `jitted` was traced once knowing every variable it touches.
+        self.probed = False
+        self._probing = False
+        self._probe_result: _Retrace | None = None
         self._build()
 
     def _rebuild_args(self, dynamic: Sequence[Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -154,7 +189,13 @@ class _Entry:
             with scope:
                 out = fn(*args, **kwargs)
             if scope.missed or not scope.assigned <= mutable_ids:
-                raise _Retrace(scope.missed, scope.assigned)
+                retrace = _Retrace(scope.missed, scope.assigned)
+                if not self._probing:
+                    raise retrace
+                # A probe lets the trace finish: JAX does not release a trace that an
+                # exception aborted, nor the arrays it captured as constants (here the values
+                # of the variables it did not know: the whole state on a first call).
+                self._probe_result = retrace
             new_values = scope.values_out[:n_mut]
             # Sharded state leaves the step with the sharding it came in with, so the next
             # call neither reshards nor recompiles, and the donated buffers are reused.
@@ -165,6 +206,21 @@ class _Entry:
             ]
 
         self.jitted = jax.jit(pure, donate_argnums=(0,) if owner.donate else ())
+        self.probed = False
+
+    def _probe(self, mut_values: list[Any], ro_values: list[Any], dynamic: Sequence[Any]) -> _Retrace | None:
+        """Traces `jitted` without compiling; returns what it missed (None: nothing).
+
+        A complete trace is cached by `jax.jit`, so the call that follows does not trace again.
+        """
+        self._probing, self._probe_result = True, None
+        try:
+            self.jitted.trace(mut_values, ro_values, list(dynamic))
+        finally:
+            self._probing = False
+        result, self._probe_result = self._probe_result, None
+        self.probed = result is None
+        return result
 
     def extend(self, retrace: _Retrace) -> None:
         known = {id(v) for v in self.mutable} | {id(v) for v in self.readonly}
@@ -183,16 +239,17 @@ class _Entry:
     def discover(self, dynamic: Sequence[Any]) -> None:
         """Traces abstractly (no compilation) until the entry knows every variable touched."""
         for _ in range(_MAX_RETRACES):
-            mut_values = [v._value for v in self.mutable]
-            ro_values = [v._value for v in self.readonly]
-            try:
-                jax.eval_shape(self.jitted, mut_values, ro_values, list(dynamic))
+            if self.probed:
                 return
-            except _Retrace as retrace:
+            retrace = self._probe(
+                [v._value for v in self.mutable], [v._value for v in self.readonly], dynamic
+            )
+            if retrace is not None:
                 self.extend(retrace)
         raise RuntimeError(f"lx.function '{self.owner.__name__}' kept touching new variables.")
 
     def run(self, dynamic: Sequence[Any]) -> Any:
+        dynamic = list(dynamic)  # one container type for the probe and the call (same cache key)
         for _ in range(_MAX_RETRACES):
             distribution = CTX.distribution
             if distribution is not None:
@@ -201,6 +258,13 @@ class _Entry:
             mutable = self.mutable
             mut_values = [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable]
             ro_values = [v._value for v in self.readonly]
+            if not self.probed:
+                # The first trace of this signature: a probe, so that discovering the state
+                # leaves no trace alive (later shape changes retrace inside the call).
+                retrace = self._probe(mut_values, ro_values, dynamic)
+                if retrace is not None:
+                    self.extend(retrace)
+                    continue
             try:
                 out, new_values = self.jitted(mut_values, ro_values, dynamic)
             except _Retrace as retrace:
@@ -260,6 +324,9 @@ class Function:
         )
         self.trace_count = 0
         self._entries: dict[Any, _Entry] = {}
+        # Entries by shallow signature (see `_shallow_signature`): a cheaper key than the
+        # full flatten for the usual call shapes, such as fit's `(x, y, None)` batches.
+        self._shallow: dict[Any, _Entry] = {}
         self._known_mutable: list[Variable] = []
         self._known_readonly: list[Variable] = []
         self._bound: dict[int, Any] = {}
@@ -307,6 +374,15 @@ class Function:
                 if entry is None:
                     entry = self._entries[len(args)] = _Entry(self, None, (), ())
                 return entry.run(args)
+            signature, dynamic = _shallow_signature(args)
+            if signature is not None:
+                entry = self._shallow.get(signature)
+                if entry is None:
+                    entry, dynamic = self._entry_for(args, kwargs)
+                    if entry is None:
+                        return self._fn(*args, **kwargs)
+                    self._shallow[signature] = entry
+                return entry.run(dynamic)
         return self._call_general(args, kwargs)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 import jax
 
+from layerax.core.context import CTX
 from layerax.core.random import SeedGenerator
 from layerax.core.tracking import TrackedDict, TrackedList
 from layerax.core.variable import Variable, copy_variable
@@ -67,7 +68,26 @@ class LayerTreeDef:
         memo: dict[int, Any] = {}
         for var, leaf in zip(self.variables, leaves):
             memo[id(var)] = copy_variable(var, leaf)
-        return _clone(self.template, memo)
+        clone = _clone(self.template, memo)
+        template_cache = self.template.__dict__.get("_lx_cache")
+        if (
+            template_cache is not None
+            and template_cache.get("version") == CTX.structure_version
+            and template_cache.get("pytree", (None, None))[1] is self
+        ):
+            # The template has not changed since this treedef described it, so the clone has
+            # exactly this structure: seed its flatten cache, so that flattening it (the next
+            # step of a jax.jit loop that returns the model) does not walk the graph again.
+            # The clone is the template of its own treedef (as if it had been described).
+            treedef = object.__new__(LayerTreeDef)
+            treedef.template = clone
+            treedef.variables = [memo[id(v)] for v in self.variables]
+            treedef.key, treedef._hash, treedef.keys = self.key, self._hash, self.keys
+            clone.__dict__["_lx_cache"].update(
+                version=CTX.structure_version, pytree=(treedef.variables, treedef)
+            )
+            clone.__dict__["_lx_treedef"] = treedef
+        return clone
 
 
 def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
@@ -102,9 +122,15 @@ def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
     return ("id", id(obj))
 
 
+# Attribute values that are shared by a clone as they are (the common case): skip the checks.
+_SHARED_TYPES = frozenset({bool, int, float, str, bytes, complex, type(None), types.FunctionType})
+
+
 def _clone(obj: Any, memo: dict[int, Any]) -> Any:
     from layerax.core.layer import Layer
 
+    if type(obj) in _SHARED_TYPES:
+        return obj
     key = id(obj)
     if key in memo:
         return memo[key]

@@ -43,6 +43,8 @@ def _num_rows(*trees: Any) -> int:
 
 
 def _take(tree: Any, index: Any) -> Any:
+    if tree is None or isinstance(tree, (np.ndarray, jax.Array)):  # the usual case, per batch
+        return None if tree is None else tree[index]
     return jax.tree.map(lambda a: a[index] if a is not None else None, tree)
 
 

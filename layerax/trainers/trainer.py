@@ -190,7 +190,30 @@ class Trainer:
         return logs
 
     def reset_metrics(self) -> None:
-        for metric in self.metrics:
+        """Resets the state of every metric (the loss tracker included)."""
+        from layerax.metrics.base import Metric
+
+        metrics = self.metrics
+        functions = self.__dict__.get("_lx_functions")
+        if functions is None or self.run_eagerly:
+            for metric in metrics:
+                metric.reset_state()
+            return
+        # Metrics that reset with the base implementation (zeros) are reset together in one
+        # compiled call: eagerly, each variable would cost an op dispatch now and a copy on the
+        # next step (its new buffer is not known to be unshared, so it cannot be donated).
+        # The first reset runs eagerly, so nothing extra compiles before the first step.
+        plain = tuple(m for m in metrics if type(m).reset_state is Metric.reset_state)
+        others = [m for m in metrics if type(m).reset_state is not Metric.reset_state]
+        compiled = functions.get("reset")
+        if compiled is None or not plain:
+            if compiled is None:
+                functions["reset"] = function(_reset_all)
+            for metric in metrics:
+                metric.reset_state()
+            return
+        compiled(plain)
+        for metric in others:
             metric.reset_state()
 
     # ------------------------------------------------------------ steps
@@ -289,13 +312,21 @@ class Trainer:
             final, logs = jax.lax.scan(body, [v.value for v in assigned], batches)
             for var, value in zip(assigned, final):
                 var.assign(value)
-            return logs
+            if kind == "predict":
+                return logs  # every step's outputs, stacked
+            # Only the last step's logs are reported: select them in the compiled program
+            # rather than slicing K results on the host afterwards.
+            return jax.tree.map(lambda v: v[-1], logs)
 
         fn = cache[key] = function(run_many)
         return fn
 
-    def _run_steps(self, kind: str, batches: list[Any]) -> Any:
-        """Runs one batch (or a stack of K batches) and returns each step's logs/outputs."""
+    def _run_steps(self, kind: str, batches: list[Any]) -> tuple[Any, list[Any]]:
+        """Runs one batch (or a group of K batches in one compiled call).
+
+        Returns the last step's logs (or outputs) and, for "predict", the outputs of all
+        steps as a list of chunks to concatenate (one chunk per call).
+        """
         return self._execute_steps(kind, self._prepare_steps(batches))
 
     def _prepare_steps(self, batches: list[Any]) -> tuple[Any, ...]:
@@ -309,13 +340,18 @@ class Trainer:
         stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
         return ("stacked", distribute_data(stacked, batch_axis=1), len(batches), batches[0])
 
-    def _execute_steps(self, kind: str, prepared: tuple[Any, ...]) -> list[Any]:
+    def _execute_steps(self, kind: str, prepared: tuple[Any, ...]) -> tuple[Any, list[Any]]:
         if prepared[0] == "each":
             fn = self._step_function(kind)
-            return [fn(batch) for batch in prepared[1]]
-        _, stacked, count, sample = prepared
+            outs = [fn(batch) for batch in prepared[1]]
+            return outs[-1], outs
+        _, stacked, _, sample = prepared
         out = self._multi_step_function(kind, sample)(stacked)
-        return [jax.tree.map(lambda v, i=i: v[i], out) for i in range(count)]
+        if kind != "predict":
+            return out, [out]
+        # (K, batch, ...) -> (K * batch, ...): the batches of a group have equal shapes.
+        flat = jax.tree.map(lambda v: v.reshape((-1,) + v.shape[2:]), out)
+        return jax.tree.map(lambda v: v[-1], out), [flat]
 
     def _steps_stream(self, batches: Any) -> Any:
         """Groups of `steps_per_execution` batches, prefetched to the devices: group i+1 is
@@ -419,12 +455,15 @@ class Trainer:
             if skip_steps:
                 batches = itertools.islice(batches, skip_steps, None)
             skip_steps = 0
+            batch_hooks = _has_train_batch_hooks(callback_list)
             for count, prepared in self._steps_stream(batches):
-                callback_list.on_train_batch_begin(step)
-                results = self._execute_steps("train", prepared)
+                if batch_hooks:
+                    callback_list.on_train_batch_begin(step)
+                last, _ = self._execute_steps("train", prepared)
                 step += count
-                logs = _flatten_logs(results[-1])
-                callback_list.on_train_batch_end(step - 1, logs)
+                if batch_hooks:
+                    callback_list.on_train_batch_end(step - 1, _flatten_logs(last))
+                logs = last
                 if self.stop_training:
                     break
             if step == 0:
@@ -432,7 +471,7 @@ class Trainer:
                     "The training data produced no batch in this epoch. Check that `x` is not "
                     "empty (or that the generator yields data)."
                 )
-            epoch_logs = {k: _to_float(v) for k, v in logs.items()}
+            epoch_logs = {k: _to_float(v) for k, v in _flatten_logs(logs).items()}
             if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_adapter(val_adapter, callback_list=None)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -451,9 +490,9 @@ class Trainer:
         for count, prepared in self._steps_stream(adapter.epoch(0)):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            results = self._execute_steps("test", prepared)
+            last, _ = self._execute_steps("test", prepared)
             step += count
-            logs = _flatten_logs(results[-1])
+            logs = _flatten_logs(last)
             if callback_list is not None:
                 callback_list.on_test_batch_end(step - 1, logs)
         return {k: _to_float(v) for k, v in logs.items()}
@@ -506,10 +545,10 @@ class Trainer:
         inputs_only = ((b[0],) for b in adapter.epoch(0))
         for count, prepared in self._steps_stream(inputs_only):
             callback_list.on_predict_batch_begin(step)
-            results = self._execute_steps("predict", prepared)
-            outputs.extend(results)
+            last, chunks = self._execute_steps("predict", prepared)
+            outputs.extend(chunks)
             step += count
-            callback_list.on_predict_batch_end(step - 1, {"outputs": results[-1]})
+            callback_list.on_predict_batch_end(step - 1, {"outputs": last})
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() received no data.")
@@ -533,14 +572,14 @@ class Trainer:
         self._require_compiled("train_on_batch")
         if class_weight is not None:
             sample_weight = data_adapters.class_weight_to_sample_weight(y, class_weight)
-        logs = self._run_steps("train", [(x, y, sample_weight)])[-1]
+        logs, _ = self._run_steps("train", [(x, y, sample_weight)])
         return self._format_logs(logs, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
-        logs = self._run_steps("test", [(x, y, sample_weight)])[-1]
+        logs, _ = self._run_steps("test", [(x, y, sample_weight)])
         return self._format_logs(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -549,7 +588,7 @@ class Trainer:
             object.__setattr__(self, "_lx_functions", {})
             object.__setattr__(self, "run_eagerly", False)
             object.__setattr__(self, "steps_per_execution", 1)
-        out = self._run_steps("predict", [(x,)])[-1]
+        out, _ = self._run_steps("predict", [(x,)])
         return to_host_local(out)
 
 
@@ -573,21 +612,49 @@ def _without_trailing_none(batch: Any) -> Any:
     return batch
 
 
+def _has_train_batch_hooks(callback_list: Any) -> bool:
+    """Whether any callback does something per training batch (else fit skips the calls)."""
+    from layerax.callbacks.callback import is_default
+    from layerax.callbacks.callback_list import CallbackList
+
+    kind = type(callback_list)
+    if kind.on_train_batch_begin is not CallbackList.on_train_batch_begin or (
+        kind.on_train_batch_end is not CallbackList.on_train_batch_end
+    ):
+        return True
+    hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+    return any(not is_default(getattr(cb, hook, None)) for cb in callback_list.callbacks for hook in hooks)
+
+
+def _reset_all(metrics: tuple[Any, ...]) -> None:
+    for metric in metrics:
+        metric.reset_state()
+
+
 def _batch_size(x: Any) -> Any:
     leaves = jax.tree_util.tree_leaves(x)
     return jnp.asarray(leaves[0].shape[0] if leaves and np.ndim(leaves[0]) else 1, jnp.float32)
 
 
 def _grouped(batches: Any, size: int) -> Any:
+    """Lists of up to `size` consecutive batches of equal shapes, each yielded as soon as it
+    is complete (a generator is never read further ahead than the group being formed)."""
+    if size == 1:  # no stacking, so no shapes to compare
+        for batch in batches:
+            yield [batch]
+        return
     group: list[Any] = []
     shapes = None
     for batch in batches:
         batch_shapes = jax.tree.map(np.shape, batch)
-        if group and (len(group) == size or batch_shapes != shapes):
+        if group and batch_shapes != shapes:
             yield group
             group = []
         group.append(batch)
         shapes = batch_shapes
+        if len(group) == size:
+            yield group
+            group = []
     if group:
         yield group
 

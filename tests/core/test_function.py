@@ -226,3 +226,71 @@ def test_global_random_under_function_advances_and_raw_jit_errors():
 
     with pytest.raises(RuntimeError, match="global_seed_generator"):
         jax.jit(lambda: lx.random.normal((3,)))()
+
+
+def test_tuples_of_arrays_and_none_take_the_shallow_path_to_the_same_entry():
+    # fit calls its step with `(x, y, None)` batches: a cheap key finds the entry the general
+    # path (a full flatten) would find, with the same traces and the same results.
+    w = lx.Variable(jnp.ones(()))
+
+    @lx.function
+    def step(data):
+        x, y, sw = data
+        y = sum(jnp.sum(leaf) for leaf in jax.tree.leaves(y))  # y may be nested
+        out = jnp.sum(x * w) + y + (0.0 if sw is None else 10 * jnp.sum(sw))
+        w.assign_add(1.0)
+        return out
+
+    x, y = np.ones((2, 3), np.float32), np.full((2,), 2.0, np.float32)
+    assert_close(step((x, y, None)), 6.0 + 4.0)  # w = 1
+    n = step.trace_count
+    assert_close(step((jnp.asarray(x), y, None)), 12.0 + 4.0)  # numpy or jax: one entry
+    assert_close(step._call_general(((x, y, None),), {}), 18.0 + 4.0)  # the general path agrees
+    assert step.trace_count == n and len(step._shallow) == 1
+    assert step._shallow[((tuple, (True, True, False)),)] is step._entry_for(((x, y, None),), {})[0]
+    assert_close(step((x, y, y)), 24.0 + 4.0 + 40.0)  # a sample weight: another structure
+    assert_close(step([x, y, None]), 30.0 + 4.0)  # a list is not a tuple
+    assert_close(step((x, [y], None)), 36.0 + 4.0)  # nested: the general path
+    assert len(step._shallow) == 3
+    assert_close(w.numpy(), 7.0)
+
+
+def test_shallow_path_leaves_tracers_and_numbers_to_the_general_path():
+    w = lx.Variable(jnp.ones(()))
+
+    @lx.function
+    def f(pair):
+        a, b = pair
+        return a * w + b
+
+    assert_close(f((jnp.ones(2), 3.0)), [4.0, 4.0])  # a Python number: traced, general path
+    assert_close(f((jnp.ones(2), 5.0)), [6.0, 6.0])
+    assert not f._shallow
+    # Inside a raw jax.jit the body runs inline (tracers are not written back).
+    assert_close(jax.jit(lambda a: f((a, a)))(jnp.ones(2)), [2.0, 2.0])
+    assert not f._shallow
+
+
+def test_discovering_the_state_keeps_no_copy_of_it_alive():
+    # The first call traces before it knows the variables, which it reads as constants. JAX
+    # keeps the constants of a trace aborted by an exception alive for good, so discovery
+    # must finish its traces: afterwards only the variable's current value remains.
+    import gc
+
+    shape = (37, 41)  # a shape no other test uses
+    v = lx.Variable(jnp.zeros(shape))
+
+    @lx.function
+    def f(x):
+        v.assign_add(x)
+        return jnp.sum(v.value)
+
+    def live():
+        gc.collect()
+        return [a for a in jax.live_arrays() if a.shape == shape and not a.is_deleted()]
+
+    assert_close(f(np.ones(shape, np.float32)), 37 * 41)
+    assert len(live()) == 1 and live()[0] is v.value
+    assert f.trace_count == 2  # the discovery trace and the compiled one
+    assigned, read_only = f.state_variables(np.ones(shape, np.float32))  # an abstract trace
+    assert assigned == [v] and read_only == [] and len(live()) == 1

@@ -110,6 +110,42 @@ def test_jit_does_not_retrace_for_new_values_but_does_for_new_config(model, data
     assert len(traces) == 2
 
 
+def test_jit_loop_returning_the_model_reuses_its_structure(model, data, monkeypatch):
+    # A step that returns the updated model: the clone that comes out has the structure of
+    # the treedef it was built from, so flattening it on the next step describes nothing.
+    from layerax.core import pytree
+
+    x, y = data
+    tx = optax.sgd(0.1)
+
+    @jax.jit
+    def step(m, opt_state):
+        grads = jax.grad(loss_fn)(m, x, y)
+        updates, opt_state = tx.update(grads, opt_state, m)
+        return optax.apply_updates(m, updates), opt_state
+
+    params = [jnp.asarray(v.value) for v in model.trainable_variables]
+    m, state = step(model, tx.init(model))
+    described = []
+    real = pytree._describe
+    monkeypatch.setattr(pytree, "_describe", lambda *a: described.append(1) or real(*a))
+    for _ in range(3):
+        m, state = step(m, state)
+    assert not described
+    # What the shortcut gives is what describing the clone gives.
+    assert m._lx_pytree()[1].key == pytree.LayerTreeDef(m, m.variables).key
+    assert m._lx_pytree()[1].template is m and m._lx_pytree()[0] == m.variables
+    for _ in range(4):
+        grads = jax.grad(reference_loss)(params, x, y)
+        params = [p - 0.1 * g for p, g in zip(params, grads)]
+    assert_close([v.value for v in m.trainable_variables], params, rtol=1e-5, atol=1e-6)
+    # A change to the original invalidates the shortcut; the clone keeps its own structure.
+    model.d1.activation = lx.activations.relu
+    m2, _ = step(m, state)
+    assert described and m2.d1.activation is lx.activations.tanh
+    assert_close(m2(x), reference_forward([v.value for v in m2.trainable_variables], x), rtol=1e-5)
+
+
 def test_vmap_over_stacked_models_ensemble(data):
     x, _ = data
     members = []

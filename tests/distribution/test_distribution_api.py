@@ -173,7 +173,9 @@ def test_prefetch_keeps_the_next_batches_on_the_device_ahead_of_the_consumer():
         list(dist.prefetch_to_device(range(3), size=0))
 
 
-def test_fit_reads_a_generator_at_most_two_groups_ahead():
+@pytest.mark.parametrize("steps_per_execution, expected", [(1, (3, 6)), (2, (3, 8))])
+def test_fit_reads_a_generator_at_most_two_groups_ahead(steps_per_execution, expected):
+    # Steps 0..3 ran; two more groups (batches 4-5, or 4-7 in pairs) were prefetched.
     pulled = []
 
     def batches():
@@ -196,10 +198,10 @@ def test_fit_reads_a_generator_at_most_two_groups_ahead():
                 self.model.stop_training = True
 
     model = Linear()
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
     stop = Stop()
     model.fit(batches(), steps_per_epoch=50, epochs=1, verbose=0, callbacks=[stop])
-    assert stop.seen == (3, 7)  # steps 0..3 ran; batches 4..6 were prefetched
+    assert stop.seen == expected
 
 
 def test_initialize_passes_the_coordinator_to_jax(monkeypatch):

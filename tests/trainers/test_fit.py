@@ -76,6 +76,32 @@ def test_steps_per_execution_gives_the_same_weights():
     assert int(b.optimizer.iterations.value) == 14
 
 
+def test_steps_per_execution_in_evaluate_and_predict():
+    # 50 samples in batches of 7: groups of 3 compiled steps, then the remaining full batch
+    # and the partial one; every output row comes back, in order.
+    model = build(out=3)
+    model.compile(optimizer="sgd", loss=lx.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], steps_per_execution=3)
+    logits = np.asarray(model(X))
+    preds = model.predict(X, batch_size=7, verbose=0)
+    assert preds.shape == (50, 3)
+    assert_close(preds, logits, rtol=1e-5, atol=1e-6)
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    ce = -np.log(probs[np.arange(50), LABELS]).mean()
+    acc = (logits.argmax(1) == LABELS).mean()
+    assert_close(model.evaluate(X, LABELS, batch_size=7, verbose=0), [ce, acc], rtol=1e-5)
+    seen = []
+
+    class LastOutputs(lx.callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append((batch, np.asarray(logs["outputs"])))
+
+    model.predict(X[:21], batch_size=7, verbose=0, callbacks=[LastOutputs()])
+    assert [b for b, _ in seen] == [2]  # one call of three steps: the last step's outputs
+    assert_close(seen[0][1], logits[14:21], rtol=1e-5, atol=1e-6)
+
+
 def test_evaluate_and_predict_match_numpy():
     model = build(out=3)
     model.compile(optimizer="sgd", loss=lx.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -248,3 +274,58 @@ def test_errors():
         model.fit(X, Y[:10], verbose=0)
     with pytest.raises(ValueError, match="steps_per_execution"):
         model.compile(steps_per_execution=0)
+
+
+def test_metrics_reset_between_evaluations_and_epochs():
+    # From the second reset on, metrics with the base reset_state are reset in one compiled
+    # call; a metric with its own reset_state is still reset by it.
+    class CountingMAE(lx.metrics.MeanAbsoluteError):
+        resets = 0
+
+        def reset_state(self):
+            CountingMAE.resets += 1
+            super().reset_state()
+
+    model = build()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", CountingMAE(name="counted")])
+    pred = np.asarray(model(X))
+    for part in [slice(0, 20), slice(20, 50), slice(0, 20)]:
+        mse, mae = np.mean((pred[part] - Y[part]) ** 2), np.mean(np.abs(pred[part] - Y[part]))
+        logs = model.evaluate(X[part], Y[part], batch_size=7, verbose=0)
+        assert_close(logs, [mse, mae, mae], rtol=1e-5)
+    # The compiled metrics exist from the first step on: the two later evaluations reset them.
+    assert model._lx_functions["reset"].trace_count >= 1 and CountingMAE.resets == 2
+    history = model.fit(X, Y, batch_size=10, epochs=3, shuffle=False, verbose=0)
+    assert CountingMAE.resets == 5
+    # Each epoch's logs average that epoch only: a carried-over state would differ from "mae".
+    assert_close(history.history["counted"], history.history["mae"], rtol=1e-6)
+    last = model.evaluate(X, Y, batch_size=50, verbose=0)
+    pred = np.asarray(model(X))
+    assert_close(last, [np.mean((pred - Y) ** 2)] + [np.mean(np.abs(pred - Y))] * 2, rtol=1e-5)
+
+
+def test_batch_hooks_run_only_when_a_callback_has_them():
+    from layerax.callbacks import CallbackList
+    from layerax.trainers.trainer import _has_train_batch_hooks
+
+    calls = []
+
+    class Legacy(lx.callbacks.Callback):
+        def on_batch_begin(self, batch, logs=None):
+            calls.append(("begin", batch))
+
+        def on_train_batch_end(self, batch, logs=None):
+            calls.append(("end", batch, round(float(logs["loss"]), 6)))
+
+    for spe, expected in [(1, [0, 1, 2, 3, 4]), (3, [2, 4])]:
+        calls.clear()
+        model = build()
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=spe)
+        history = model.fit(X, Y, batch_size=10, epochs=1, shuffle=False, verbose=0, callbacks=[Legacy()])
+        assert [c[1] for c in calls if c[0] == "end"] == expected
+        assert [c[1] for c in calls if c[0] == "begin"] == [0] + [b + 1 for b in expected[:-1]]
+        assert calls[-1][2] == round(history.history["loss"][-1], 6)
+    # History, EarlyStopping: nothing per batch, so fit skips the calls; a progress bar has some.
+    assert not _has_train_batch_hooks(CallbackList([lx.callbacks.EarlyStopping()], add_history=True))
+    assert _has_train_batch_hooks(CallbackList([Legacy()], add_history=True))
+    assert _has_train_batch_hooks(CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=1))

@@ -1,0 +1,1 @@
+"""Benchmarks of layerax (not part of the installed package)."""

@@ -1,0 +1,248 @@
+"""The report: one table per workload (medians, spreads, ratios) and the targets, as Markdown."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from benchmarks.suite.candidates import REFERENCE, REFERENCE_NUMPY, SPE
+from benchmarks.suite.measure import to_mb
+from benchmarks.suite.runner import Result, WorkloadResult
+
+COLUMNS = [
+    "framework",
+    "training loop",
+    "time/step (median)",
+    "spread",
+    "× JAX, device arrays",
+    "× JAX, numpy batches",
+    "main-thread CPU/step (× JAX)",
+    "first step (s)",
+    "first step × JAX",
+    "XLA peak (MB)",
+    "live state (MB)",
+]
+
+METHOD = f"""\
+How it is measured (`benchmarks/suite/`):
+
+- Every framework trains the same architecture (same number of trainable weights, checked)
+  with Adam (lr 1e-3, epsilon 1e-7) on softmax cross-entropy with integer labels, over the
+  same batches. Hand-written loops donate the training state to `jax.jit` (NNX's `nnx.jit`
+  runs as its documentation shows it, without donation).
+- **time/step**: median over interleaved repetitions (the candidates run in a shuffled order
+  in each repetition, so machine noise is shared); each repetition runs a few epochs of the
+  workload's batches after an untimed warm-up repetition, and blocks on the result.
+  **spread**: (max − min) / 2 of the repetitions, relative to the median.
+  **main-thread CPU/step**: median CPU time of the Python thread that drives the loop (the
+  host-side cost of a step: dispatch, data slicing, framework code; XLA's own threads are
+  not counted), with its ratio to the like-for-like reference (device arrays or numpy
+  batches). On a busy machine it is far steadier than wall time, and on the
+  overhead-bound model it is what the frameworks differ in.
+- `fit` rows: one callback-free `fit(x, y, batch_size, epochs, verbose=0, shuffle=False)` call
+  per repetition over numpy arrays (a previous `fit` call compiled everything). Their
+  like-for-like reference is the hand-written step fed **numpy batches sliced on the host**
+  (column "× JAX, numpy batches"); "device arrays" is the same step on batches already on
+  the device. `steps_per_execution={SPE}` runs 16 steps per compiled call.
+- **first step**: wall time of the first step of a freshly built model (tracing + XLA
+  compilation + one step; for `fit`, the first `fit` call over exactly one compiled
+  execution: one batch, or {SPE} with `steps_per_execution={SPE}`), median over fresh builds.
+  Model construction is not included.
+- **XLA peak**: the largest peak memory that XLA plans for an executable compiled during the
+  first step (`get_compiled_memory_stats()`: arguments + outputs − donated aliases +
+  temporaries); i.e. device memory of the training step. **live state**: bytes of live JAX
+  arrays the candidate holds after its first step (parameters, optimizer state, anything else
+  kept), measured as the growth of `jax.live_arrays()`. Neither is process RSS.
+"""
+
+
+NOTES = f"""\
+## Notes
+
+- `steps_per_execution={SPE}` in layerax runs the steps in a `lax.scan`; Keras 3 unrolls
+  them in Python inside one `jax.jit` (a bigger program: longer first step). On XLA:CPU a
+  convolution's weight gradient inside a loop is not given the fast convolution path that
+  the same step gets outside one, so the CNN row with `steps_per_execution` is several times
+  slower per step; a hand-written `lax.scan` over the reference step shows the same, and
+  unrolling (`unroll=True`) removes it at the cost of a longer compilation.
+- "jax.jit over the model pytree": every call flattens the model and optax's two
+  model-shaped Adam moments and unflattens (clones) the three returned ones in Python, a
+  cost that grows with the number of layers and is not hidden on the overhead-bound model.
+  `lx.function`, `fit` and `stateless_call` pass flat lists of arrays instead.
+- Equinox's `Conv2d` is channels-first: its CNN gets the same batches transposed to NCHW.
+  Flax NNX uses `OptimizedLSTMCell` (its fused-gate LSTM) under `nnx.RNN`.
+- The first `fit` also compiles a few tiny eager operations (metric zeros, copies of
+  variables whose buffers may be shared before they are donated).
+"""
+
+
+def _fmt_time(seconds: float | None, unit: str) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1e6:.1f} µs" if unit == "us" else f"{seconds * 1e3:.2f} ms"
+
+
+def _spread(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a (1 run)"
+    median = sorted(values)[len(values) // 2]
+    return f"±{(max(values) - min(values)) / 2 / median * 100:.1f}%"
+
+
+def _ratio(value: float | None, reference: float | None) -> str:
+    if value is None or not reference:
+        return "—"
+    return f"{value / reference:.2f}"
+
+
+def _mb(n: int | None) -> str:
+    value = to_mb(n)
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _row(result: Result, ref: Result, ref_np: Result, unit: str) -> list[str]:
+    c = result.candidate
+    if c.unavailable or result.error:
+        reason = c.unavailable or result.error or ""
+        return [c.framework, c.label, reason.replace("|", "/")] + ["—"] * (len(COLUMNS) - 3)
+    step = result.median_step
+    first = result.median_first
+    spread_first = _spread(result.first_seconds).replace("n/a (1 run)", "")
+    numpy_ratio = _ratio(step, ref_np.median_step) if c.data_path == "numpy" else "—"
+    cpu_ref = ref_np if c.data_path == "numpy" else ref
+    cpu = result.median_cpu
+    cpu_cell = "—" if cpu is None else f"{_fmt_time(cpu, unit)} ({_ratio(cpu, cpu_ref.median_cpu)})"
+    return [
+        c.framework,
+        c.label,
+        _fmt_time(step, unit),
+        _spread(result.step_seconds),
+        _ratio(step, ref.median_step),
+        numpy_ratio,
+        cpu_cell,
+        f"{first:.3f} {spread_first}".strip() if first is not None else "—",
+        _ratio(first, ref.median_first),
+        _mb(result.peak_bytes),
+        _mb(result.state_bytes),
+    ]
+
+
+def workload_table(wr: WorkloadResult) -> list[list[str]]:
+    ref, ref_np = wr.results[REFERENCE], wr.results[REFERENCE_NUMPY]
+    unit = "us" if (ref.median_step or 0) < 1e-3 else "ms"
+    return [_row(r, ref, ref_np, unit) for r in wr.results.values()]
+
+
+def markdown_table(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------- targets
+def _ratio_of(wr: WorkloadResult, key: str, ref_key: str, what: str = "step") -> float | None:
+    result, ref = wr.results.get(key), wr.results.get(ref_key)
+    if result is None or ref is None or not result.ok or not ref.ok:
+        return None
+    a, b = (result.median_step, ref.median_step) if what == "step" else (result.median_first, ref.median_first)
+    return a / b if a and b else None
+
+
+def targets(results: list[WorkloadResult]) -> list[list[str]]:
+    """Each layerax target: the ratio measured and whether it is met."""
+    rows: list[list[str]] = []
+    by_name = {wr.workload.name: wr for wr in results}
+
+    def check(workload: str, key: str, ref_key: str, limit: float, what: str, label: str) -> None:
+        wr = by_name.get(workload)
+        if wr is None or key not in wr.results:
+            return
+        ratio = _ratio_of(wr, key, ref_key, what)
+        status = "not measured" if ratio is None else ("met" if ratio <= limit else "MISSED")
+        shown = "—" if ratio is None else f"{ratio:.3f}"
+        ref_label = "numpy batches" if ref_key == REFERENCE_NUMPY else "device arrays"
+        rows.append([workload, label, f"JAX, {ref_label}", f"≤ {limit:.2f}", shown, status])
+
+    check("tiny_mlp", "lx_function", REFERENCE, 1.15, "step", "lx.function + GradientTape, time/step")
+    check("tiny_mlp", "lx_fit", REFERENCE_NUMPY, 1.25, "step", "fit, time/step")
+    check("tiny_mlp", "lx_fit_spe", REFERENCE_NUMPY, 1.0, "step", f"fit spe={SPE}, time/step")
+    for key, label in [("lx_function", "lx.function + GradientTape"), ("lx_pytree", "jax.jit over the pytree")]:
+        check("mlp", key, REFERENCE, 1.03, "step", f"{label}, time/step")
+    check("mlp", "lx_fit", REFERENCE_NUMPY, 1.03, "step", "fit, time/step")
+    check("mlp", "lx_fit_spe", REFERENCE_NUMPY, 1.03, "step", f"fit spe={SPE}, time/step")
+    for wr in results:
+        for key in ["lx_fit", "lx_function", "lx_pytree"]:
+            label = wr.results[key].candidate.label if key in wr.results else key
+            check(wr.workload.name, key, REFERENCE, 1.3, "first", f"{label}, first step")
+    return rows
+
+
+# -------------------------------------------------------------------------- document
+def render(results: list[WorkloadResult], info: dict[str, str], versions: dict[str, str],
+           command: str, total_seconds: float) -> str:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `{command}` on {now} (took {total_seconds:.0f} s). Re-run it to refresh.",
+        "",
+        "## Machine",
+        "",
+        markdown_table([[k, v] for k, v in info.items()], ["", ""]),
+        "",
+        "## Versions",
+        "",
+        markdown_table([[k, v] for k, v in versions.items()], ["library", "version"]),
+        "",
+        METHOD,
+    ]
+    for wr in results:
+        w = wr.workload
+        params = sorted({r.params for r in wr.results.values() if r.params is not None})
+        out += [
+            f"## {w.name}: {w.title}",
+            "",
+            f"{params[0] if len(params) == 1 else params} trainable weights; {w.steps} batches of "
+            f"{w.batch_size} per epoch, {w.epochs} epoch(s) per repetition, {w.reps} timed "
+            f"repetitions, {w.compile_reps} fresh builds for the first step. Load average "
+            f"(1, 5, 15 min) before: {wr.load_before}; after: {wr.load_after}. "
+            f"Took {wr.seconds:.0f} s.",
+            "",
+            markdown_table(workload_table(wr), COLUMNS),
+            "",
+        ]
+    out += [NOTES]
+    target_rows = targets(results)
+    if target_rows:
+        out += [
+            "## layerax targets",
+            "",
+            "Ratios of medians to the hand-written JAX + optax step.",
+            "",
+            markdown_table(target_rows, ["workload", "what", "reference", "target", "measured", "status"]),
+            "",
+        ]
+    return "\n".join(out)
+
+
+def summary(results: list[WorkloadResult]) -> dict[str, Any]:
+    """The raw numbers, for `--json`."""
+    return {
+        wr.workload.name: {
+            key: {
+                "label": r.candidate.label,
+                "framework": r.candidate.framework,
+                "unavailable": r.candidate.unavailable,
+                "error": r.error,
+                "step_seconds": r.step_seconds,
+                "cpu_seconds": r.cpu_seconds,
+                "first_seconds": r.first_seconds,
+                "peak_bytes": r.peak_bytes,
+                "state_bytes": r.state_bytes,
+                "compiles": r.compiles,
+                "params": r.params,
+            }
+            for key, r in wr.results.items()
+        }
+        for wr in results
+    }

@@ -1,0 +1,133 @@
+"""The benchmark suite runs end to end (quick mode, tiniest workload) and writes its report.
+
+No timing is asserted: speed is measured by `python -m benchmarks.suite`, not by tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.suite import candidates, report
+from benchmarks.suite.runner import Result, WorkloadResult
+from benchmarks.suite.workloads import WORKLOADS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _installed(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict, str]:
+    out = tmp_path_factory.mktemp("bench")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["KERAS_BACKEND"] = "jax"
+    # Quicker XLA compilation: this run checks that everything works, not how fast.
+    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.suite", "--quick", "--workloads", "tiny_mlp",
+         "--output", str(out / "BENCHMARKS.md"), "--json", str(out / "raw.json")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    text = (out / "BENCHMARKS.md").read_text(encoding="utf-8")
+    raw = json.loads((out / "raw.json").read_text(encoding="utf-8"))
+    return text, raw, proc.stdout
+
+
+def _table_rows(text: str, header: list[str]) -> list[list[str]]:
+    lines = text.splitlines()
+    head = "| " + " | ".join(header) + " |"
+    start = lines.index(head)
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_report_has_every_column_and_candidate(quick_run):
+    text, raw, _ = quick_run
+    rows = _table_rows(text, report.COLUMNS)
+    expected = candidates.candidates(WORKLOADS["tiny_mlp"])
+    assert [(r[0], r[1]) for r in rows] == [(c.framework, c.label) for c in expected]
+    assert all(len(r) == len(report.COLUMNS) for r in rows)
+    by_key = dict(zip([c.key for c in expected], rows))
+    must_run = ["jax_device", "jax_numpy", "lx_fit", "lx_fit_spe", "lx_function", "lx_pytree",
+                "keras_fit", "keras_fit_spe", "keras_stateless"]
+    must_run += ["nnx_jit", "nnx_cached"] if _installed("flax.nnx") else []
+    must_run += ["eqx"] if _installed("equinox") else []
+    for key in must_run:
+        row, result = by_key[key], raw["tiny_mlp"][key]
+        assert result["error"] is None and result["unavailable"] is None, (key, result)
+        assert row[2].endswith(("µs", "ms")), (key, row)
+        float(row[4])  # ratio to the device-array reference
+        assert row[6].endswith(")") and float(row[6].split("(")[1].rstrip(")")) > 0  # CPU/step
+        float(row[7])  # first step, seconds
+        float(row[9]), float(row[10])  # memory columns
+        assert len(result["step_seconds"]) == 1 and len(result["first_seconds"]) == 1
+        assert len(result["cpu_seconds"]) == 1
+        assert result["peak_bytes"] > 0 and result["compiles"] >= 1
+    for key in ["jax_numpy", "lx_fit", "lx_fit_spe", "keras_fit", "keras_fit_spe"]:
+        float(by_key[key][5])  # fit rows are also compared to the numpy-batches reference
+    assert by_key["jax_device"][4] == "1.00" and by_key["jax_numpy"][5] == "1.00"
+
+
+def test_every_framework_trains_the_same_architecture(quick_run):
+    _, raw, _ = quick_run
+    counts = {k: r["params"] for k, r in raw["tiny_mlp"].items() if r["params"] is not None}
+    assert len(counts) >= 9
+    assert set(counts.values()) == {16 * 16 + 16 + 16 * 10 + 10}, counts
+
+
+def test_report_names_machine_versions_and_targets(quick_run):
+    text, _, stdout = quick_run
+    for needle in ["## Machine", "| CPU |", "| cores |", "## Versions", "| jax |", "| keras |",
+                   "| flax |", "| equinox |", "| layerax |", "Load average", "## layerax targets"]:
+        assert needle in text, needle
+    targets = _table_rows(text, ["workload", "what", "reference", "target", "measured", "status"])
+    assert {row[0] for row in targets} == {"tiny_mlp"}
+    assert all(row[5] in {"met", "MISSED"} for row in targets), targets
+    assert "Wrote" in stdout
+
+
+def _synthetic(key: str, steps: list[float], first: list[float]) -> Result:
+    row = next(c for c in candidates.candidates(WORKLOADS["tiny_mlp"]) if c.key == key)
+    return Result(row, step_seconds=steps, cpu_seconds=[s / 2 for s in steps], first_seconds=first,
+                  peak_bytes=2 * 1024 * 1024, state_bytes=1024 * 1024, compiles=1, params=442)
+
+
+def test_ratios_spreads_and_targets_are_computed_from_medians():
+    results = {
+        "jax_device": _synthetic("jax_device", [100e-6, 110e-6, 90e-6], [1.0, 1.2, 0.8]),
+        "jax_numpy": _synthetic("jax_numpy", [200e-6, 200e-6, 200e-6], [1.0, 1.0, 1.0]),
+        "lx_fit": _synthetic("lx_fit", [300e-6, 240e-6, 260e-6], [1.5, 1.0, 1.1]),
+        "lx_function": _synthetic("lx_function", [110e-6, 100e-6, 120e-6], [1.0, 1.0, 1.0]),
+    }
+    wr = WorkloadResult(WORKLOADS["tiny_mlp"], results, 1.0, "1, 1, 1", "1, 1, 1")
+    rows = {row[1]: row for row in report.workload_table(wr)}
+    fit = rows["fit"]
+    assert fit[2] == "260.0 µs" and fit[3] == "±11.5%"  # (300 - 240) / 2 / 260
+    assert fit[4] == "2.60" and fit[5] == "1.30"  # 260 / 100 and 260 / 200
+    assert fit[6] == "130.0 µs (1.30)"  # like for like: against the numpy-batches reference
+    assert rows["lx.function + GradientTape"][6] == "55.0 µs (1.10)"
+    assert fit[7] == "1.100 ±22.7%" and fit[8] == "1.10"
+    assert fit[9] == "2.00" and fit[10] == "1.00"
+    assert rows["lx.function + GradientTape"][5] == "—"  # device loop: no numpy ratio
+    status = {(r[0], r[1]): (r[4], r[5]) for r in report.targets([wr])}
+    assert status[("tiny_mlp", "lx.function + GradientTape, time/step")] == ("1.100", "met")
+    assert status[("tiny_mlp", "fit, time/step")] == ("1.300", "MISSED")
+    assert status[("tiny_mlp", "fit, first step")] == ("1.100", "met")
