@@ -124,27 +124,50 @@ def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
 
 # Attribute values that are shared by a clone as they are (the common case): skip the checks.
 _SHARED_TYPES = frozenset({bool, int, float, str, bytes, complex, type(None), types.FunctionType})
+# type -> whether `_clone` returns its instances unchanged (decided once per type).
+_SHARED_BY_TYPE: dict[type, bool] = dict.fromkeys(_SHARED_TYPES, True)
+_Layer: Any = None  # layerax.core.layer.Layer, imported on first use (a circular import)
+
+
+def _shared_type(kind: type) -> bool:
+    shared = _SHARED_BY_TYPE.get(kind)
+    if shared is None:
+        stateful = (_Layer, Variable, SeedGenerator, list, tuple, dict)
+        shared = _SHARED_BY_TYPE[kind] = not issubclass(kind, stateful)
+    return shared
+
+
+def _clone_layer(obj: Any, memo: dict[int, Any]) -> Any:
+    new = object.__new__(type(obj))
+    memo[id(obj)] = new
+    source = obj.__dict__
+    fresh = dict(source)  # most attributes are shared as they are: one C-level copy
+    for name, value in source.items():
+        kind = type(value)
+        shared = _SHARED_BY_TYPE.get(kind)
+        if shared is None:
+            shared = _shared_type(kind)
+        if not shared:
+            factory = _FRESH_ATTRS.get(name)
+            fresh[name] = factory() if factory is not None else _clone(value, memo)
+    fresh.pop("_lx_treedef", None)
+    object.__setattr__(new, "__dict__", fresh)
+    return new
 
 
 def _clone(obj: Any, memo: dict[int, Any]) -> Any:
-    from layerax.core.layer import Layer
-
+    global _Layer
     if type(obj) in _SHARED_TYPES:
         return obj
     key = id(obj)
     if key in memo:
         return memo[key]
-    if isinstance(obj, Layer):
-        new = object.__new__(type(obj))
-        memo[key] = new
-        fresh = {}
-        for name, value in obj.__dict__.items():
-            if name == "_lx_treedef":
-                continue
-            factory = _FRESH_ATTRS.get(name)
-            fresh[name] = factory() if factory is not None else _clone(value, memo)
-        object.__setattr__(new, "__dict__", fresh)
-        return new
+    if _Layer is None:
+        from layerax.core.layer import Layer
+
+        _Layer = Layer
+    if isinstance(obj, _Layer):
+        return _clone_layer(obj, memo)
     if isinstance(obj, Variable):
         new = memo[key] = copy_variable(obj, obj._value)
         return new

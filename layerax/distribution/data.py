@@ -36,6 +36,27 @@ def distribute_data(batch: Any, batch_axis: int = 0) -> Any:
     return jax.tree.map(_to_default_device, batch)
 
 
+def place_batch_for_step(batch: Any, batch_axis: int = 0) -> Any:
+    """How `fit`/`evaluate`/`predict` hand a host batch to a compiled step.
+
+    Under a distribution, as `distribute_data`. Otherwise numpy batches stay numpy
+    on a CPU backend (the compiled call takes them in its C++ path, ~10x cheaper than
+    `jax.device_put`, and there is no transfer to overlap); on an accelerator the whole
+    batch is put on the device in one call, so that the transfer overlaps the running step.
+    """
+    if CTX.distribution is not None:
+        return distribute_data(batch, batch_axis)
+    if jax.default_backend() == "cpu":
+        return batch
+    leaves, treedef = jax.tree.flatten(batch)
+    host = [i for i, leaf in enumerate(leaves) if isinstance(leaf, np.ndarray)]
+    if host:
+        placed = jax.device_put([leaves[i] for i in host])
+        for i, value in zip(host, placed):
+            leaves[i] = value
+    return jax.tree.unflatten(treedef, leaves)
+
+
 def _to_default_device(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return jax.device_put(x)

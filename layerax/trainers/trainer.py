@@ -22,11 +22,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from layerax.core.context import CTX
 from layerax.core.state import StateScope
-from layerax.distribution.data import distribute_data, prefetch_to_device, to_host_local
+from layerax.distribution.data import place_batch_for_step, prefetch_to_device, to_host_local
 from layerax.function import Function, function
 from layerax.trainers import data_adapters
-from layerax.trainers.compile_utils import CompileLoss, CompileMetrics, default_output_names, tree_concat
+from layerax.trainers.compile_utils import (
+    CompileLoss,
+    CompileMetrics,
+    default_output_names,
+    tree_concat,
+)
 
 
 class Trainer:
@@ -336,11 +342,14 @@ class Trainer:
         # weights, `(x,)` without targets, so that `x, y = data` works in a custom train_step.
         batches = [_without_trailing_none(batch) for batch in batches]
         if len(batches) == 1 or self.run_eagerly:
-            return ("each", [distribute_data(batch) for batch in batches])
+            return ("each", [place_batch_for_step(batch) for batch in batches])
         stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
-        return ("stacked", distribute_data(stacked, batch_axis=1), len(batches), batches[0])
+        return ("stacked", place_batch_for_step(stacked, batch_axis=1), len(batches), batches[0])
 
     def _execute_steps(self, kind: str, prepared: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+        if prepared[0] == "one":
+            out = self._step_function(kind)(prepared[1])
+            return out, [out]
         if prepared[0] == "each":
             fn = self._step_function(kind)
             outs = [fn(batch) for batch in prepared[1]]
@@ -356,8 +365,24 @@ class Trainer:
     def _steps_stream(self, batches: Any) -> Any:
         """Groups of `steps_per_execution` batches, prefetched to the devices: group i+1 is
         transferred while group i runs. Yields `(number_of_steps, prepared_group)`."""
-        groups = _grouped(batches, self.steps_per_execution)
-        return prefetch_to_device(groups, size=2, place=lambda g: (len(g), self._prepare_steps(g)))
+        # Without a distribution on a CPU backend, batches stay on the host until the call
+        # (which takes numpy arrays in its C++ path): there is no transfer to overlap.
+        on_host = CTX.distribution is None and jax.default_backend() == "cpu"
+        if self.steps_per_execution == 1:
+            groups = batches
+            if on_host:
+                return ((1, ("one", _without_trailing_none(b))) for b in batches)
+
+            def place(batch: Any) -> tuple[int, tuple[Any, ...]]:
+                return 1, ("one", place_batch_for_step(_without_trailing_none(batch)))
+        else:
+            groups = _grouped(batches, self.steps_per_execution)
+
+            def place(group: Any) -> tuple[int, tuple[Any, ...]]:
+                return len(group), self._prepare_steps(group)
+        if on_host:
+            return map(place, groups)
+        return prefetch_to_device(groups, size=2, place=place)
 
     # -------------------------------------------------------------- fit
     def fit(

@@ -151,6 +151,19 @@ def test_distribute_tensor_and_data_without_a_distribution():
     assert isinstance(host["y"], np.ndarray) and host["y"].tolist() == [0, 1, 2, 3]
 
 
+def test_fit_batches_stay_on_the_host_on_cpu_and_are_split_under_a_distribution():
+    from layerax.distribution.data import place_batch_for_step
+
+    batch = (np.ones((4, 2), "float32"), None)
+    assert jax.default_backend() == "cpu"
+    assert place_batch_for_step(batch) is batch  # the compiled call takes numpy directly
+    with dist.DataParallel(devices=jax.devices()[:1]).scope():
+        x, w = place_batch_for_step(batch)
+    assert isinstance(x, jax.Array) and isinstance(x.sharding, jax.sharding.NamedSharding)
+    assert w is None
+    np.testing.assert_array_equal(np.asarray(x), batch[0])
+
+
 def test_prefetch_keeps_the_next_batches_on_the_device_ahead_of_the_consumer():
     placed = []
 
@@ -173,9 +186,10 @@ def test_prefetch_keeps_the_next_batches_on_the_device_ahead_of_the_consumer():
         list(dist.prefetch_to_device(range(3), size=0))
 
 
-@pytest.mark.parametrize("steps_per_execution, expected", [(1, (3, 6)), (2, (3, 8))])
-def test_fit_reads_a_generator_at_most_two_groups_ahead(steps_per_execution, expected):
-    # Steps 0..3 ran; two more groups (batches 4-5, or 4-7 in pairs) were prefetched.
+@pytest.mark.parametrize("steps_per_execution", [1, 2])
+def test_fit_reads_a_generator_at_most_two_groups_ahead(steps_per_execution):
+    # Steps 0..3 ran; at most two more groups (batches 4-5, or 4-7 in pairs) may be
+    # prefetched (on a CPU backend without a distribution nothing is read ahead).
     pulled = []
 
     def batches():
@@ -201,7 +215,9 @@ def test_fit_reads_a_generator_at_most_two_groups_ahead(steps_per_execution, exp
     model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
     stop = Stop()
     model.fit(batches(), steps_per_epoch=50, epochs=1, verbose=0, callbacks=[stop])
-    assert stop.seen == expected
+    last_step, pulled_then = stop.seen
+    assert last_step == 3
+    assert 4 <= pulled_then <= 4 + 2 * steps_per_execution
 
 
 def test_initialize_passes_the_coordinator_to_jax(monkeypatch):
