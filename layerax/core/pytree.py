@@ -41,7 +41,7 @@ _FUNCTION_TYPES = (
 class LayerTreeDef:
     """Pytree aux data of a layer: a template to clone and a structural key."""
 
-    __slots__ = ("template", "variables", "key", "keys", "_hash")
+    __slots__ = ("template", "variables", "key", "keys", "_hash", "_plan")
 
     def __init__(self, template: Any, variables: list[Variable]) -> None:
         self.template = template
@@ -50,6 +50,7 @@ class LayerTreeDef:
         self.key = (type(template), _describe(template, {}, index))
         self._hash = hash(self.key)
         self.keys = tuple(jax.tree_util.DictKey(v.path) for v in variables)
+        self._plan: tuple[int, dict[int, Any]] | None = None
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -68,7 +69,12 @@ class LayerTreeDef:
         memo: dict[int, Any] = {}
         for var, leaf in zip(self.variables, leaves):
             memo[id(var)] = copy_variable(var, leaf)
-        clone = _clone(self.template, memo)
+        plan = self._plan
+        if plan is None or plan[0] != CTX.structure_version:
+            # Which attributes and containers of the template hold state, found once per
+            # structure (the steps of a jax.jit loop reuse it until a layer changes).
+            plan = self._plan = (CTX.structure_version, _clone_plan(self.template))
+        clone = _clone_planned(self.template, memo, plan[1])
         template_cache = self.template.__dict__.get("_lx_cache")
         if (
             template_cache is not None
@@ -83,6 +89,7 @@ class LayerTreeDef:
             treedef.template = clone
             treedef.variables = [memo[id(v)] for v in self.variables]
             treedef.key, treedef._hash, treedef.keys = self.key, self._hash, self.keys
+            treedef._plan = None
             clone.__dict__["_lx_cache"].update(
                 version=CTX.structure_version, pytree=(treedef.variables, treedef)
             )
@@ -188,6 +195,112 @@ def _clone(obj: Any, memo: dict[int, Any]) -> Any:
     if isinstance(obj, dict) and type(obj) is dict:
         return {k: _clone(v, memo) for k, v in obj.items()}
     return obj
+
+
+# How `_clone_planned` copies an object of the template (see `_clone_plan`).
+_SHARE, _COPY = 0, 1
+
+
+def _clone_plan(template: Any) -> dict[int, Any]:
+    """Maps the ids of the template's layers and containers to how a clone copies them.
+
+    A layer maps to the names of its attributes that hold state (layers, variables,
+    seed generators, or containers of them) and must be cloned; its other attributes are
+    shared, or copied when they are mutable containers. A container maps to `_SHARE`
+    (a tuple without state), `_COPY` (a list or dict without state: a shallow copy) or
+    True (it holds state: cloned element by element).
+    """
+    global _Layer
+    if _Layer is None:
+        from layerax.core.layer import Layer
+
+        _Layer = Layer
+    plan: dict[int, Any] = {}
+
+    def visit(obj: Any) -> bool:
+        """Records how to copy `obj`; returns whether it holds state."""
+        kind = type(obj)
+        if kind in _SHARED_TYPES:
+            return False
+        key = id(obj)
+        if key in plan:
+            entry = plan[key]
+            return entry is not _SHARE and entry is not _COPY
+        if isinstance(obj, _Layer):
+            plan[key] = ()  # placeholder: a cycle back to this layer
+            names = []
+            for name, value in obj.__dict__.items():
+                if name in _FRESH_ATTRS or name == "_lx_treedef":
+                    continue
+                vkind = type(value)
+                if vkind in _SHARED_BY_TYPE and _SHARED_BY_TYPE[vkind]:
+                    continue
+                if not _shared_type(vkind):
+                    visit(value)
+                    names.append(name)
+            plan[key] = tuple(names)
+            return True
+        if isinstance(obj, (Variable, SeedGenerator)):
+            plan[key] = True
+            return True
+        if isinstance(obj, (list, tuple)):
+            stateful = False
+            plan[key] = _SHARE
+            for value in obj:
+                stateful = visit(value) or stateful
+        elif isinstance(obj, dict):
+            stateful = False
+            plan[key] = _SHARE
+            for value in obj.values():
+                stateful = visit(value) or stateful
+        else:
+            return False
+        if stateful or type(obj) not in (list, tuple, dict):
+            plan[key] = True
+        else:
+            plan[key] = _SHARE if type(obj) is tuple else _COPY
+        return stateful
+
+    visit(template)
+    return plan
+
+
+def _clone_planned(obj: Any, memo: dict[int, Any], plan: dict[int, Any]) -> Any:
+    """`_clone`, guided by a plan of the template: only what holds state is walked."""
+    key = id(obj)
+    if key in memo:
+        return memo[key]
+    entry = plan.get(key)
+    if entry is None:
+        return _clone(obj, memo)
+    if entry is _SHARE:
+        return obj
+    if entry is _COPY:
+        return obj.copy()
+    if type(entry) is tuple:  # a layer: the names of its attributes that hold state
+        new = object.__new__(type(obj))
+        memo[key] = new
+        fresh = dict(obj.__dict__)
+        for name in entry:
+            fresh[name] = _clone_planned(fresh[name], memo, plan)
+        for name, factory in _FRESH_ATTRS.items():
+            if name in fresh:
+                fresh[name] = factory()
+        fresh.pop("_lx_treedef", None)
+        object.__setattr__(new, "__dict__", fresh)
+        return new
+    kind = type(obj)
+    if kind is list:
+        return [_clone_planned(v, memo, plan) for v in obj]
+    if kind is tuple:
+        return tuple(_clone_planned(v, memo, plan) for v in obj)
+    if kind is dict:
+        return {k: _clone_planned(v, memo, plan) for k, v in obj.items()}
+    if kind is TrackedList:
+        return TrackedList(_clone_planned(v, memo, plan) for v in obj)
+    if kind is TrackedDict:
+        return TrackedDict((k, _clone_planned(v, memo, plan)) for k, v in obj.items())
+    return _clone(obj, memo)
 
 
 def flatten_layer(layer: Any) -> tuple[list[Any], LayerTreeDef]:

@@ -67,6 +67,26 @@ def test_unflatten_gives_independent_layer(model, data):
     assert copy.name == model.name and copy.get_config() == model.get_config()
 
 
+def test_unflatten_copies_containers_and_follows_changes_to_the_template(model, data):
+    model.notes = ["a"]  # a list without state: the clone gets its own copy
+    model.pair = (model.d1, 3)  # a tuple holding a layer: cloned with it
+    leaves, treedef = jax.tree_util.tree_flatten(model)
+    first = jax.tree_util.tree_unflatten(treedef, leaves)
+    second = jax.tree_util.tree_unflatten(treedef, leaves)  # the cached clone plan
+    for copy in (first, second):
+        assert copy.notes == ["a"] and copy.notes is not model.notes
+        assert copy.pair[0] is copy.d1 and copy.pair[0] is not model.d1 and copy.pair[1] == 3
+        assert copy.d1.kernel is not model.d1.kernel
+    first.notes.append("b")
+    assert model.notes == ["a"] and second.notes == ["a"]
+    assert first.d1 is not second.d1
+    # The template changes after the plan was made: the next clone follows it.
+    model.extra = lx.layers.Dense(2)
+    third = jax.tree_util.tree_unflatten(treedef, leaves)
+    assert isinstance(third.extra, lx.layers.Dense) and third.extra is not model.extra
+    np.testing.assert_allclose(np.asarray(third(data[0])), np.asarray(model(data[0])), rtol=1e-6)
+
+
 def test_jit_over_model_argument(model, data):
     x, _ = data
     out = jax.jit(lambda m, x: m(x))(model, x)
