@@ -74,6 +74,7 @@ class LayerTreeDef:
             # Which attributes and containers of the template hold state, found once per
             # structure (the steps of a jax.jit loop reuse it until a layer changes).
             plan = self._plan = (CTX.structure_version, _clone_plan(self.template))
+            self._revalidate_template()
         clone = _clone_planned(self.template, memo, plan[1])
         template_cache = self.template.__dict__.get("_lx_cache")
         if (
@@ -95,6 +96,24 @@ class LayerTreeDef:
             )
             clone.__dict__["_lx_treedef"] = treedef
         return clone
+
+
+    def _revalidate_template(self) -> None:
+        """After a structure change anywhere, confirms once that the template still has this
+        structure and marks its cache current again, so that its clones keep seeding their
+        flatten caches (else every step of a jax.jit loop would describe its clone again)."""
+        template = self.template
+        cache = template.__dict__.get("_lx_cache")
+        if cache is None or cache.get("version") == CTX.structure_version:
+            return
+        variables = template.variables
+        if len(variables) != len(self.variables) or any(
+            a is not b for a, b in zip(variables, self.variables)
+        ):
+            return
+        index = {id(v): i for i, v in enumerate(variables)}
+        if (type(template), _describe(template, {}, index)) == self.key:
+            template._cache()["pytree"] = (self.variables, self)
 
 
 def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:

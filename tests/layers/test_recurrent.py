@@ -421,3 +421,33 @@ def test_lstm_config_has_keras_keys_and_regularizer_losses():
     assert config["recurrent_initializer"]["class_name"] == "Orthogonal"
     [penalty] = layer.losses
     assert_close(penalty, 0.01 * jnp.sum(layer.cell.kernel.value ** 2), 1e-5, 1e-7)
+
+
+@pytest.mark.parametrize(
+    "kwargs, training",
+    [
+        ({}, False),
+        ({"go_backwards": True, "return_sequences": True}, False),
+        ({"recurrent_dropout": 0.5, "seed": 3}, True),  # hoisted, with per-gate state masks
+        ({"dropout": 0.5, "seed": 3}, True),  # input dropout: stays in the loop
+    ],
+)
+def test_lstm_input_projection_before_the_loop_matches_the_per_step_cell(kwargs, training, monkeypatch):
+    # The LSTM projects the inputs of all time steps in one matmul before its scan; the
+    # result must be what calling the cell at every step gives (masks included).
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.normal(size=(3, 5, 4)), jnp.float32)
+    mask = jnp.asarray([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)
+    layer = lx.layers.LSTM(6, **kwargs)
+    layer(x)
+    seeds = layer.cell.seed_generator
+    start = None if seeds is None else seeds.state.numpy()
+
+    def run():
+        if seeds is not None:
+            seeds.state.assign(start)  # the same dropout masks for both runs
+        return np.asarray(layer._run(x, None, mask, training))
+
+    hoisted = run()
+    monkeypatch.setattr(type(layer.cell), "_lx_projected_step", lambda self, training: None)
+    np.testing.assert_allclose(hoisted, run(), rtol=1e-5, atol=1e-6)

@@ -171,6 +171,32 @@ class LSTMCell(DenseCellBase):
         h = o * self.activation(c)
         return h, [h, c]
 
+    def _lx_projected_step(self, training: Any) -> Any:
+        """For `RNN`: `(project, step)` with the input projection of every time step done
+        before the loop, in one matmul (`step` adds the recurrent part), or None when input
+        dropout needs a mask per gate. The same numbers as `call`, up to rounding."""
+        if training and 0.0 < self.dropout < 1.0:
+            return None
+        units = self.units
+
+        def project(sequences: jax.Array) -> jax.Array:
+            z = jnp.matmul(sequences, self.kernel.value)
+            return z if self.bias is None else z + self.bias.value
+
+        def step(z_t: jax.Array, states: Any) -> tuple[jax.Array, list[Any]]:
+            h_prev, c_prev = states[0], states[1]
+            hs = self._dropout_state(h_prev, training)
+            h_parts = gate_preactivations(hs, self.recurrent_kernel.value, units)
+            z = [z_t[..., k * units : (k + 1) * units] + h for k, h in enumerate(h_parts)]
+            i = self.recurrent_activation(z[0])
+            f = self.recurrent_activation(z[1])
+            c = f * c_prev + i * self.activation(z[2])
+            o = self.recurrent_activation(z[3])
+            h = o * self.activation(c)
+            return h, [h, c]
+
+        return project, step
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

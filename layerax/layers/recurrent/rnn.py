@@ -375,9 +375,18 @@ class RNN(Layer):
         try:
             if training and _uses_dropout(cell):
                 self._cache_dropout_masks(cell, sequences[:, 0], states)
+            loop_inputs = sequences
+            projected = getattr(cell, "_lx_projected_step", None)
+            if projected is not None and cell.compute_dtype == self.compute_dtype:
+                # Cells that can do their input projection for all time steps at once (one
+                # big matmul instead of one per step in the loop).
+                projected = projected(training)
+                if projected is not None:
+                    project, step = projected
+                    loop_inputs = project(sequences)
             last_output, outputs, final_states = run_rnn(
                 step,
-                sequences,
+                loop_inputs,
                 states,
                 mask=mask,
                 go_backwards=self.go_backwards,
