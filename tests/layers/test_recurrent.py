@@ -451,3 +451,17 @@ def test_lstm_input_projection_before_the_loop_matches_the_per_step_cell(kwargs,
     hoisted = run()
     monkeypatch.setattr(type(layer.cell), "_lx_projected_step", lambda self, training: None)
     np.testing.assert_allclose(hoisted, run(), rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_cell_subclass_with_its_own_call_is_called_at_every_step():
+    class Doubling(lx.layers.LSTMCell):
+        def call(self, inputs, states, training=False):
+            return super().call(2.0 * inputs, states, training=training)
+
+    x = jnp.asarray(np.random.default_rng(1).normal(size=(2, 4, 3)), jnp.float32)
+    plain = lx.layers.RNN(lx.layers.LSTMCell(5))
+    doubled = lx.layers.RNN(Doubling(5))
+    plain(x)
+    doubled(x)
+    doubled.set_weights(plain.get_weights())
+    np.testing.assert_allclose(np.asarray(doubled(x)), np.asarray(plain(2.0 * x)), rtol=1e-5, atol=1e-6)

@@ -164,6 +164,10 @@ class LSTMCell(DenseCellBase):
         if self.bias is not None:
             bias = self.bias.value
             z = [zk + bias[k * units : (k + 1) * units] for k, zk in enumerate(z)]
+        return self._new_states(z, c_prev)
+
+    def _new_states(self, z: list[jax.Array], c_prev: jax.Array) -> tuple[jax.Array, list[Any]]:
+        """The new `(h, [h, c])` from the four gate pre-activations (i, f, candidate, o)."""
         i = self.recurrent_activation(z[0])
         f = self.recurrent_activation(z[1])
         c = f * c_prev + i * self.activation(z[2])
@@ -175,8 +179,8 @@ class LSTMCell(DenseCellBase):
         """For `RNN`: `(project, step)` with the input projection of every time step done
         before the loop, in one matmul (`step` adds the recurrent part), or None when input
         dropout needs a mask per gate. The same numbers as `call`, up to rounding."""
-        if training and 0.0 < self.dropout < 1.0:
-            return None
+        if (training and 0.0 < self.dropout < 1.0) or type(self).call is not LSTMCell.call:
+            return None  # input dropout masks per gate, or a subclass with its own `call`
         units = self.units
 
         def project(sequences: jax.Array) -> jax.Array:
@@ -188,12 +192,7 @@ class LSTMCell(DenseCellBase):
             hs = self._dropout_state(h_prev, training)
             h_parts = gate_preactivations(hs, self.recurrent_kernel.value, units)
             z = [z_t[..., k * units : (k + 1) * units] + h for k, h in enumerate(h_parts)]
-            i = self.recurrent_activation(z[0])
-            f = self.recurrent_activation(z[1])
-            c = f * c_prev + i * self.activation(z[2])
-            o = self.recurrent_activation(z[3])
-            h = o * self.activation(c)
-            return h, [h, c]
+            return self._new_states(z, c_prev)
 
         return project, step
 
