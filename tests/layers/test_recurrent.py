@@ -465,3 +465,30 @@ def test_lstm_cell_subclass_with_its_own_call_is_called_at_every_step():
     doubled(x)
     doubled.set_weights(plain.get_weights())
     np.testing.assert_allclose(np.asarray(doubled(x)), np.asarray(plain(2.0 * x)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_last_output_without_collecting_every_step_matches_the_sequence_output(cls, go_backwards):
+    # With return_sequences=False the built-in cells' loop keeps no per-step outputs and
+    # reads the last one from the final state; it must equal the last step of the sequence.
+    rng = np.random.default_rng(2)
+    x = jnp.asarray(rng.normal(size=(3, 5, 4)), jnp.float32)
+    mask = jnp.asarray([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)
+    last = getattr(lx.layers, cls)(6, go_backwards=go_backwards)
+    seq = getattr(lx.layers, cls)(6, go_backwards=go_backwards, return_sequences=True)
+    last(x)
+    seq(x)
+    seq.set_weights(last.get_weights())
+    for m in (None, mask):
+        np.testing.assert_allclose(
+            np.asarray(last(x, mask=m)), np.asarray(seq(x, mask=m))[:, -1], rtol=1e-5, atol=1e-6
+        )
+    grads = jax.grad(lambda v: jnp.sum(last.stateless_call(v, [], x, mask=mask)[0] ** 2))(
+        [w.value for w in last.trainable_variables]
+    )
+    grads_seq = jax.grad(
+        lambda v: jnp.sum(seq.stateless_call(v, [], x, mask=mask)[0][:, -1] ** 2)
+    )([w.value for w in seq.trainable_variables])
+    for a, b in zip(grads, grads_seq):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)

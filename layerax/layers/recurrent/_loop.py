@@ -33,7 +33,8 @@ def run_rnn(
     go_backwards: bool = False,
     unroll: bool = False,
     zero_output_for_mask: bool = False,
-) -> tuple[jax.Array, jax.Array, Any]:
+    output_is_first_state: bool = False,
+) -> tuple[jax.Array, jax.Array | None, Any]:
     """Iterates `step(input_t, states) -> (output_t, new_states)` over the time axis.
 
     Args:
@@ -49,10 +50,14 @@ def run_rnn(
         unroll: Use a Python loop over the (static) time steps instead of
             `lax.scan`. Both give the same numbers.
         zero_output_for_mask: See `mask`.
+        output_is_first_state: The step's output is its first new state (built-in
+            cells): the outputs of every step are then not collected, the last one is
+            read from the final states, and `outputs` is None. Ignored with `unroll`
+            or `zero_output_for_mask`.
 
     Returns:
         `(last_output, outputs, final_states)` with `outputs` of shape
-        `(batch, time, ...)`.
+        `(batch, time, ...)` (None with `output_is_first_state`).
     """
     xs = jnp.swapaxes(inputs, 0, 1)
     ms = None if mask is None else jnp.swapaxes(mask, 0, 1)
@@ -91,6 +96,15 @@ def run_rnn(
         )
         return new_states, output
 
+    if output_is_first_state and not unroll and not zero_output_for_mask:
+        # No per-step outputs to stack (and no cotangents for them in the backward pass).
+        if ms is None:
+            states, _ = jax.lax.scan(lambda s, x: (body(s, x, None)[0], None), initial_states, xs)
+        else:
+            states, _ = jax.lax.scan(
+                lambda s, xm: (body(s, *xm)[0], None), initial_states, (xs, ms)
+            )
+        return _first_state(states), None, states
     if unroll:
         states = initial_states
         outputs = []

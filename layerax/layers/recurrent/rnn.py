@@ -392,6 +392,7 @@ class RNN(Layer):
                 go_backwards=self.go_backwards,
                 unroll=self.unroll,
                 zero_output_for_mask=self.zero_output_for_mask,
+                output_is_first_state=not self.return_sequences and _output_is_first_state(cell),
             )
         finally:
             self._reset_dropout_masks(cell)
@@ -475,6 +476,15 @@ def _run_pure(layer: RNN, sequences: Any, initial_state: Any, mask: Any, trainin
 
 
 _COMPILED_RUN = jax.jit(_run_pure, static_argnames=("training",))
+
+
+def _output_is_first_state(cell: Any) -> bool:
+    """Built-in dense cells output their new first state (`h`)."""
+    from layerax.layers.recurrent.gru import GRUCell
+    from layerax.layers.recurrent.lstm import LSTMCell
+    from layerax.layers.recurrent.simple_rnn import SimpleRNNCell
+
+    return type(cell) in (SimpleRNNCell, LSTMCell, GRUCell)
 
 
 def _builtin_cell(cell: Any) -> bool:
