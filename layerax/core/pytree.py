@@ -251,10 +251,7 @@ def _clone_plan(template: Any) -> dict[int, Any]:
             for name, value in obj.__dict__.items():
                 if name in _FRESH_ATTRS or name == "_lx_treedef":
                     continue
-                vkind = type(value)
-                if vkind in _SHARED_BY_TYPE and _SHARED_BY_TYPE[vkind]:
-                    continue
-                if not _shared_type(vkind):
+                if not _shared_type(type(value)):
                     visit(value)
                     names.append(name)
             plan[key] = tuple(names)

@@ -369,9 +369,9 @@ class Trainer:
         # (which takes numpy arrays in its C++ path): there is no transfer to overlap.
         on_host = CTX.distribution is None and jax.default_backend() == "cpu"
         if self.steps_per_execution == 1:
-            groups = batches
             if on_host:
                 return ((1, ("one", _without_trailing_none(b))) for b in batches)
+            groups = batches
 
             def place(batch: Any) -> tuple[int, tuple[Any, ...]]:
                 return 1, ("one", place_batch_for_step(_without_trailing_none(batch)))
@@ -664,10 +664,6 @@ def _batch_size(x: Any) -> Any:
 def _grouped(batches: Any, size: int) -> Any:
     """Lists of up to `size` consecutive batches of equal shapes, each yielded as soon as it
     is complete (a generator is never read further ahead than the group being formed)."""
-    if size == 1:  # no stacking, so no shapes to compare
-        for batch in batches:
-            yield [batch]
-        return
     group: list[Any] = []
     shapes = None
     for batch in batches:

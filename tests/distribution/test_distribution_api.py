@@ -164,6 +164,22 @@ def test_fit_batches_stay_on_the_host_on_cpu_and_are_split_under_a_distribution(
     np.testing.assert_array_equal(np.asarray(x), batch[0])
 
 
+def test_fit_batches_go_to_an_accelerator_in_one_transfer(monkeypatch):
+    from layerax.distribution import data
+
+    calls = []
+    real_put = jax.device_put
+    monkeypatch.setattr(data.jax, "default_backend", lambda: "gpu")
+    monkeypatch.setattr(data.jax, "device_put", lambda x, *a: calls.append(len(x)) or real_put(x, *a))
+    batch = (np.arange(6.0).reshape(3, 2), None, (np.ones(3), jnp.zeros(3)))
+    x, none, (w, already) = data.place_batch_for_step(batch)
+    assert calls == [2]  # the two host arrays, in one call; the device array is left alone
+    assert none is None and already is batch[2][1]
+    assert isinstance(x, jax.Array) and isinstance(w, jax.Array)
+    np.testing.assert_array_equal(np.asarray(x), batch[0])
+    np.testing.assert_array_equal(np.asarray(w), batch[2][0])
+
+
 def test_prefetch_keeps_the_next_batches_on_the_device_ahead_of_the_consumer():
     placed = []
 
