@@ -31,12 +31,11 @@ from layerax.core.context import CTX
 from layerax.core.state import StateScope
 from layerax.core.variable import Tracer, Variable
 
-try:
-    # The concrete jax.Array class, named without creating an array: importing layerax
-    # must not start the XLA backend (jax.distributed.initialize has to come first).
-    from jax._src.array import ArrayImpl as _ARRAY_TYPE
-except ImportError:  # pragma: no cover - older/newer private layout
-    _ARRAY_TYPE = type(jnp.zeros(()))
+from layerax.tape import _compat
+
+# The concrete jax.Array class, named without creating an array: importing layerax
+# must not start the XLA backend (jax.distributed.initialize has to come first).
+_ARRAY_TYPE = _compat.ARRAY_TYPE or type(jnp.zeros(()))
 _FAST_TYPES = frozenset({_ARRAY_TYPE, np.ndarray})
 _DYNAMIC_SCALARS = (int, float, complex, np.generic)
 _MAX_RETRACES = 8

@@ -21,6 +21,12 @@ import numpy as np
 
 from layerax.tape import _compat as jc
 
+if jc.missing_names():
+    raise ImportError(
+        "the installed jax lacks JAX-internal names the tape records with: "
+        + "; ".join(jc.missing_names())
+    )
+
 JIT_CLOSURE_MSG = (
     "A function compiled with jax.jit read variable '{path}' by closure in an earlier "
     "GradientTape block, and is now called again in a tape. jax.jit cached its first trace, so "
@@ -178,6 +184,9 @@ class TapeTrace(jc.LinearizeTrace):
         self.by_id: dict[int, tuple[Any, Any, Any]] = {}
         self.jit_closure_paths: dict[int, str] = {}
         self._ad_escapes: list[weakref.ref[Any]] = []
+        # The jaxpr variables of the tangent inputs this recording created: the
+        # linear inputs of the recorded jaxpr (JAX's rules may add residual inputs).
+        self.linear_inputs: list[Any] = []
 
     # ------------------------------------------------------ tracers
     def adopt(self, tracer: Any) -> Any:
@@ -187,10 +196,15 @@ class TapeTrace(jc.LinearizeTrace):
             self._ad_escapes.append(weakref.ref(tracer))
         return tracer
 
+    def new_tangent_input(self, primal: Any) -> Any:
+        """A fresh linear input of the recorded jaxpr, typed as the tangent of `primal`."""
+        tangent = jc.new_tangent_input(self.tangent_trace, primal)
+        self.linear_inputs.append(jc.tangent_var(tangent))
+        return tangent
+
     def new_source(self, primal: Any) -> TapeTracer:
         """A value whose tangent is a fresh input of the recorded jaxpr."""
-        tangent = jc.new_tangent_input(self.tangent_trace, primal)
-        return self.adopt(jc.LinearizeTracer(self, primal, tangent))
+        return self.adopt(jc.LinearizeTracer(self, primal, self.new_tangent_input(primal)))
 
     def new_tracer(self, primal: Any, tangent: Any) -> TapeTracer:
         return self.adopt(jc.LinearizeTracer(self, primal, tangent))
@@ -203,8 +217,7 @@ class TapeTrace(jc.LinearizeTrace):
 
     def watch_array(self, array: Any, primal: Any) -> None:
         """Records `array` (by identity) as a source whose value here is `primal`."""
-        tangent = jc.new_tangent_input(self.tangent_trace, primal)
-        self.by_id[id(array)] = (array, primal, tangent)
+        self.by_id[id(array)] = (array, primal, self.new_tangent_input(primal))
 
     def watched_tracer(self, value: Any) -> Any:
         """This recording's tracer for a watched array, or None."""
@@ -258,6 +271,7 @@ class TapeTrace(jc.LinearizeTrace):
         self.variables = {}
         self.by_id = {}
         self._ad_escapes = []
+        self.linear_inputs = []
         self.tangent_trace.invalidate()
 
 
@@ -305,6 +319,17 @@ def check_not_stale(value: Any) -> None:
     if type(value) is JitClosureTracer and value._trace.closed:
         path = value._trace.jit_closure_paths.get(id(value), "?")
         raise RuntimeError(JIT_CLOSURE_MSG.format(path=path))
+
+
+def linear_map(trace: TapeTrace, out_tangents: list[Any], sources: list[Any]) -> Any:
+    """The recorded linear map from `sources` (tangent variables or None) to `out_tangents`."""
+    return jc.linear_jaxpr(
+        trace.tangent_trace,
+        out_tangents,
+        sources,
+        trace.linear_inputs,
+        jc.structured_residuals(trace),
+    )
 
 
 def tangent_of(trace: TapeTrace, value: Any) -> Any:

@@ -687,7 +687,7 @@ class GradientTape(Interceptor):
             else:
                 tangent = engine.tangent_of(trace, leaf)
             source_vars.append(None if tangent is None else engine.jc.tangent_var(tangent))
-        linear = engine.jc.linear_jaxpr(trace.tangent_trace, outs, source_vars)
+        linear = engine.linear_map(trace, outs, source_vars)
         self._used = True
         if not self._persistent:
             if self._recording and engine.jc.current_trace() is trace:
