@@ -5,13 +5,20 @@ scikit-learn's bundled 8x8 digits (1797 images, no download) are split into a
 training and a test set; a small convolutional network trains for a few epochs
 with the progress bar and reports its test accuracy.
 
-Run: python examples/quickstart.py
+Run: pip install -e ".[examples]" && python examples/quickstart.py
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits
+
+try:
+    from sklearn.datasets import load_digits
+except ModuleNotFoundError as err:  # the demo's data set ships with scikit-learn
+    raise SystemExit(
+        "This example loads scikit-learn's bundled digits data set. Install the examples' "
+        'extra first: pip install -e ".[examples]"'
+    ) from err
 
 import layerax as lx
 

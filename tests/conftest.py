@@ -25,3 +25,19 @@ def _fresh_names_and_seed():
         sys.modules["keras"].backend.clear_session()
     lx.utils.set_random_seed(1234)
     yield
+
+
+
+def pytest_sessionstart(session):
+    """Prints the versions this run tests first, even with -q (CI runs several versions)."""
+    import sys
+
+    import jax
+    import jaxlib
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not hasattr(session.config, "workerinput"):
+        reporter.write_line(
+            f"layerax tests: Python {sys.version.split()[0]}, jax {jax.__version__}, "
+            f"jaxlib {jaxlib.__version__}"
+        )
