@@ -10,6 +10,10 @@ the state carried as values.
 
 Logs stay on the device: `fit` never blocks on a step unless a callback reads
 the logs (converting them with `float()`).
+
+The bookkeeping (optimizer, compile arguments, compiled steps, `history`,
+`stop_training`) is one `TrainingState` outside the model's pytree
+(trainers/state.py): training never changes the model's tree structure.
 """
 
 from __future__ import annotations
@@ -119,12 +123,12 @@ class Trainer:
     def _lx_state(self) -> TrainingState:
         """This model's training bookkeeping (made on first use; see trainers/state.py)."""
         state = self.__dict__.get("_lx_training")
+        if state is not None and state._owner() is self:
+            return state
         if state is None:
             state = TrainingState(self)
-        elif not state.owned_by(self):
-            state = state.for_model(self)  # a pytree clone's first use of its original's
         else:
-            return state
+            state = state.for_model(self)  # a pytree clone's first use of its original's
         # Not an attribute assignment: the state is no part of the layer's structure.
         self.__dict__["_lx_training"] = state
         return state
