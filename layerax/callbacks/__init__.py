@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from layerax.callbacks.backup_and_restore import BackupAndRestore as BackupAndRestore
 from layerax.callbacks.callback import Callback as Callback
+from layerax.callbacks.callback import ResumePosition as ResumePosition
 from layerax.callbacks.callback_list import CallbackList as CallbackList
 from layerax.callbacks.callback_list import pythonify_logs as pythonify_logs
 from layerax.callbacks.csv_logger import CSVLogger as CSVLogger
@@ -37,6 +38,7 @@ __all__ = [
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "RemoteMonitor",
+    "ResumePosition",
     "TensorBoard",
     "TerminateOnNaN",
     "pythonify_logs",

@@ -7,7 +7,7 @@ import os
 import shutil
 from typing import Any
 
-from layerax.callbacks.callback import Callback
+from layerax.callbacks.callback import Callback, ResumePosition
 
 
 class BackupAndRestore(Callback):
@@ -25,6 +25,11 @@ class BackupAndRestore(Callback):
     Unlike Keras, which restarts an interrupted epoch from its first batch, a
     mid-epoch backup (`save_freq=<int>`) resumes at the next batch. Metric
     values of the resumed epoch only cover the batches run after the restart.
+
+    It tells `fit` where to continue through the callback protocol: the
+    restore happens in `on_train_begin`, and `resume_position()` then returns
+    the saved `lx.callbacks.ResumePosition`; the shuffle seed it saves is
+    `params["shuffle_seed"]` of the run.
 
     Args:
         backup_dir: Directory for the backup; use it for nothing else.
@@ -80,12 +85,14 @@ class BackupAndRestore(Callback):
         self._epoch = 0
         self._last_batch = -1
         self._since_save = 0
+        self._position: ResumePosition | None = None
 
     # ----------------------------------------------------------- restore
     def on_train_begin(self, logs: Any = None) -> None:
         from layerax.saving.archive import read_archive, restore_training_state
 
         self._epoch, self._last_batch, self._since_save = 0, -1, 0
+        self._position = None
         candidates = [p for p in (self._path, self._prev_path) if os.path.exists(p)]
         if not candidates:
             return
@@ -103,18 +110,27 @@ class BackupAndRestore(Callback):
                 error = err
                 continue
             restore_training_state(self.model, archive, source=path)
-            position = archive.extra.get("training_position", {})
-            epoch = int(position.get("epoch", 0))
-            step = int(position.get("step", 0))
-            object.__setattr__(self.model, "_lx_resume", {
-                "epoch": epoch,
-                "step": step,
-                "shuffle_seed": position.get("shuffle_seed"),
-            })
-            self._epoch, self._last_batch = epoch, step - 1
+            saved = archive.extra.get("training_position", {})
+            seed = saved.get("shuffle_seed")
+            self._position = ResumePosition(
+                epoch=int(saved.get("epoch", 0)),
+                step=int(saved.get("step", 0)),
+                shuffle_seed=None if seed is None else int(seed),
+            )
+            self._epoch, self._last_batch = self._position.epoch, self._position.step - 1
             return
         assert error is not None
         raise error
+
+    def resume_position(self) -> ResumePosition | None:
+        """The training position of the backup restored by `on_train_begin` (None if none).
+
+        Example:
+            >>> import tempfile, layerax as lx
+            >>> lx.callbacks.BackupAndRestore(tempfile.mkdtemp()).resume_position() is None
+            True
+        """
+        return self._position
 
     # -------------------------------------------------------------- save
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
@@ -147,7 +163,7 @@ class BackupAndRestore(Callback):
         position = {
             "epoch": epoch,
             "step": step,
-            "shuffle_seed": self.model.__dict__.get("_lx_fit_seed"),
+            "shuffle_seed": (self.params or {}).get("shuffle_seed"),
         }
         write_archive(
             self._path, self.model, include_config=False, extra={"training_position": position}

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from layerax.callbacks.callback import Callback, is_default
+from layerax.callbacks.callback import Callback, ResumePosition, is_default
 from layerax.callbacks.history import History
 from layerax.callbacks.progbar_logger import ProgbarLogger
 
@@ -174,6 +174,37 @@ class CallbackList(Callback):
 
     def on_train_begin(self, logs: Any = None) -> None:
         self._call_all("on_train_begin", logs=logs)
+
+    def resume_position(self) -> ResumePosition | None:
+        """The position one of the callbacks asks `fit` to resume from (None if none does).
+
+        Raises:
+            TypeError: when a callback returns something other than a `ResumePosition`.
+            ValueError: when two callbacks return a position.
+        """
+        found: tuple[Any, ResumePosition] | None = None
+        for cb in self.callbacks:
+            method = getattr(cb, "resume_position", None)
+            if method is None or is_default(method):
+                continue
+            position = method()
+            if position is None:
+                continue
+            if not isinstance(position, ResumePosition):
+                raise TypeError(
+                    f"{type(cb).__name__}.resume_position() must return an "
+                    "lx.callbacks.ResumePosition or None. Received: "
+                    f"{position!r} of type {type(position).__name__}."
+                )
+            if found is not None:
+                raise ValueError(
+                    f"Two callbacks ask fit to resume: {type(found[0]).__name__} "
+                    f"({found[1]}) and {type(cb).__name__} ({position}). fit can resume from "
+                    "one position only: pass a single BackupAndRestore (or a single callback "
+                    "returning a position from resume_position())."
+                )
+            found = (cb, position)
+        return None if found is None else found[1]
 
     def on_train_end(self, logs: Any = None) -> None:
         self._call_all("on_train_end", logs=logs)

@@ -70,9 +70,8 @@ def compile_config(model: Any) -> dict[str, Any] | None:
         return None
     from layerax import optimizers
 
-    args = model._lx_compile_args
-    base = model._lx_compile_config
-    optimizer = model.optimizer
+    state = model._lx_state()
+    args, base, optimizer = state.compile_args, state.compile_config, state.optimizer
     try:
         opt_config = optimizers.serialize(optimizer) if type(optimizer) is not optimizers.Optimizer else None
     except Exception:  # an optimizer subclass without a usable get_config

@@ -10,6 +10,10 @@ the state carried as values.
 
 Logs stay on the device: `fit` never blocks on a step unless a callback reads
 the logs (converting them with `float()`).
+
+The bookkeeping (optimizer, compile arguments, compiled steps, `history`,
+`stop_training`) is one `TrainingState` outside the model's pytree
+(trainers/state.py): training never changes the model's tree structure.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from layerax.trainers.compile_utils import (
     default_output_names,
     tree_concat,
 )
+from layerax.trainers.state import STATE_ATTRIBUTES, TrainingState
 
 
 class Trainer:
@@ -82,14 +87,15 @@ class Trainer:
             and not isinstance(optimizer, optimizers.LossScaleOptimizer)
         ):
             optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
-        object.__setattr__(self, "optimizer", optimizer)
-        object.__setattr__(self, "_lx_compile_args", {
+        state = self._lx_state()
+        state.optimizer = optimizer
+        state.compile_args = {
             "loss": loss,
             "loss_weights": loss_weights,
             "metrics": metrics,
             "weighted_metrics": weighted_metrics,
-        })
-        object.__setattr__(self, "_lx_compile_config", {
+        }
+        state.compile_config = {
             "optimizer": optimizer if isinstance(optimizer, str) else None,
             "loss": loss if isinstance(loss, (str, list, dict, type(None))) else None,
             "loss_weights": loss_weights,
@@ -98,23 +104,128 @@ class Trainer:
             "run_eagerly": run_eagerly,
             "steps_per_execution": steps_per_execution,
             "jit_compile": jit_compile,
-        })
-        object.__setattr__(self, "run_eagerly", bool(run_eagerly) or jit_compile is False)
-        object.__setattr__(self, "steps_per_execution", int(steps_per_execution))
-        object.__setattr__(self, "_lx_loss_tracker", metrics_module.Mean(name="loss"))
-        object.__setattr__(self, "_lx_compile_loss", None)
-        compile_metrics = None
+        }
+        state.run_eagerly = bool(run_eagerly) or jit_compile is False
+        state.jit_compile = jit_compile
+        state.steps_per_execution = int(steps_per_execution)
+        state.loss_tracker = metrics_module.Mean(name="loss")
+        state.compile_loss = None
+        state.compile_metrics = None
         if metrics is not None or weighted_metrics is not None:
-            compile_metrics = CompileMetrics(
+            state.compile_metrics = CompileMetrics(
                 metrics, weighted_metrics, getattr(self, "output_names", None) or None, loss
             )
-        object.__setattr__(self, "_lx_compile_metrics", compile_metrics)
-        object.__setattr__(self, "_lx_functions", {})
-        object.__setattr__(self, "compiled", True)
-        object.__setattr__(self, "stop_training", False)
+        state.functions = {}
+        state.compiled = True
+        state.stop_training = False
+
+    # ------------------------------------------------------ training state
+    def _lx_state(self) -> TrainingState:
+        """This model's training bookkeeping (made on first use; see trainers/state.py)."""
+        state = self.__dict__.get("_lx_training")
+        if state is not None and state._owner() is self:
+            return state
+        if state is None:
+            state = TrainingState(self)
+        else:
+            state = state.for_model(self)  # a pytree clone's first use of its original's
+        # Not an attribute assignment: the state is no part of the layer's structure.
+        self.__dict__["_lx_training"] = state
+        return state
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in STATE_ATTRIBUTES:
+            object.__setattr__(self, name, value)  # the property: no structure change
+            return
+        super().__setattr__(name, value)
+
+    @property
+    def optimizer(self) -> Any:
+        """The optimizer given to `compile` (None before)."""
+        return self._lx_state().optimizer
+
+    @optimizer.setter
+    def optimizer(self, value: Any) -> None:
+        self._lx_state().optimizer = value
+
+    @property
+    def loss(self) -> Any:
+        """The `loss` argument of `compile` (None before)."""
+        return self._lx_state().compile_args["loss"]
+
+    @loss.setter
+    def loss(self, value: Any) -> None:
+        state = self._lx_state()
+        state.compile_args = {**state.compile_args, "loss": value}
+        state.compile_loss = None  # made again from the new loss at the next step
+        state.functions = {}
+
+    @property
+    def compiled(self) -> bool:
+        """Whether `compile` was called."""
+        return self._lx_state().compiled
+
+    @compiled.setter
+    def compiled(self, value: bool) -> None:
+        self._lx_state().compiled = bool(value)
+
+    @property
+    def run_eagerly(self) -> bool:
+        """Whether the steps run without compilation (`compile(run_eagerly=True)`)."""
+        return self._lx_state().run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value: bool) -> None:
+        state = self._lx_state()
+        if bool(value) != state.run_eagerly:
+            state.run_eagerly = bool(value)
+            state.functions = {}
+
+    @property
+    def jit_compile(self) -> Any:
+        """The `jit_compile` argument of `compile` (`False` runs the steps eagerly)."""
+        return self._lx_state().jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value: Any) -> None:
+        state = self._lx_state()
+        state.jit_compile = value
+        self.run_eagerly = state.compile_config.get("run_eagerly", False) or value is False
+
+    @property
+    def steps_per_execution(self) -> int:
+        """Steps run per compiled call (`compile(steps_per_execution=...)`)."""
+        return self._lx_state().steps_per_execution
+
+    @steps_per_execution.setter
+    def steps_per_execution(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(
+                "`steps_per_execution` must be an integer >= 1. Received: "
+                f"steps_per_execution={value!r}"
+            )
+        self._lx_state().steps_per_execution = int(value)
+
+    @property
+    def stop_training(self) -> bool:
+        """Set it to True (from a callback) to end `fit` after the current step."""
+        return self._lx_state().stop_training
+
+    @stop_training.setter
+    def stop_training(self, value: bool) -> None:
+        self._lx_state().stop_training = bool(value)
+
+    @property
+    def history(self) -> Any:
+        """The `History` callback of the last `fit` (None before)."""
+        return self._lx_state().history
+
+    @history.setter
+    def history(self, value: Any) -> None:
+        self._lx_state().history = value
 
     def _require_compiled(self, what: str) -> None:
-        if not getattr(self, "compiled", False):
+        if not self._lx_state().compiled:
             raise RuntimeError(
                 f"You must call `compile()` before calling `{what}()` on model '{self.name}'. "
                 "For example: `model.compile(optimizer='adam', loss='mse')`."
@@ -125,11 +236,12 @@ class Trainer:
         return list(names) if names else default_output_names(y_pred)
 
     def _ensure_compile_objects(self, y: Any, y_pred: Any) -> None:
-        if self._lx_compile_loss is None:
-            args = self._lx_compile_args
-            object.__setattr__(self, "_lx_compile_loss", CompileLoss(
+        state = self._lx_state()
+        if state.compile_loss is None:
+            args = state.compile_args
+            state.compile_loss = CompileLoss(
                 args["loss"], args["loss_weights"], self._output_names(y_pred), y, y_pred
-            ))
+            )
 
     # ----------------------------------------------------------- losses
     def compute_loss(
@@ -142,7 +254,7 @@ class Trainer:
     ) -> Any:
         """The compiled loss plus the model's own losses (`add_loss`, regularizers)."""
         self._ensure_compile_objects(y, y_pred)
-        total, _ = self._lx_compile_loss(y, y_pred, sample_weight)
+        total, _ = self._lx_state().compile_loss(y, y_pred, sample_weight)
         for extra in self.losses:
             total = total + jnp.asarray(extra, jnp.float32)
         return total
@@ -153,12 +265,13 @@ class Trainer:
         trackers, then metrics assigned as attributes of the model."""
         from layerax.metrics.base import Metric
 
+        state = self._lx_state()
         found = []
-        if getattr(self, "compiled", False):
-            found.append(self._lx_loss_tracker)
-            if self._lx_compile_metrics is not None:
-                found.append(self._lx_compile_metrics)
-        found.extend(self.__dict__.get("_lx_added_trackers", {}).values())
+        if state.compiled:
+            found.append(state.loss_tracker)
+            if state.compile_metrics is not None:
+                found.append(state.compile_metrics)
+        found.extend(state.added_trackers.values())
         for value in self.__dict__.values():
             if isinstance(value, Metric) and not any(value is m for m in found):
                 found.append(value)
@@ -180,8 +293,9 @@ class Trainer:
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Updates the compiled metrics and returns every metric's current result."""
-        if self._lx_compile_metrics is not None and y is not None:
-            self._lx_compile_metrics.update_state(y, y_pred, sample_weight)
+        compile_metrics = self._lx_state().compile_metrics
+        if compile_metrics is not None and y is not None:
+            compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, Any]:
@@ -200,8 +314,9 @@ class Trainer:
         from layerax.metrics.base import Metric
 
         metrics = self.metrics
-        functions = self.__dict__.get("_lx_functions")
-        if functions is None or self.run_eagerly:
+        state = self._lx_state()
+        functions = state.functions
+        if not state.compiled or state.run_eagerly:
             for metric in metrics:
                 metric.reset_state()
             return
@@ -241,7 +356,7 @@ class Trainer:
                 trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
             )
             self._ensure_compile_objects(y, y_pred)
-            loss, _ = self._lx_compile_loss(y, y_pred, sample_weight)
+            loss, _ = self._lx_state().compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
             # Differentiate the scaled loss (LossScaleOptimizer); its apply unscales.
@@ -255,7 +370,7 @@ class Trainer:
             var.assign(value)
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable))
-        self._lx_loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         self._update_added_metrics(added)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -263,7 +378,7 @@ class Trainer:
         """Feeds `add_metric` values of the forward pass to per-name trackers."""
         from layerax import metrics as metrics_module
 
-        trackers = self.__dict__.setdefault("_lx_added_trackers", {})
+        trackers = self._lx_state().added_trackers
         for name, value, aggregation in added:
             tracker = trackers.get(name)
             if tracker is None:
@@ -276,7 +391,7 @@ class Trainer:
         x, y, sample_weight = data_adapters.unpack(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._lx_loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -287,7 +402,7 @@ class Trainer:
 
     # ------------------------------------------------- compiled functions
     def _step_function(self, kind: str) -> Callable[[Any], Any]:
-        cache = self._lx_functions
+        cache = self._lx_state().functions
         if kind in cache:
             return cache[kind]
         step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
@@ -301,7 +416,7 @@ class Trainer:
     def _multi_step_function(self, kind: str, sample_batch: Any) -> Callable[[Any], Any]:
         """K steps in one compiled call: `lax.scan` over the state of the single step."""
         key = f"{kind}_multi"
-        cache = self._lx_functions
+        cache = self._lx_state().functions
         if key in cache:
             return cache[key]
         single = self._step_function(kind)
@@ -420,8 +535,9 @@ class Trainer:
             class_weight: `{class: weight}` turned into sample weights.
             sample_weight: Per-sample weights for array inputs.
             initial_epoch: Epoch at which to start (to resume training). A
-                `BackupAndRestore` callback with a backup overrides it (and the
-                step within the epoch, and the shuffle seed) in `on_train_begin`.
+                callback whose `resume_position()` returns a position (a
+                `BackupAndRestore` that found a backup) overrides it, and sets
+                the step within the epoch and the shuffle seed.
             steps_per_epoch: Steps per epoch (required for endless generators).
             validation_steps: Steps of validation per epoch.
             validation_batch_size: Batch size of validation (default batch_size).
@@ -444,8 +560,6 @@ class Trainer:
             x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
             steps=steps_per_epoch, class_weight=class_weight, seed=shuffle_seed,
         )
-        # Read by BackupAndRestore, which saves it so that a resumed run shuffles alike.
-        object.__setattr__(self, "_lx_fit_seed", shuffle_seed)
         val_adapter = None
         if validation_data is not None:
             vx, vy, vsw = data_adapters.unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
@@ -453,23 +567,26 @@ class Trainer:
                 vx, vy, vsw, batch_size=validation_batch_size or batch_size, steps=validation_steps
             )
         verbose = _resolve_verbose(verbose)
+        # `shuffle_seed` in the params: a callback saving the training position
+        # (BackupAndRestore) records it, so that a resumed run shuffles alike.
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=adapter.num_batches,
+            verbose=verbose, epochs=epochs, steps=adapter.num_batches, shuffle_seed=shuffle_seed,
         )
-        history = callback_list.history
-        object.__setattr__(self, "history", history)
-        object.__setattr__(self, "stop_training", False)
+        state = self._lx_state()
+        history = state.history = callback_list.history
+        state.stop_training = False
         callback_list.on_train_begin()
-        # A callback restoring a backup (BackupAndRestore) sets `_lx_resume` in
-        # on_train_begin: the epoch and step to continue from and the shuffle seed of
-        # the interrupted run, so that the resumed run sees the same batches.
-        resume = self.__dict__.pop("_lx_resume", None) or {}
-        initial_epoch = int(resume.get("epoch", initial_epoch))
-        skip_steps = int(resume.get("step", 0))
-        if resume.get("shuffle_seed") is not None and hasattr(adapter, "seed"):
-            adapter.seed = resume["shuffle_seed"]
-            object.__setattr__(self, "_lx_fit_seed", resume["shuffle_seed"])
+        # A callback that restored a backup in on_train_begin says where the interrupted
+        # run stopped (Callback.resume_position): fit continues at that epoch and step
+        # with that run's shuffle seed, so that it sees the same batches.
+        skip_steps = 0
+        position = callback_list.resume_position()
+        if position is not None:
+            initial_epoch, skip_steps = position.epoch, position.step
+            if position.shuffle_seed is not None and hasattr(adapter, "seed"):
+                adapter.seed = position.shuffle_seed
+                callback_list.set_params({**callback_list.params, "shuffle_seed": adapter.seed})
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -489,7 +606,7 @@ class Trainer:
                 if batch_hooks:
                     callback_list.on_train_batch_end(step - 1, _flatten_logs(last))
                 logs = last
-                if self.stop_training:
+                if state.stop_training:
                     break
             if step == 0:
                 raise ValueError(
@@ -502,7 +619,7 @@ class Trainer:
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             adapter.on_epoch_end()
-            if self.stop_training:
+            if state.stop_training:
                 break
         callback_list.on_train_end(epoch_logs)
         return history
@@ -560,10 +677,6 @@ class Trainer:
             callbacks, add_history=False, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=1, steps=adapter.num_batches,
         )
-        if not hasattr(self, "_lx_functions"):
-            object.__setattr__(self, "_lx_functions", {})
-            object.__setattr__(self, "run_eagerly", False)
-            object.__setattr__(self, "steps_per_execution", 1)
         callback_list.on_predict_begin()
         outputs = []
         step = 0
@@ -609,10 +722,6 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs on one batch, as numpy arrays."""
-        if not hasattr(self, "_lx_functions"):
-            object.__setattr__(self, "_lx_functions", {})
-            object.__setattr__(self, "run_eagerly", False)
-            object.__setattr__(self, "steps_per_execution", 1)
         out, _ = self._run_steps("predict", [(x,)])
         return to_host_local(out)
 

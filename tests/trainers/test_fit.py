@@ -61,7 +61,7 @@ def test_fit_matches_hand_written_optax_loop_with_partial_batch():
     assert sorted(history.history) == ["loss"] and len(history.history["loss"]) == 3
     assert model.history is history
     # One discovery trace, then one compiled shape for full batches and one for the last batch.
-    assert model._lx_functions["train"].trace_count <= 3
+    assert model._lx_state().functions["train"].trace_count <= 3
 
 
 def test_steps_per_execution_gives_the_same_weights():
@@ -241,7 +241,7 @@ def test_custom_train_step_with_gradient_tape_is_compiled():
     model.fit(X, Y, batch_size=25, epochs=2, shuffle=False, verbose=0)
     expected = reference_train(params, [(X[:25], Y[:25]), (X[25:], Y[25:])], 2, 0.01)
     assert_close([v.value for v in model.trainable_variables], expected, rtol=1e-4, atol=1e-5)
-    assert model._lx_functions["train"].trace_count == 2
+    assert model._lx_state().functions["train"].trace_count == 2
 
 
 def test_multi_output_losses_and_weights():
@@ -294,7 +294,7 @@ def test_metrics_reset_between_evaluations_and_epochs():
         logs = model.evaluate(X[part], Y[part], batch_size=7, verbose=0)
         assert_close(logs, [mse, mae, mae], rtol=1e-5)
     # The compiled metrics exist from the first step on: the two later evaluations reset them.
-    assert model._lx_functions["reset"].trace_count >= 1 and CountingMAE.resets == 2
+    assert model._lx_state().functions["reset"].trace_count >= 1 and CountingMAE.resets == 2
     history = model.fit(X, Y, batch_size=10, epochs=3, shuffle=False, verbose=0)
     assert CountingMAE.resets == 5
     # Each epoch's logs average that epoch only: a carried-over state would differ from "mae".
