@@ -63,11 +63,18 @@ class Variable:
     each device receives only its shard), and later assignments keep that
     sharding.
 
+    Operators give JAX arrays whatever the other operand (numpy data first
+    included: `X @ v`), and `==`/`!=` are element-wise; compare variables with
+    `is`. numpy functions (`np.mean(v)`, `np.asarray(v)`) see the current value
+    as a host numpy array. See `docs/tape.md`, "numpy data and numpy functions".
+
     Example:
-        >>> import layerax as lx, jax.numpy as jnp
+        >>> import jax, layerax as lx, jax.numpy as jnp, numpy as np
         >>> v = lx.Variable(jnp.ones((2, 2)), name="w")
         >>> float(jnp.sum(v @ jnp.ones((2, 1))))
         4.0
+        >>> isinstance(np.ones((1, 2)) @ v, jax.Array)
+        True
         >>> _ = v.assign_add(jnp.ones((2, 2)))
         >>> v.numpy().tolist()
         [[2.0, 2.0], [2.0, 2.0]]

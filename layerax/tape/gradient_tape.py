@@ -517,7 +517,9 @@ class GradientTape(Interceptor):
         Args:
             target: An array computed in the block, or a (nested) list of
                 them: the gradient of their sum. A non-scalar target is summed
-                too (TF's semantics).
+                too (TF's semantics). A target that is itself one of the
+                sources (`tape.gradient(v, [v, u])`) gives that source ones,
+                as in TF, even if the tape never recorded it.
             sources: A variable, a watched array, an intermediate array of
                 the block, or any nested list/tuple/dict of them.
             output_gradients: Cotangents for the target (same structure, None
