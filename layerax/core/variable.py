@@ -23,6 +23,15 @@ _LEAK_MSG = (
 )
 
 
+_HOST_VALUE_MSG = (
+    "numpy needed the value of variable '{path}' as a host array (np.asarray(v), or a numpy "
+    "function such as np.mean(v), np.sum(v) or np.add(x, v), which converts its arguments), but "
+    "here the variable is traced (inside lx.function, jax.jit or another JAX transformation). "
+    "Use jax.numpy or the operators instead: jnp.mean(v), jnp.add(x, v), x + v; they are "
+    "compiled and differentiated."
+)
+
+
 def _dtype_name(dtype: Any) -> str:
     return str(np.dtype(dtype)) if not hasattr(dtype, "name") else dtype.name
 
@@ -54,11 +63,18 @@ class Variable:
     each device receives only its shard), and later assignments keep that
     sharding.
 
+    Operators give JAX arrays whatever the other operand (numpy data first
+    included: `X @ v`), and `==`/`!=` are element-wise; compare variables with
+    `is`. numpy functions (`np.mean(v)`, `np.asarray(v)`) see the current value
+    as a host numpy array. See `docs/tape.md`, "numpy data and numpy functions".
+
     Example:
-        >>> import layerax as lx, jax.numpy as jnp
+        >>> import jax, layerax as lx, jax.numpy as jnp, numpy as np
         >>> v = lx.Variable(jnp.ones((2, 2)), name="w")
         >>> float(jnp.sum(v @ jnp.ones((2, 1))))
         4.0
+        >>> isinstance(np.ones((1, 2)) @ v, jax.Array)
+        True
         >>> _ = v.assign_add(jnp.ones((2, 2)))
         >>> v.numpy().tolist()
         [[2.0, 2.0], [2.0, 2.0]]
@@ -236,11 +252,23 @@ class Variable:
         return value
 
     # ------------------------------------------------------- array protocol
+    # Above numpy's arrays (0) and equal to jax.Array's: with a numpy operand first,
+    # `x @ v`, `x + v`, `x < v`, `np.float32(2) * v` ... are handed to the variable's
+    # reflected operators, so they give JAX arrays (and tape values) as jax.Array does.
+    # numpy functions still convert it with `__array__` (see docs/tape.md).
+    __array_priority__ = 100
+
     def __jax_array__(self) -> jax.Array:
         return self.value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        out = np.asarray(self.value)
+        value = self.value
+        try:
+            out = np.asarray(value)
+        except TypeError as err:
+            if not isinstance(value, Tracer):
+                raise
+            raise TypeError(_HOST_VALUE_MSG.format(path=self._path)) from err
         return out.astype(dtype) if dtype is not None else out
 
     def __float__(self) -> float:
@@ -319,14 +347,28 @@ def _install_operators() -> None:
         "mod": operator.mod,
         "pow": operator.pow,
         "matmul": operator.matmul,
+        "divmod": divmod,
         "and": operator.and_,
         "or": operator.or_,
         "xor": operator.xor,
+        "lshift": operator.lshift,
+        "rshift": operator.rshift,
     }
     for name, op in binary.items():
         setattr(Variable, f"__{name}__", _binary(op))
         setattr(Variable, f"__r{name}__", _binary(op, reflected=True))
-    for name, op in {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}.items():
+    # Comparisons are element-wise, as on arrays (and TF/Keras variables); Python reflects
+    # them itself (`2.0 < v` calls `v.__gt__(2.0)`). Set after the class body, so that
+    # variables keep their identity hash: they stay usable as dict keys and in sets.
+    comparisons = {
+        "lt": operator.lt,
+        "le": operator.le,
+        "gt": operator.gt,
+        "ge": operator.ge,
+        "eq": operator.eq,
+        "ne": operator.ne,
+    }
+    for name, op in comparisons.items():
         setattr(Variable, f"__{name}__", _binary(op))
     Variable.__neg__ = lambda self: -self.value  # type: ignore[method-assign]
     Variable.__pos__ = lambda self: +self.value  # type: ignore[method-assign]

@@ -521,7 +521,9 @@ class GradientTape(Interceptor):
         Args:
             target: An array computed in the block, or a (nested) list of
                 them: the gradient of their sum. A non-scalar target is summed
-                too (TF's semantics).
+                too (TF's semantics). A target that is itself one of the
+                sources (`tape.gradient(v, [v, u])`) gives that source ones,
+                as in TF, even if the tape never recorded it.
             sources: A variable, a watched array, an intermediate array of
                 the block, or any nested list/tuple/dict of them.
             output_gradients: Cotangents for the target (same structure, None
@@ -538,8 +540,16 @@ class GradientTape(Interceptor):
         """
         mode = _unconnected_mode(unconnected_gradients)
         linear, live, source_leaves, treedef = self._linearize(target, sources, "gradient")
-        cotangents = self._cotangents(live, target, output_gradients)
-        grads = linear.transpose(cotangents)
+        direct = _targets_that_are_sources(target, live, source_leaves)
+        cotangents = self._cotangents(live + direct, target, output_gradients)
+        grads = list(linear.transpose(cotangents[: len(live)]))
+        for (index, leaf), cotangent in zip(direct, cotangents[len(live) :]):
+            # TF: a target that is itself a source (a variable, an array) passes its
+            # cotangent (ones) to that source, even when nothing recorded it.
+            for position, source in enumerate(source_leaves):
+                if source is leaf:
+                    grad = grads[position]
+                    grads[position] = cotangent if grad is None else grad + cotangent
         out = [self._fill(g, s, mode) for g, s in zip(grads, source_leaves)]
         return jax.tree_util.tree_unflatten(treedef, out)
 
@@ -718,7 +728,8 @@ class GradientTape(Interceptor):
             shape, dtype = _shape_dtype(leaf)
             grad = given[index] if given else None
             if grad is None:
-                cotangents.append(jax.lax.full_like(self._engine.strip_tapes(leaf), 1, dtype))
+                base = leaf._value if isinstance(leaf, Variable) else leaf
+                cotangents.append(jax.lax.full_like(self._engine.strip_tapes(base), 1, dtype))
                 continue
             grad = grad.value if isinstance(grad, Variable) else grad
             grad = jnp.asarray(self._engine.strip_tapes(grad), dtype)
@@ -743,6 +754,26 @@ class GradientTape(Interceptor):
         else:
             state = "released" if self._trace is None else "stopped"
         return f"<GradientTape persistent={self._persistent} {state}>"
+
+
+def _targets_that_are_sources(
+    target: Any, live: list[Any], source_leaves: list[Any]
+) -> list[tuple[int, Any]]:
+    """`(index, leaf)` of the floating target leaves the tape did not record that are sources too.
+
+    A recorded target (a watched variable or array among them) already reaches
+    its own source through the recorded linear map.
+    """
+    recorded = {index for index, _ in live}
+    kinds = (Variable, jax.Array, np.ndarray)
+    source_ids = {id(leaf) for leaf in source_leaves if isinstance(leaf, kinds)}
+    out = []
+    for index, leaf in enumerate(_flatten_targets(target)):
+        if index in recorded or id(leaf) not in source_ids:
+            continue
+        if _is_float(_shape_dtype(leaf)[1]):
+            out.append((index, leaf))
+    return out
 
 
 def _check_single_array(target: Any, what: str) -> None:
