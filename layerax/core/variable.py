@@ -73,7 +73,7 @@ class Variable:
         "constraint",
         "_in_scope",
         "_owns_buffer",
-        "_is_copy",
+        "_trace_local",
         "_meta",
         "_autocast",
         "_sharding",
@@ -106,7 +106,7 @@ class Variable:
         self.regularizer = regularizer
         self.constraint = constraint
         self._in_scope = 0
-        self._is_copy = False
+        self._trace_local = False
         self._meta = None
         self._autocast = bool(autocast)
         self._sharding = None
@@ -192,7 +192,9 @@ class Variable:
             for interceptor in CTX.interceptors:
                 value = interceptor.assign(self, value)
         if isinstance(value, Tracer):
-            if not (self._in_scope or self._is_copy):
+            # Only a variable bound by a swap scope, or a pytree clone living inside a trace,
+            # may take a tracer (see core/state.py).
+            if not (self._in_scope or self._trace_local):
                 raise RuntimeError(_LEAK_MSG.format(path=self._path))
         elif self._sharding is not None and not (self._in_scope or CTX.scopes):
             # A sharded variable keeps its layout (e.g. after set_weights with numpy arrays).
@@ -397,7 +399,13 @@ class _VariableMeta:
 
 
 def copy_variable(template: Variable, value: Any) -> Variable:
-    """A detached copy of `template` holding `value` (used by pytree unflattening)."""
+    """A detached copy of `template` holding `value` (used by pytree unflattening).
+
+    What it holds decides what it is: made with a concrete array (a model returned by
+    `jax.jit`, or by an eager `jax.tree.map`) it is a live variable like any other; made
+    with a tracer it lives only inside that trace (`core.state.is_trace_local`), even if it
+    is later assigned a concrete value there.
+    """
     new = object.__new__(Variable)
     new._value = value
     new._name = template._name
@@ -406,8 +414,10 @@ def copy_variable(template: Variable, value: Any) -> Variable:
     new.regularizer = template.regularizer
     new.constraint = template.constraint
     new._in_scope = 0
+    # The leaf may be shared (jax.tree.map(lambda x: x, ...), or an output jax.jit forwarded
+    # from its input): never donate it without a copy.
     new._owns_buffer = False
-    new._is_copy = True
+    new._trace_local = isinstance(value, Tracer)
     new._meta = None
     new._autocast = template._autocast
     new._sharding = None
