@@ -25,7 +25,7 @@ from typing import Any
 
 import jax
 
-from layerax.core.context import CTX
+from layerax.core.context import CTX, jax_is_tracing
 from layerax.core.random import SeedGenerator
 from layerax.core.tracking import TrackedDict, TrackedList
 from layerax.core.variable import Variable, copy_variable
@@ -72,8 +72,9 @@ class LayerTreeDef:
 
     def unflatten(self, leaves: Any) -> Any:
         memo: dict[int, Any] = {}
+        tracing = jax_is_tracing()
         for var, leaf in zip(self.variables, leaves):
-            memo[id(var)] = copy_variable(var, leaf)
+            memo[id(var)] = copy_variable(var, leaf, tracing)
         plan = self._plan
         if plan is None or plan[0] != CTX.structure_version:
             # Which attributes and containers of the template hold state, found once per

@@ -13,7 +13,7 @@ where an assignment goes; see `docs/state.md` for the user-level account.
    `jax.jit`/`jax.grad`/`jax.vmap`/`jax.tree.map` see layers. A clone whose
    variables hold concrete arrays (a model returned by `jax.jit` or made by
    an eager `jax.tree.map`) is an ordinary, live model; one whose variables
-   hold tracers exists only inside its trace (`is_trace_local`).
+   hold tracers (made inside a trace) exists only there (`is_trace_local`).
 3. The read interceptors (`layerax.core.context.Interceptor`): the
    `GradientTape` (records reads of watched variables, strips the tape from
    assigned values), autocasting (reads in a layer's compute dtype) and a
@@ -63,15 +63,16 @@ def is_bound_here(variable: Any) -> bool:
 
 
 def is_trace_local(variable: Any) -> bool:
-    """Whether `variable` exists only inside a JAX trace: a pytree clone made holding a tracer.
+    """Whether `variable` exists only inside a JAX trace: a pytree clone made inside one.
 
     Such a variable was made by unflattening a layer inside `jax.jit`,
-    `jax.grad` or `jax.vmap` (or by `jax.tree.map` under a tape). It may
+    `jax.grad`, `jax.vmap` (or by `jax.tree.map` in a traced function or a
+    tape block): it holds a tracer, or was made while JAX was tracing. It may
     receive tracers, is not state of any `lx.function`, tape or
-    distribution, and dies with its trace. What the clone was made with
-    decides it, once, when it is made (no check per step): a clone made with
-    concrete arrays (a model returned by `jax.jit`, or by an eager
-    `jax.tree.map`) is a live variable like any other.
+    distribution, and dies with its trace. This is decided once, when the
+    clone is made (nothing is checked per step): a clone made with concrete
+    arrays outside any trace (a model returned by `jax.jit`, `jax.vmap` or an
+    eager `jax.tree.map`) is a live variable like any other.
 
     Example:
         >>> import jax, jax.numpy as jnp, layerax as lx

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core import naming, placement
-from layerax.core.context import CTX, bump_structure_version
+from layerax.core.context import CTX, bump_structure_version, jax_is_tracing
 
 Tracer = jax.core.Tracer
 
@@ -398,13 +398,15 @@ class _VariableMeta:
         return f"Variable(trainable={self.key[0]})"
 
 
-def copy_variable(template: Variable, value: Any) -> Variable:
+def copy_variable(template: Variable, value: Any, tracing: bool | None = None) -> Variable:
     """A detached copy of `template` holding `value` (used by pytree unflattening).
 
-    What it holds decides what it is: made with a concrete array (a model returned by
-    `jax.jit`, or by an eager `jax.tree.map`) it is a live variable like any other; made
-    with a tracer it lives only inside that trace (`core.state.is_trace_local`), even if it
-    is later assigned a concrete value there.
+    What it holds, and where it is made, decide what it is: made with a concrete array
+    outside any JAX trace (a model returned by `jax.jit`, or by an eager `jax.tree.map`)
+    it is a live variable like any other; made with a tracer, or while JAX traces, it
+    lives only inside that trace (`core.state.is_trace_local`), even if it is later
+    assigned a concrete value there. `tracing` is `jax_is_tracing()`, when the caller
+    already knows it (once per unflattened layer rather than per variable).
     """
     new = object.__new__(Variable)
     new._value = value
@@ -417,7 +419,9 @@ def copy_variable(template: Variable, value: Any) -> Variable:
     # The leaf may be shared (jax.tree.map(lambda x: x, ...), or an output jax.jit forwarded
     # from its input): never donate it without a copy.
     new._owns_buffer = False
-    new._trace_local = isinstance(value, Tracer)
+    if tracing is None:
+        tracing = jax_is_tracing()
+    new._trace_local = tracing or isinstance(value, Tracer)
     new._meta = None
     new._autocast = template._autocast
     new._sharding = None
