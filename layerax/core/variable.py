@@ -32,9 +32,10 @@ class Variable:
 
     Reading `variable.value` (or using the variable directly in `jax.numpy`
     code and operators) gives its current array; `assign` replaces it. Inside
-    `lx.function`, `stateless_call` and `GradientTape` the reads and
-    assignments are routed through the pure bridge, so they compile and
-    differentiate like ordinary JAX code.
+    `lx.function` and `stateless_call` (the swap scope), under a
+    `GradientTape` or in a mixed-precision call (the read interceptors), reads
+    and assignments are routed, so they compile and differentiate like
+    ordinary JAX code; `layerax/core/state.py` describes the mechanisms.
 
     Args:
         initial_value: An array-like, or a callable initializer. A callable is
