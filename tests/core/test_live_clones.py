@@ -321,3 +321,20 @@ def test_state_predicates():
     assert seen[:3] == [(False, False), (True, False), (True, True)]
     assert all(routed for routed, _ in seen[3:]) and seen[-1] == (True, True)
     assert not state_is_routed() and not is_bound_here(probe.inner.kernel)
+
+
+def test_clone_is_placed_by_a_distribution_and_fits_under_it(data):
+    x, y = data
+    model = make_model()
+    clone = jitted_sgd_step(model, x, y)
+    expected = reference_sgd(reference_sgd(params_of(model), x, y), x, y)
+    try:
+        with lx.distribution.DataParallel(devices=jax.devices()[:1]).scope():
+            clone.compile(optimizer=lx.optimizers.SGD(LR), loss="mse")
+            clone.fit(x, y, batch_size=6, epochs=1, shuffle=False, verbose=0)
+    finally:
+        lx.distribution.set_distribution(None)
+    for var in clone.variables:
+        assert isinstance(var.value.sharding, jax.sharding.NamedSharding), var.path
+        assert var._sharding == var.value.sharding
+    assert_close(params_of(clone), expected, rtol=1e-5, atol=1e-6)
