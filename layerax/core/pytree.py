@@ -34,7 +34,9 @@ from layerax.core.variable import Variable, copy_variable
 # a compiled model's fit/evaluate/predict steps, bound to the model they were made for: a
 # clone compiles its own on first use (it shares the optimizer and metrics objects).
 _UNKEYED_ATTRS = frozenset({"name", "_name", "_losses", "_lx_cache", "_auto_config"})
-_FRESH_ATTRS = {"_lx_cache": dict, "_losses": list, "_lx_added_metrics": list, "_lx_functions": dict}
+_FRESH_ATTRS = {
+    "_lx_cache": dict, "_losses": list, "_lx_added_metrics": list, "_lx_functions": dict
+}
 _FUNCTION_TYPES = (
     types.FunctionType,
     types.BuiltinFunctionType,

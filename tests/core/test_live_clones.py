@@ -177,7 +177,9 @@ def test_fit_evaluate_predict_and_callbacks_on_clone(clone_and_params, data):
     assert_close(clone.evaluate(x, y, batch_size=6, verbose=0), reference_loss(params, x, y))
     assert_close(clone.predict(x, batch_size=6, verbose=0), reference_forward(params, x))
     recorder = _WeightsAtBatchEnd()
-    history = clone.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0, callbacks=[recorder])
+    history = clone.fit(
+        x, y, batch_size=3, epochs=1, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     step1 = reference_sgd(params, x[:3], y[:3])
     step2 = reference_sgd(step1, x[3:], y[3:])
     assert recorder.model is clone
@@ -234,8 +236,9 @@ def test_readme_jit_loop_then_fit_then_jit_again(data):
     expected = reference_sgd(reference_sgd(expected, x, y), x, y)
     assert_close(params_of(model), expected, rtol=1e-5, atol=1e-6)
     # ... and back to raw JAX: the fitted model goes through jax.jit with the same results.
-    assert_close(jax.jit(lambda m, x: m(x))(model, x), model(x), rtol=1e-6, atol=1e-6)
-    assert_close(jax.jit(lambda m, x: m(x))(model, x), reference_forward(expected, x), rtol=1e-5, atol=1e-6)
+    jitted = jax.jit(lambda m, x: m(x))(model, x)
+    assert_close(jitted, model(x), rtol=1e-6, atol=1e-6)
+    assert_close(jitted, reference_forward(expected, x), rtol=1e-5, atol=1e-6)
     model = jitted_sgd_step(model, x, y)
     assert_close(params_of(model), reference_sgd(expected, x, y), rtol=1e-5, atol=1e-6)
 
@@ -255,7 +258,8 @@ def test_model_after_lx_function_step_goes_through_jit(data):
 
     expected = reference_sgd(params_of(model), x, y)
     train_step(x, y)
-    assert_close(jax.jit(lambda m, x: m(x))(model, x), reference_forward(expected, x), rtol=1e-5, atol=1e-6)
+    jitted = jax.jit(lambda m, x: m(x))(model, x)
+    assert_close(jitted, reference_forward(expected, x), rtol=1e-5, atol=1e-6)
     stepped = jitted_sgd_step(model, x, y)
     assert_close(params_of(stepped), reference_sgd(expected, x, y), rtol=1e-5, atol=1e-6)
     # The step keeps working on the original after its buffers went through jax.jit.

@@ -217,7 +217,8 @@ def _check_returned_layer_trains(
     tape_grads = tape.gradient(loss, trainable)
     assert all(g is not None for g in tape_grads), (
         f"{layer.name}: the tape found no gradient for "
-        f"{[v.path for v, g in zip(trainable, tape_grads) if g is None]} on the layer jax.jit returned"
+        f"{[v.path for v, g in zip(trainable, tape_grads) if g is None]} on the layer "
+        "jax.jit returned"
     )
     assert_close([np.asarray(g, np.float32) for g in tape_grads], expected, **grad_tol)
     lx.optimizers.SGD(_SGD_RATE).apply_gradients(zip(tape_grads, trainable))

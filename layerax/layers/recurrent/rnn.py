@@ -10,8 +10,8 @@ import numpy as np
 
 from layerax.core import naming
 from layerax.core.context import bump_structure_version
-from layerax.core.state import is_trace_local, state_is_routed
 from layerax.core.layer import Layer
+from layerax.core.state import is_trace_local, state_is_routed
 from layerax.core.variable import Tracer, Variable
 from layerax.layers import serialization
 from layerax.layers.recurrent._loop import run_rnn
