@@ -225,7 +225,19 @@ def _check_returned_layer_trains(
     assert_close([v.value for v in trainable], stepped, **grad_tol)
 
     # fit, on another returned clone (the tape step advanced the first one's seed states).
-    model = _SumModel(_returned_by_jit(layer), total, call_kwargs.get("training", False))
+    training = call_kwargs.get("training", False)
+    if layer.losses:
+        # fit also minimises the layer's losses (regularizers, add_loss): so does the reference.
+        def objective(l: Any, x: Any) -> Any:
+            value = total(l, x, training=training)
+            return value + sum(jnp.sum(loss) for loss in l.losses)
+
+        with_losses = jax.grad(objective)(layer, inputs)
+        stepped = [
+            w - _SGD_RATE * np.asarray(v.value, np.float32)
+            for w, v in zip(original, with_losses.trainable_variables)
+        ]
+    model = _SumModel(_returned_by_jit(layer), total, training)
     model.compile(optimizer=lx.optimizers.SGD(_SGD_RATE), loss=_row_value)
     batch = jax.tree.leaves(inputs)[0].shape[0]
     x = list(inputs) if isinstance(inputs, (list, tuple)) else inputs
