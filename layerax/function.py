@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core.context import CTX
-from layerax.core.state import StateScope
+from layerax.core.state import StateScope, state_is_routed
 from layerax.core.variable import Tracer, Variable
 
 from layerax.tape import _compat
@@ -349,7 +349,7 @@ class Function:
         return list(entry.mutable), list(entry.readonly)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.jit_compile or _SETTINGS["run_eagerly"] or CTX.scopes or CTX.interceptors:
+        if not self.jit_compile or _SETTINGS["run_eagerly"] or state_is_routed():
             # Inside another trace, a tape, or in eager debug mode: run the body inline.
             return self._fn(*args, **kwargs)
         distribution = CTX.distribution

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+try:
+    # JAX has no public "is a transformation tracing now?"; its current trace is private.
+    from jax._src.core import EvalTrace as _EvalTrace
+    from jax._src.core import trace_ctx as _trace_ctx
+except ImportError:  # pragma: no cover - another private layout
+    _EvalTrace = _trace_ctx = None
+
 
 class Interceptor:
     """Something that sees variable reads and assignments while it is active.
@@ -68,6 +75,19 @@ def pop_interceptor(interceptor: Interceptor) -> None:
             del items[i]
             break
     CTX.interceptors = tuple(items)
+
+
+def jax_is_tracing() -> bool:
+    """Whether a JAX transformation (jit, grad, vmap, scan, a GradientTape...) is tracing now.
+
+    Pytree clones made while it is are trace-local even when a leaf is a concrete array
+    (`jax.vmap(f, in_axes=(None, 0))` passes the unmapped leaves into the trace as they
+    are). Without JAX's private trace state (another JAX layout), False: then only clones
+    holding tracers are trace-local.
+    """
+    if _trace_ctx is None:  # pragma: no cover
+        return False
+    return not isinstance(_trace_ctx.trace, _EvalTrace)
 
 
 def bump_structure_version() -> None:

@@ -11,7 +11,10 @@ Unflattening clones the layer graph: every sub-layer and variable reachable
 through the layer's attributes (and lists, tuples and dicts of them) is copied,
 the variables receiving the new leaves. The clone is independent of the
 original: mutations made on it inside a JAX transform never reach the live
-layer.
+layer. What the leaves are decides what the clone is (see `core/state.py`):
+made with concrete arrays (the model `jax.jit` or an eager `jax.tree.map`
+returns) it is a live model for the tape, `lx.function` and `fit`; made with
+tracers it lives only inside that trace.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from typing import Any
 
 import jax
 
-from layerax.core.context import CTX
+from layerax.core.context import CTX, jax_is_tracing
 from layerax.core.random import SeedGenerator
 from layerax.core.tracking import TrackedDict, TrackedList
 from layerax.core.variable import Variable, copy_variable
 
-# Attributes that describe no behaviour, or are rebuilt by the clone.
+# Attributes that describe no behaviour, or are rebuilt by the clone. `_lx_functions` holds
+# a compiled model's fit/evaluate/predict steps, bound to the model they were made for: a
+# clone compiles its own on first use (it shares the optimizer and metrics objects).
 _UNKEYED_ATTRS = frozenset({"name", "_name", "_losses", "_lx_cache", "_auto_config"})
-_FRESH_ATTRS = {"_lx_cache": dict, "_losses": list, "_lx_added_metrics": list}
+_FRESH_ATTRS = {
+    "_lx_cache": dict, "_losses": list, "_lx_added_metrics": list, "_lx_functions": dict
+}
 _FUNCTION_TYPES = (
     types.FunctionType,
     types.BuiltinFunctionType,
@@ -67,8 +74,9 @@ class LayerTreeDef:
 
     def unflatten(self, leaves: Any) -> Any:
         memo: dict[int, Any] = {}
+        tracing = jax_is_tracing()
         for var, leaf in zip(self.variables, leaves):
-            memo[id(var)] = copy_variable(var, leaf)
+            memo[id(var)] = copy_variable(var, leaf, tracing)
         plan = self._plan
         if plan is None or plan[0] != CTX.structure_version:
             # Which attributes and containers of the template hold state, found once per

@@ -1,11 +1,27 @@
-"""The pure bridge: the one path by which variable state enters and leaves JAX code.
+"""How variable state moves between stateful code and JAX: the mechanisms and their predicates.
 
-A `StateScope` swaps the given values into the given variables for the
-duration of a block, lets the block read and assign them like ordinary
-variables, and hands back the values they hold at the end, restoring the
-originals. `stateless_call`, `lx.function`, `fit`'s train step and the
-optimizers' compiled updates all go through it, so there is exactly one
-mechanism that turns stateful code into a pure function of arrays.
+A `Variable` holds one array. Three mechanisms decide what a read gives and
+where an assignment goes; see `docs/state.md` for the user-level account.
+
+1. The swap scope (`StateScope`, below): binds given values (arrays or
+   tracers) to given variables for a block and hands back their final values.
+   It is the pure bridge of `stateless_call`, `lx.function` (its trace),
+   `fit`'s compiled steps and the optimizers' compiled updates. A variable it
+   binds is *bound here* (`is_bound_here`).
+2. The pytree clone (`layerax.core.pytree`): unflattening a layer builds a
+   copy of its graph whose variables hold the leaves. This is how raw
+   `jax.jit`/`jax.grad`/`jax.vmap`/`jax.tree.map` see layers. A clone whose
+   variables hold concrete arrays (a model returned by `jax.jit` or made by
+   an eager `jax.tree.map`) is an ordinary, live model; one whose variables
+   hold tracers (made inside a trace) exists only there (`is_trace_local`).
+3. The read interceptors (`layerax.core.context.Interceptor`): the
+   `GradientTape` (records reads of watched variables, strips the tape from
+   assigned values), autocasting (reads in a layer's compute dtype) and a
+   discovering `StateScope` (lx.function's first traces adopt the variables
+   they touch). They see every `Variable.value` read and `assign`.
+
+Code outside `layerax/core/` asks the predicates below instead of reading
+`CTX` or the variables' private flags.
 """
 
 from __future__ import annotations
@@ -14,6 +30,61 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from layerax.core.context import CTX, Interceptor, pop_interceptor, push_interceptor
+
+
+def state_is_routed() -> bool:
+    """Whether variable reads and assignments are routed right now.
+
+    True inside a swap scope (an `lx.function` trace, `stateless_call`, a
+    compiled step) or while an interceptor is active (a recording
+    `GradientTape`, a mixed-precision call). Code that would otherwise run
+    its own compiled, stateful computation (an `lx.function` call, an
+    optimizer update, an eager RNN loop) must then run its body inline, so
+    that the active mechanism sees its reads and assignments.
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.core.state import state_is_routed
+        >>> with lx.GradientTape():
+        ...     inside = state_is_routed()
+        >>> inside, state_is_routed()
+        (True, False)
+    """
+    return bool(CTX.scopes or CTX.interceptors)
+
+
+def is_bound_here(variable: Any) -> bool:
+    """Whether a swap scope has bound a value to `variable` (or adopted it) right now.
+
+    Its value is then the scope's (often a tracer of the scope's trace), and
+    the scope hands back what it holds at the end.
+    """
+    return variable._in_scope > 0
+
+
+def is_trace_local(variable: Any) -> bool:
+    """Whether `variable` exists only inside a JAX trace: a pytree clone made inside one.
+
+    Such a variable was made by unflattening a layer inside `jax.jit`,
+    `jax.grad`, `jax.vmap` (or by `jax.tree.map` in a traced function or a
+    tape block): it holds a tracer, or was made while JAX was tracing. It may
+    receive tracers, is not state of any `lx.function`, tape or
+    distribution, and dies with its trace. This is decided once, when the
+    clone is made (nothing is checked per step): a clone made with concrete
+    arrays outside any trace (a model returned by `jax.jit`, `jax.vmap` or an
+    eager `jax.tree.map`) is a live variable like any other.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, layerax as lx
+        >>> from layerax.core.state import is_trace_local
+        >>> layer = lx.layers.Dense(2)
+        >>> _ = layer(jnp.ones((1, 3)))
+        >>> seen = []
+        >>> returned = jax.jit(lambda l: seen.append(is_trace_local(l.kernel)) or l)(layer)
+        >>> seen, is_trace_local(returned.kernel), is_trace_local(layer.kernel)
+        ([True], False, False)
+    """
+    return variable._trace_local
 
 
 class StateScope(Interceptor):
@@ -81,13 +152,13 @@ class StateScope(Interceptor):
 
     # Interceptor protocol: only active with adopt_missing=True.
     def read(self, variable: Any, value: Any) -> Any:
-        if not (variable._in_scope or variable._is_copy):
+        if not (variable._in_scope or is_trace_local(variable)):
             self._adopt(variable)
         return value
 
     def assign(self, variable: Any, value: Any) -> Any:
-        if variable._is_copy:
-            # Pytree copies live and die inside the trace; they are not state.
+        if is_trace_local(variable):
+            # Pytree clones made inside the trace live and die with it; they are not state.
             return value
         if not variable._in_scope:
             self._adopt(variable)
@@ -126,5 +197,5 @@ def run_with_state(
 
 
 def in_state_scope() -> bool:
-    """Whether a pure-bridge scope (lx.function trace, stateless_call, ...) is active."""
+    """Whether a swap scope (an lx.function trace, stateless_call, ...) is active."""
     return bool(CTX.scopes)

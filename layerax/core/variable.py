@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core import naming, placement
-from layerax.core.context import CTX, bump_structure_version
+from layerax.core.context import CTX, bump_structure_version, jax_is_tracing
 
 Tracer = jax.core.Tracer
 
@@ -41,9 +41,10 @@ class Variable:
 
     Reading `variable.value` (or using the variable directly in `jax.numpy`
     code and operators) gives its current array; `assign` replaces it. Inside
-    `lx.function`, `stateless_call` and `GradientTape` the reads and
-    assignments are routed through the pure bridge, so they compile and
-    differentiate like ordinary JAX code.
+    `lx.function` and `stateless_call` (the swap scope), under a
+    `GradientTape` or in a mixed-precision call (the read interceptors), reads
+    and assignments are routed, so they compile and differentiate like
+    ordinary JAX code; `layerax/core/state.py` describes the mechanisms.
 
     Args:
         initial_value: An array-like, or a callable initializer. A callable is
@@ -89,7 +90,7 @@ class Variable:
         "constraint",
         "_in_scope",
         "_owns_buffer",
-        "_is_copy",
+        "_trace_local",
         "_meta",
         "_autocast",
         "_sharding",
@@ -122,7 +123,7 @@ class Variable:
         self.regularizer = regularizer
         self.constraint = constraint
         self._in_scope = 0
-        self._is_copy = False
+        self._trace_local = False
         self._meta = None
         self._autocast = bool(autocast)
         self._sharding = None
@@ -208,7 +209,9 @@ class Variable:
             for interceptor in CTX.interceptors:
                 value = interceptor.assign(self, value)
         if isinstance(value, Tracer):
-            if not (self._in_scope or self._is_copy):
+            # Only a variable bound by a swap scope, or a pytree clone living inside a trace,
+            # may take a tracer (see core/state.py).
+            if not (self._in_scope or self._trace_local):
                 raise RuntimeError(_LEAK_MSG.format(path=self._path))
         elif self._sharding is not None and not (self._in_scope or CTX.scopes):
             # A sharded variable keeps its layout (e.g. after set_weights with numpy arrays).
@@ -438,8 +441,16 @@ class _VariableMeta:
         return f"Variable(trainable={self.key[0]})"
 
 
-def copy_variable(template: Variable, value: Any) -> Variable:
-    """A detached copy of `template` holding `value` (used by pytree unflattening)."""
+def copy_variable(template: Variable, value: Any, tracing: bool | None = None) -> Variable:
+    """A detached copy of `template` holding `value` (used by pytree unflattening).
+
+    What it holds, and where it is made, decide what it is: made with a concrete array
+    outside any JAX trace (a model returned by `jax.jit`, or by an eager `jax.tree.map`)
+    it is a live variable like any other; made with a tracer, or while JAX traces, it
+    lives only inside that trace (`core.state.is_trace_local`), even if it is later
+    assigned a concrete value there. `tracing` is `jax_is_tracing()`, when the caller
+    already knows it (once per unflattened layer rather than per variable).
+    """
     new = object.__new__(Variable)
     new._value = value
     new._name = template._name
@@ -448,8 +459,12 @@ def copy_variable(template: Variable, value: Any) -> Variable:
     new.regularizer = template.regularizer
     new.constraint = template.constraint
     new._in_scope = 0
+    # The leaf may be shared (jax.tree.map(lambda x: x, ...), or an output jax.jit forwarded
+    # from its input): never donate it without a copy.
     new._owns_buffer = False
-    new._is_copy = True
+    if tracing is None:
+        tracing = jax_is_tracing()
+    new._trace_local = tracing or isinstance(value, Tracer)
     new._meta = None
     new._autocast = template._autocast
     new._sharding = None

@@ -20,6 +20,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from layerax.core import placement
 from layerax.core.context import CTX
+from layerax.core.state import is_bound_here, is_trace_local
 from layerax.distribution.layouts import (
     DEFAULT_BATCH_DIM_NAME,
     DeviceMesh,
@@ -160,7 +161,7 @@ class Distribution:
     def _lx_place_state(self, variables: Sequence[Any]) -> None:
         """Moves variables created before the distribution (or without it) onto the mesh."""
         for var in variables:
-            if var._sharding is None and not var._in_scope and not var._is_copy:
+            if var._sharding is None and not is_bound_here(var) and not is_trace_local(var):
                 sharding = self._lx_variable_sharding(var)
                 var._value = placement.put(var._value, sharding)
                 var._sharding = sharding

@@ -10,8 +10,7 @@ import jax.numpy as jnp
 import optax
 
 from layerax.core import naming
-from layerax.core.context import CTX
-from layerax.core.state import run_with_state
+from layerax.core.state import run_with_state, state_is_routed
 from layerax.core.variable import Tracer, Variable
 from layerax.function import function, register_stateful_type
 from layerax.optimizers import schedules as _schedules
@@ -272,7 +271,7 @@ class Optimizer:
         ordered = [None] * len(group.variables)
         for grad, var in zip(grads, variables):
             ordered[group.index[id(var)]] = grad.value if isinstance(grad, Variable) else grad
-        if CTX.scopes or CTX.interceptors:
+        if state_is_routed():
             self._update_step(group, ordered)
         else:
             self._compiled_update(group, ordered)

@@ -8,8 +8,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from layerax.core import naming
-from layerax.core.context import CTX
-from layerax.core.state import run_with_state
+from layerax.core.state import run_with_state, state_is_routed
 from layerax.core.variable import Variable
 from layerax.function import function
 from layerax.optimizers.base import Optimizer
@@ -163,7 +162,7 @@ class LossScaleOptimizer(Optimizer):
         pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
         grads = [g for g, _ in pairs]
         variables = [v for _, v in pairs]
-        if CTX.scopes or CTX.interceptors:
+        if state_is_routed():
             self._apply_step(grads, variables)
         else:
             self._compiled_apply(grads, variables)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core.context import CTX, Interceptor, pop_interceptor, push_interceptor
+from layerax.core.state import is_bound_here, is_trace_local
 from layerax.core.layer import Layer
 from layerax.core.variable import Variable
 
@@ -336,7 +337,7 @@ class GradientTape(Interceptor):
     def _entry_for(self, variable: Any, value: Any, entry: Any) -> Any:
         """The variable's entry for its current `value`, or None if it is not watched."""
         trace = self._trace
-        if variable._in_scope:
+        if is_bound_here(variable):
             # The pure bridge put a watched array into the variable (a tape
             # around stateless_call): the variable stands for that array.
             tracer = trace.watched_tracer(value)
@@ -347,7 +348,7 @@ class GradientTape(Interceptor):
         if entry is None:
             if (
                 not (self._watch_accessed and variable.trainable)
-                or variable._is_copy
+                or is_trace_local(variable)
                 or not _is_float(value.dtype)
             ):
                 return None

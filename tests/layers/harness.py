@@ -61,8 +61,9 @@ def check_layer(
     """
     call_kwargs = dict(call_kwargs or {})
 
-    def call(l: Any, x: Any) -> Any:
-        return l(*x, **call_kwargs) if multi_input_args else l(x, **call_kwargs)
+    def call(l: Any, x: Any, **extra: Any) -> Any:
+        kwargs = {**call_kwargs, **extra}
+        return l(*x, **kwargs) if multi_input_args else l(x, **kwargs)
 
     if inputs is None:
         if isinstance(input_shape, list):
@@ -127,8 +128,8 @@ def check_layer(
 
     float_input = np.dtype(input_dtype).kind == "f"
     if run_grad:
-        def total(l: Any, x: Any) -> Any:
-            return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(call(l, x)))
+        def total(l: Any, x: Any, **extra: Any) -> Any:
+            return sum(jnp.sum(o.astype(jnp.float32)) for o in jax.tree.leaves(call(l, x, **extra)))
 
         # Transforms run under jax.jit: one compilation instead of one per primitive. The
         # inputs' gradient goes through the layer pytree, so that layers that assign state in
@@ -147,6 +148,8 @@ def check_layer(
         if float_input:
             for g in jax.tree.leaves(gx):
                 assert np.all(np.isfinite(np.asarray(g)))
+        if layer.trainable_weights:
+            _check_returned_layer_trains(layer, inputs, total, grads, call_kwargs, rtol, atol)
     if run_vmap and deterministic and (
         multi_input_args or not isinstance(inputs, (list, tuple, dict))
     ):
@@ -159,6 +162,88 @@ def check_layer(
         vmapped = jax.jit(jax.vmap(lambda x: call(layer, x)))(stacked)
         assert_close(jax.tree.map(lambda v: np.asarray(v)[0], vmapped), eager, rtol, atol)
     return layer
+
+
+_SGD_RATE = 0.1
+
+
+def _returned_by_jit(layer: Any) -> Any:
+    """The layer as a raw `jax.jit` returns it: a clone holding concrete arrays (a live layer)."""
+    return jax.jit(lambda l: l)(layer)
+
+
+class _SumModel(lx.Model):
+    """Wraps a layer for `fit`: every row of the output is the sum of the layer's outputs, so
+    that `fit` with the loss `_row_value` differentiates the harness' `total`."""
+
+    def __init__(self, layer: Any, total: Callable[..., Any], training: Any):
+        super().__init__()
+        self.inner = layer
+        object.__setattr__(self, "_total", total)
+        # The mode the harness' other checks call the layer in (fit's own is training=True).
+        object.__setattr__(self, "_inner_training", training)
+
+    def call(self, x: Any) -> Any:
+        batch = jax.tree.leaves(x)[0].shape[0]
+        value = self._total(self.inner, x, training=self._inner_training)
+        return jnp.broadcast_to(value, (batch, 1))
+
+
+def _row_value(y_true: Any, y_pred: Any) -> Any:
+    return y_pred[:, 0]
+
+
+def _check_returned_layer_trains(
+    layer: Any,
+    inputs: Any,
+    total: Callable[..., Any],
+    grads: Any,
+    call_kwargs: dict[str, Any],
+    rtol: float,
+    atol: float,
+) -> None:
+    """The layer `jax.jit` returns trains: its tape gradients equal `jax.grad` over the pytree
+    (`grads`), an optimizer step and a `fit` step move its weights by them, and the original
+    layer does not move. Eager tape (no compilation) and one compiled `fit` step."""
+    expected = [np.asarray(v.value, np.float32) for v in grads.trainable_variables]
+    original = [np.asarray(v.value) for v in layer.trainable_variables]
+    stepped = [w - _SGD_RATE * g for w, g in zip(original, expected)]
+    grad_tol = dict(rtol=max(rtol, 1e-4), atol=max(atol, 1e-5))
+
+    live = _returned_by_jit(layer)
+    trainable = live.trainable_variables
+    with lx.GradientTape() as tape:
+        loss = total(live, inputs)
+    tape_grads = tape.gradient(loss, trainable)
+    assert all(g is not None for g in tape_grads), (
+        f"{layer.name}: the tape found no gradient for "
+        f"{[v.path for v, g in zip(trainable, tape_grads) if g is None]} on the layer "
+        "jax.jit returned"
+    )
+    assert_close([np.asarray(g, np.float32) for g in tape_grads], expected, **grad_tol)
+    lx.optimizers.SGD(_SGD_RATE).apply_gradients(zip(tape_grads, trainable))
+    assert_close([v.value for v in trainable], stepped, **grad_tol)
+
+    # fit, on another returned clone (the tape step advanced the first one's seed states).
+    training = call_kwargs.get("training", False)
+    if layer.losses:
+        # fit also minimises the layer's losses (regularizers, add_loss): so does the reference.
+        def objective(l: Any, x: Any) -> Any:
+            value = total(l, x, training=training)
+            return value + sum(jnp.sum(loss) for loss in l.losses)
+
+        with_losses = jax.grad(objective)(layer, inputs)
+        stepped = [
+            w - _SGD_RATE * np.asarray(v.value, np.float32)
+            for w, v in zip(original, with_losses.trainable_variables)
+        ]
+    model = _SumModel(_returned_by_jit(layer), total, training)
+    model.compile(optimizer=lx.optimizers.SGD(_SGD_RATE), loss=_row_value)
+    batch = jax.tree.leaves(inputs)[0].shape[0]
+    x = list(inputs) if isinstance(inputs, (list, tuple)) else inputs
+    model.fit(x, np.zeros((batch, 1), np.float32), batch_size=batch, shuffle=False, verbose=0)
+    assert_close([v.value for v in model.inner.trainable_variables], stepped, **grad_tol)
+    assert_close([v.value for v in layer.trainable_variables], original)
 
 
 def _shape_of(x: Any) -> Any:

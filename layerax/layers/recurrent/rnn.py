@@ -9,8 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core import naming
-from layerax.core.context import CTX, bump_structure_version
+from layerax.core.context import bump_structure_version
 from layerax.core.layer import Layer
+from layerax.core.state import is_trace_local, state_is_routed
 from layerax.core.variable import Tracer, Variable
 from layerax.layers import serialization
 from layerax.layers.recurrent._loop import run_rnn
@@ -322,11 +323,11 @@ class RNN(Layer):
 
     def _can_compile_eagerly(self, *args: Any) -> bool:
         """Whether this is an eager call of built-in cells (compiled once per structure)."""
-        if CTX.scopes or CTX.interceptors or not _builtin_cell(self.cell):
+        if state_is_routed() or not _builtin_cell(self.cell):
             return False
         if any(isinstance(x, Tracer) for x in jax.tree.leaves(args)):
             return False
-        return not any(isinstance(v._value, Tracer) for v in self.variables)
+        return not any(is_trace_local(v) for v in self.variables)
 
     def _compiled_call(
         self, sequences: Any, initial_state: Any, mask: Any, training: bool
