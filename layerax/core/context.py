@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-try:
-    # JAX has no public "is a transformation tracing now?"; its current trace is private.
-    from jax._src.core import EvalTrace as _EvalTrace
-    from jax._src.core import trace_ctx as _trace_ctx
-except ImportError:  # pragma: no cover - another private layout
-    _EvalTrace = _trace_ctx = None
+import jax.core
+import jax.extend.core
+
+# JAX has no documented "is a transformation tracing now?". `find_top_trace(())` gives
+# the current trace (jax.extend.core since 0.8, jax.core before); eagerly it is the
+# EvalTrace. No private JAX module is imported here (tape/_compat.py holds those).
+_find_top_trace = getattr(jax.extend.core, "find_top_trace", None) or getattr(
+    jax.core, "find_top_trace", None
+)
 
 
 class Interceptor:
@@ -85,9 +88,9 @@ def jax_is_tracing() -> bool:
     are). Without JAX's private trace state (another JAX layout), False: then only clones
     holding tracers are trace-local.
     """
-    if _trace_ctx is None:  # pragma: no cover
+    if _find_top_trace is None:  # pragma: no cover
         return False
-    return not isinstance(_trace_ctx.trace, _EvalTrace)
+    return type(_find_top_trace(())).__name__ != "EvalTrace"
 
 
 def bump_structure_version() -> None:
