@@ -123,7 +123,7 @@ fabs = _unary("fabs", jnp.fabs, "Absolute value as floats, element-wise.", "[-2.
 floor = _unary("floor", jnp.floor, "Floor, element-wise; integer inputs give `floatx()`.",
                "[1.7, -1.5]", "Array([ 1., -2.], " + _F, floating=True)
 i0 = _unary("i0", jnp.i0, "Modified Bessel function of the first kind, order 0.", "[0.0]",
-            "Array([1.], " + _F)
+            "Array([1...], " + _F)
 imag = _unary("imag", jnp.imag, "Imaginary part, element-wise.", "[1.0]", "Array([0.], " + _F)
 isfinite = _unary("isfinite", jnp.isfinite, "Whether each element is finite.",
                   "[1.0, float('inf')]", "Array([ True, False], dtype=bool)")
