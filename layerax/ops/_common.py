@@ -34,6 +34,9 @@ def strong(x: ArrayLike) -> jax.Array:
         return x.value
     if isinstance(x, jax.Array):
         return x
+    if isinstance(x, (bool, int, float, complex)):
+        # An explicit dtype makes the array strongly typed, as Keras' convert_to_tensor does.
+        return jnp.asarray(x, dtype=jnp.asarray(x).dtype)
     return jnp.asarray(x)
 
 
