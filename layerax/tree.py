@@ -4,7 +4,7 @@ The structures are Keras': lists, tuples, namedtuples and dicts (`dict`, `Ordere
 `defaultdict`) are nested; everything else is a leaf, `None` included, and so are JAX
 pytrees such as layerax layers and variables. Dicts are flattened in sorted key order,
 `OrderedDict`s in insertion order; paths use indices for sequences (namedtuples too) and
-keys for dicts.
+keys for dicts. Rebuilt dicts keep the key order of the structure they are modelled on.
 
 Example:
     >>> from layerax import tree
@@ -71,6 +71,21 @@ def _children(node: Any) -> list[tuple[Any, Any]]:
         keys = list(node) if type(node) is collections.OrderedDict else sorted(node)
         return [(k, node[k]) for k in keys]
     return list(enumerate(node))
+
+
+def _in_key_order_of(template: Any, out: Any, leaf: Callable[[Any], bool] = _is_leaf,
+                     depth: int = -1) -> Any:
+    """`out` (rebuilt by jax.tree_util, dicts in sorted key order) with the dicts' keys in the
+    order of `template`'s, as Keras rebuilds them (down to `depth` levels; -1: all)."""
+    if leaf(template) or depth == 0:
+        return out
+    if isinstance(template, dict):
+        items = [(k, _in_key_order_of(template[k], out[k], leaf, depth - 1)) for k in template]
+        if isinstance(out, collections.defaultdict):
+            return collections.defaultdict(out.default_factory, items)
+        return type(out)(items)
+    items = [_in_key_order_of(t, o, leaf, depth - 1) for t, o in zip(template, out)]
+    return type(out)(*items) if _is_namedtuple(out) else type(out)(items)
 
 
 def flatten(structure: Any) -> list[Any]:
@@ -149,7 +164,8 @@ def map_structure(func: Callable[..., Any], *structures: Any, none_is_leaf: bool
         for other in structures[1:]:
             assert_same_structure(structures[0], other)
     is_leaf = _is_leaf if none_is_leaf else _is_leaf_or_none_node
-    return jax.tree_util.tree_map(func, *structures, is_leaf=is_leaf)
+    out = jax.tree_util.tree_map(func, *structures, is_leaf=is_leaf)
+    return _in_key_order_of(structures[0], out)
 
 
 def map_structure_up_to(shallow_structure: Any, func: Callable[..., Any], *structures: Any) -> Any:
@@ -179,7 +195,8 @@ def map_structure_up_to(shallow_structure: Any, func: Callable[..., Any], *struc
         return func(*args)
 
     try:
-        return jax.tree_util.tree_map(apply, shallow_structure, *structures, is_leaf=_is_leaf)
+        out = jax.tree_util.tree_map(apply, shallow_structure, *structures, is_leaf=_is_leaf)
+        return _in_key_order_of(shallow_structure, out)
     except (ValueError, TypeError) as error:
         raise ValueError("map_structure_up_to: a structure is shallower than, or differs from, "
                          f"`shallow_structure`. {error}") from None
@@ -262,7 +279,7 @@ def pack_sequence_as(structure: Any, flat_sequence: Any) -> Any:
     Example:
         >>> from layerax import tree
         >>> tree.pack_sequence_as({"b": None, "a": (None, None)}, [1, 2, 3])
-        {'a': (1, 2), 'b': 3}
+        {'b': 3, 'a': (1, 2)}
     """
     if not isinstance(flat_sequence, (list, tuple)):
         try:
@@ -275,7 +292,7 @@ def pack_sequence_as(structure: Any, flat_sequence: Any) -> Any:
         raise ValueError(f"pack_sequence_as: `structure` has {treedef.num_leaves} leaves but "
                          f"`flat_sequence` has {len(flat_sequence)} elements. Give one element "
                          "per leaf.")
-    return jax.tree_util.tree_unflatten(treedef, list(flat_sequence))
+    return _in_key_order_of(structure, jax.tree_util.tree_unflatten(treedef, list(flat_sequence)))
 
 
 def traverse(func: Callable[[Any], Any], structure: Any, top_down: bool = True) -> Any:
@@ -305,7 +322,8 @@ def traverse(func: Callable[[Any], Any], structure: Any, top_down: bool = True) 
         if not is_nested(node):
             return node
         children, treedef = jax.tree_util.tree_flatten(node, is_leaf=lambda x: x is not node)
-        return jax.tree_util.tree_unflatten(treedef, [visit(c) for c in children])
+        out = jax.tree_util.tree_unflatten(treedef, [visit(c) for c in children])
+        return _in_key_order_of(node, out, depth=1)
 
     def visit(node: Any) -> Any:
         if top_down:
@@ -359,7 +377,11 @@ def map_shape_structure(func: Callable[[Any], Any], structure: Any) -> Any:
         >>> tree.map_shape_structure(lambda s: s[0], {"x": (2, 3), "y": [(None, 4)]})
         {'x': 2, 'y': [None]}
     """
-    return jax.tree_util.tree_map(func, structure, is_leaf=lambda x: _is_shape(x) or _is_leaf(x))
+    def leaf(x: Any) -> bool:
+        return _is_shape(x) or _is_leaf(x)
+
+    out = jax.tree_util.tree_map(func, structure, is_leaf=leaf)
+    return _in_key_order_of(structure, out, leaf)
 
 
 __all__ = [
