@@ -114,13 +114,18 @@ def _is_array(x: Any) -> bool:
     return isinstance(x, (np.ndarray, jax.Array))
 
 
+def _with(args: tuple[Any, ...], positions: list[int], arrays: tuple[Any, ...]) -> list[Any]:
+    full = list(args)
+    for i, value in zip(positions, arrays):
+        full[i] = value
+    return full
+
+
 def _summed(fn: Callable[..., Any], args: tuple[Any, ...], positions: list[int],
             kwargs: dict[str, Any]) -> Callable[..., Any]:
-    def loss(*diff_args: Any) -> Any:
-        full = list(args)
-        for i, value in zip(positions, diff_args):
-            full[i] = value
-        outs = [o for o in _leaves(fn(*full, **kwargs))
+    """The sum of the floating outputs of `fn`, as a function of the arrays at `positions`."""
+    def loss(*arrays: Any) -> Any:
+        outs = [o for o in _leaves(fn(*_with(args, positions, arrays), **kwargs))
                 if hasattr(o, "dtype") and jnp.issubdtype(o.dtype, jnp.floating)]
         return sum(jnp.sum(o.astype("float32")) for o in outs)
 
@@ -154,27 +159,30 @@ def combinations(spec: Spec) -> list[tuple[str, tuple[int, ...], dict[str, Any]]
 def _check_transforms(spec: Spec, ours: Callable[..., Any], theirs: Callable[..., Any],
                       args: tuple[Any, ...], kwargs: dict[str, Any], expected: Any,
                       where: str) -> None:
+    """jit (with the gradient in the same compiled program), Variables, gradients vs Keras."""
     positions = [i for i, a in enumerate(args) if _is_array(a)]
-    if spec.jit and positions:
-        def jitted(*arrays: Any) -> Any:
-            full = list(args)
-            for i, value in zip(positions, arrays):
-                full[i] = value
-            return ours(*full, **kwargs)
-
-        got = jax.jit(jitted)(*[jnp.asarray(args[i]) for i in positions])
-        assert_same(got, expected, spec.rtol, spec.atol, f"jit {where}")
-    if spec.variable and positions:
-        full = list(args)
-        full[positions[0]] = lx.Variable(jnp.asarray(args[positions[0]]), trainable=False)
+    if not positions:
+        return
+    arrays = tuple(jnp.asarray(args[i]) for i in positions)
+    if spec.variable:
+        full = _with(args, positions[:1], (lx.Variable(arrays[0], trainable=False),))
         assert_same(ours(*full, **kwargs), expected, spec.rtol, spec.atol, f"Variable {where}")
-    float_positions = [i for i in positions if np.asarray(args[i]).dtype == np.float32]
     float_outputs = [o for o in _leaves(expected)
                      if hasattr(o, "dtype") and jnp.issubdtype(o.dtype, jnp.floating)]
-    if spec.grad and float_positions and float_outputs:
-        diff = [jnp.asarray(args[i]) for i in float_positions]
-        got = jax.grad(_summed(ours, args, float_positions, kwargs),
-                       argnums=tuple(range(len(diff))))(*diff)
-        want = jax.grad(_summed(theirs, args, float_positions, kwargs),
-                        argnums=tuple(range(len(diff))))(*diff)
-        assert_same(got, want, 1e-4, 1e-5, f"grad {where}")
+    argnums = tuple(k for k, a in enumerate(arrays) if a.dtype == jnp.float32)
+    with_grad = spec.grad and bool(argnums) and bool(float_outputs)
+    if not (spec.jit or with_grad):
+        return
+
+    def run(*arrays: Any) -> Any:
+        out = ours(*_with(args, positions, arrays), **kwargs) if spec.jit else None
+        grads = (jax.grad(_summed(ours, args, positions, kwargs), argnums)(*arrays)
+                 if with_grad else None)
+        return out, grads
+
+    out, grads = (jax.jit(run) if spec.jit else run)(*arrays)
+    if spec.jit:
+        assert_same(out, expected, spec.rtol, spec.atol, f"jit {where}")
+    if with_grad:
+        want = jax.jit(jax.grad(_summed(theirs, args, positions, kwargs), argnums))(*arrays)
+        assert_same(grads, want, 1e-4, 1e-5, f"grad {where}")
