@@ -368,3 +368,66 @@ def test_vectorize_matches_keras():
     np.testing.assert_allclose(ours(x, x), theirs(x, x))
     scaled = ops.vectorize(lambda a, k: a * k, excluded={1})
     np.testing.assert_allclose(scaled(x, 2.0), x * 2.0)
+
+
+@pytest.mark.parametrize("name,args", [
+    ("sum", ([[1, 2], [3, 4]],)),
+    ("add", ([1.5, 2.0], 3)),
+    ("sin", (1.0,)),
+    ("multiply", (2, 3)),
+    ("concatenate", ([[1.0, 2.0], [3.0]],)),
+    ("where", ([True, False], [1, 2], [3.0, 4.0])),
+    ("mean", ([1, 2, 4],)),
+    ("clip", ([-3.0, 0.5, 3.0], -1, 1)),
+])
+def test_lists_and_python_scalars_like_keras(name, args):
+    from tests.helpers import keras
+    from tests.ops.parity import assert_same
+
+    assert_same(getattr(ops, name)(*args), getattr(keras().ops, name)(*args), 1e-6, 1e-6, name)
+
+
+VMAPPED = ["abs", "exp", "sum", "mean", "max", "argmax", "cumsum", "sort", "flip", "tril",
+           "add", "matmul", "where", "take", "clip"]
+
+
+def test_ops_under_vmap_match_keras_per_example():
+    import jax
+
+    from tests.helpers import keras
+
+    rng = np.random.default_rng(0)
+    batch = rng.normal(size=(3, 4, 4)).astype("float32")
+    for name in VMAPPED:
+        ours, theirs = getattr(ops, name), getattr(keras().ops, name)
+        extra = {"add": (1.0,), "matmul": (batch[0],), "where": (batch[0], 0.0),
+                 "take": (np.array([1, 0]),), "clip": (-0.5, 0.5)}.get(name, ())
+        if name == "where":
+            got = jax.vmap(lambda x: ours(x > 0, *extra))(batch)
+            want = np.stack([theirs(x > 0, *extra) for x in batch])
+        else:
+            got = jax.vmap(lambda x: ours(x, *extra))(batch)
+            want = np.stack([theirs(x, *extra) for x in batch])
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: ops.concatenate(np.ones(3)), TypeError, "list or tuple of tensors"),
+    (lambda: ops.where([True], [1.0]), ValueError, "give both `x1` and `x2`"),
+    (lambda: ops.searchsorted(np.ones((2, 2)), 1.0), ValueError, "1-D sorted sequences"),
+    (lambda: ops.searchsorted(np.ones(2), 1.0, side="middle"), ValueError, "'left' or 'right'"),
+    (lambda: ops.bincount([1, 2], sparse=True), ValueError, "sparse=True is not supported"),
+    (lambda: ops.bincount(np.ones((2, 2, 2), "int32")), ValueError, "1-D or 2-D input"),
+    (lambda: ops.histogram(np.ones((2, 2))), ValueError, "1-D input"),
+    (lambda: ops.histogram(np.ones(3), bins=0), ValueError, "positive integer"),
+    (lambda: ops.correlate(np.ones((2, 2)), np.ones(2)), ValueError, "two 1-D tensors"),
+    (lambda: ops.correlate(np.ones(2), np.ones(2), mode="x"), ValueError, "'valid', 'same'"),
+    (lambda: ops.select([True], [1, 2]), ValueError, "same length"),
+    (lambda: ops.diag(np.ones((2, 2, 2))), ValueError, "1-D or 2-D input"),
+    (lambda: ops.meshgrid([1], indexing="yx"), ValueError, "'xy' or 'ij'"),
+    (lambda: ops.pad([1], (1, 1), mode="edge", constant_values=2), ValueError, "mode='constant'"),
+    (lambda: ops.vander(np.ones((2, 2))), ValueError, "1-D input"),
+])
+def test_bad_arguments_raise_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
