@@ -2,7 +2,8 @@
 
 A `Spec` says how to make the arguments of one op for a dtype and a shape and which keyword
 variants to try; `check_parity` compares values, shapes and dtypes with Keras for every
-combination (see `combinations`), then on the first one the result under `jax.jit`, the float32
+combination (see `combinations`; all but the first compiled with `jax.jit`, both ops in
+one program), then on the first one the result under `jax.jit`, the float32
 gradient of the summed outputs (against `jax.grad` through the Keras op), and the result with
 the first array argument given as an `lx.Variable`.
 """
@@ -136,14 +137,27 @@ def check_parity(name: str, spec: Spec, module: Any) -> None:
     """Compares `lx.ops.<name>` with `keras.ops.<name>` over the spec's combinations."""
     ours, theirs = getattr(module, name), getattr(keras().ops, name)
     rng = np.random.default_rng(sum(map(ord, name)))
+    first = (spec.dtypes[0], spec.shapes[0], spec.kwargs[0])
     for dtype, shape, kwargs in combinations(spec):
         args = spec.make(rng, dtype, shape)
         where = f"{name}(dtype={dtype}, shape={shape}, kwargs={kwargs})"
-        expected = theirs(*args, **kwargs)
         rtol, atol = _tolerance(dtype, spec)
-        assert_same(ours(*args, **kwargs), expected, rtol, atol, where)
-        if (dtype, shape, kwargs) == (spec.dtypes[0], spec.shapes[0], spec.kwargs[0]):
-            _check_transforms(spec, ours, theirs, args, kwargs, expected, where)
+        positions = [i for i, a in enumerate(args) if _is_array(a)]
+        if (dtype, shape, kwargs) == first or not (spec.jit and positions):
+            expected = theirs(*args, **kwargs)
+            assert_same(ours(*args, **kwargs), expected, rtol, atol, where)
+            if (dtype, shape, kwargs) == first:
+                _check_transforms(spec, ours, theirs, args, kwargs, expected, where)
+            continue
+        # The other combinations run both ops in one compiled program: compiling the eager
+        # primitives one by one would cost several times more.
+        def both(*arrays: Any, args: Any = args, kwargs: Any = kwargs,
+                 positions: Any = positions) -> Any:
+            full = _with(args, positions, arrays)
+            return ours(*full, **kwargs), theirs(*full, **kwargs)
+
+        got, expected = jax.jit(both)(*[jnp.asarray(args[i]) for i in positions])
+        assert_same(got, expected, rtol, atol, f"jit {where}")
 
 
 def combinations(spec: Spec) -> list[tuple[str, tuple[int, ...], dict[str, Any]]]:
@@ -176,13 +190,13 @@ def _check_transforms(spec: Spec, ours: Callable[..., Any], theirs: Callable[...
 
     def run(*arrays: Any) -> Any:
         out = ours(*_with(args, positions, arrays), **kwargs) if spec.jit else None
-        grads = (jax.grad(_summed(ours, args, positions, kwargs), argnums)(*arrays)
-                 if with_grad else None)
-        return out, grads
+        if not with_grad:
+            return out, None, None
+        return (out, jax.grad(_summed(ours, args, positions, kwargs), argnums)(*arrays),
+                jax.grad(_summed(theirs, args, positions, kwargs), argnums)(*arrays))
 
-    out, grads = (jax.jit(run) if spec.jit else run)(*arrays)
+    out, grads, want = (jax.jit(run) if spec.jit else run)(*arrays)
     if spec.jit:
         assert_same(out, expected, spec.rtol, spec.atol, f"jit {where}")
     if with_grad:
-        want = jax.jit(jax.grad(_summed(theirs, args, positions, kwargs), argnums))(*arrays)
         assert_same(grads, want, 1e-4, 1e-5, f"grad {where}")

@@ -376,7 +376,7 @@ def test_vectorize_matches_keras():
     ("sin", (1.0,)),
     ("multiply", (2, 3)),
     ("concatenate", ([[1.0, 2.0], [3.0]],)),
-    ("where", ([True, False], [1, 2], [3.0, 4.0])),
+    ("where", (np.array([True, False]), 1, 2.5)),
     ("mean", ([1, 2, 4],)),
     ("clip", ([-3.0, 0.5, 3.0], -1, 1)),
 ])
