@@ -213,7 +213,10 @@ def _same(a: Any, b: Any, path: tuple[Any, ...]) -> None:
                          f"First structure: {a!r}\nSecond structure: {b!r}")
     keys_a = [k for k, _ in _children(a)]
     keys_b = [k for k, _ in _children(b)]
-    if sorted(keys_a, key=repr) != sorted(keys_b, key=repr) if dicts else keys_a != keys_b:
+    if dicts:
+        # dict, OrderedDict and defaultdict match when their keys do, in any order.
+        keys_a, keys_b = sorted(keys_a, key=repr), sorted(keys_b, key=repr)
+    if keys_a != keys_b:
         raise ValueError("The two structures don't have the same nested structure: at path "
                          f"{path}, the keys or lengths differ.\nFirst structure: {a!r}\n"
                          f"Second structure: {b!r}")
