@@ -19,10 +19,12 @@ from layerax import metrics as metrics
 from layerax import mixed_precision as mixed_precision
 from layerax import callbacks as callbacks
 from layerax import models as models
+from layerax import ops as ops
 from layerax import optimizers as optimizers
 from layerax import random as random
 from layerax import regularizers as regularizers
 from layerax import saving as saving
+from layerax import tree as tree
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
 from layerax.core.variable import Variable as Variable
@@ -65,9 +67,11 @@ __all__ = [
     "mixed_precision",
     "callbacks",
     "models",
+    "ops",
     "optimizers",
     "random",
     "regularizers",
     "saving",
+    "tree",
     "utils",
 ]
