@@ -893,7 +893,9 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
     eps = _config.epsilon() if epsilon is None else epsilon
     if order == 2:
         inv = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
-        return x * jnp.minimum(inv, 1.0 / eps)
+        # The cap 1 / epsilon overflows half precision: apply it in float32.
+        cap = jnp.minimum(inv.astype(jnp.promote_types(x.dtype, jnp.float32)), 1.0 / eps)
+        return x * cap.astype(x.dtype)
     norm = jnp.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     return x / jnp.maximum(norm, eps)
 
@@ -1209,6 +1211,14 @@ def fold(x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding:
     if x.ndim != 3 or x.shape[1] % (kh * kw):
         raise ValueError(f"`fold` expects (N, C * {kh} * {kw}, L). Received: x.shape={x.shape}")
     h, w = _pair(output_size, "output_size", "fold")
+    (dh, dw), (ph, pw) = _pair(dilation, "dilation", "fold"), _pair(padding, "padding", "fold", True)
+    sh, sw = _pair(stride, "stride", "fold")
+    blocks = ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1) * ((w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+    if x.shape[2] != blocks:
+        raise ValueError(
+            f"`fold`: output_size={(h, w)} with these kernel_size, dilation, padding and stride "
+            f"has {blocks} block positions, but x has {x.shape[2]} (x.shape={x.shape})."
+        )
     template = jax.ShapeDtypeStruct((x.shape[0], x.shape[1] // (kh * kw), h, w), x.dtype)
 
     def _unfold(images: jax.Array) -> jax.Array:
