@@ -25,6 +25,9 @@ from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
+from layerax import ops as ops
+from layerax.remat import RematScope as RematScope
+from layerax.remat import remat as remat
 from layerax.core.variable import Variable as Variable
 from layerax.function import Function as Function
 from layerax.function import function as function
@@ -47,6 +50,7 @@ __all__ = [
     "KerasTensor",
     "Layer",
     "Model",
+    "RematScope",
     "Sequential",
     "UnconnectedGradients",
     "Variable",
@@ -58,6 +62,8 @@ __all__ = [
     "dtype_policies",
     "function",
     "initializers",
+    "ops",
+    "remat",
     "jit",
     "layers",
     "losses",
