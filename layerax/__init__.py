@@ -25,7 +25,7 @@ from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
-from layerax import ops as ops
+from layerax import ops as ops  # listed in __all__ by the ops/__init__ of the ops-numpy branch
 from layerax.remat import RematScope as RematScope
 from layerax.remat import remat as remat
 from layerax.core.variable import Variable as Variable
@@ -62,7 +62,6 @@ __all__ = [
     "dtype_policies",
     "function",
     "initializers",
-    "ops",
     "remat",
     "jit",
     "layers",
