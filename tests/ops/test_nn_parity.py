@@ -36,6 +36,8 @@ def _elementwise_cases():
             for dtype in ["float32", "float16"]:
                 if name == "normalize" and dtype == "float16":
                     continue  # keras.ops.normalize overflows 1 / epsilon in float16 (tested below)
+                if dtype == "float16" and len(shape) == 3:
+                    continue  # half precision: one shape is enough
                 grad = () if dtype == "float16" else (0,)
                 cases.append(Case(name, (rand(shape, dtype),), kw, grad=grad,
                                   id=f"{kw}-{shape}-{dtype}"))
