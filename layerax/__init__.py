@@ -27,6 +27,8 @@ from layerax import saving as saving
 from layerax import tree as tree
 from layerax import utils as utils
 from layerax.core.layer import Layer as Layer
+from layerax.remat import RematScope as RematScope
+from layerax.remat import remat as remat
 from layerax.core.variable import Variable as Variable
 from layerax.function import Function as Function
 from layerax.function import function as function
@@ -49,6 +51,7 @@ __all__ = [
     "KerasTensor",
     "Layer",
     "Model",
+    "RematScope",
     "Sequential",
     "UnconnectedGradients",
     "Variable",
@@ -60,6 +63,7 @@ __all__ = [
     "dtype_policies",
     "function",
     "initializers",
+    "remat",
     "jit",
     "layers",
     "losses",

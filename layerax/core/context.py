@@ -43,6 +43,7 @@ class _Context:
         "call_training",
         "call_depth",
         "distribution",
+        "remat_modes",
     )
 
     def __init__(self) -> None:
@@ -61,6 +62,9 @@ class _Context:
         # The active `lx.distribution` Distribution (None: JAX's default placement). Variable
         # creation, assignment and lx.function ask it where arrays live.
         self.distribution: Any = None
+        # Stack of active `lx.RematScope` settings (RematMode tuples), innermost last; a layer
+        # created inside one keeps the innermost as its `_remat_mode`.
+        self.remat_modes: list[Any] = []
 
 
 CTX = _Context()

@@ -14,29 +14,24 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-
 from layerax.ops import core as core
+from layerax.ops import einops as einops
+from layerax.ops import image as image
+from layerax.ops import linalg as linalg
+from layerax.ops import math as math
+from layerax.ops import nn as nn
 from layerax.ops import numpy as numpy
 from layerax.ops.core import *  # noqa: F403
+from layerax.ops.einops import *  # noqa: F403
+from layerax.ops.image import *  # noqa: F403
+from layerax.ops.linalg import *  # noqa: F403
+from layerax.ops.math import *  # noqa: F403
+from layerax.ops.nn import *  # noqa: F403
 from layerax.ops.numpy import *  # noqa: F403
 
-# The nn, math, linalg and image families are written separately (branch ops-nn); until they
-# are merged into a checkout, `lx.ops` goes without them. Any other import error propagates.
-_OPTIONAL_FAMILIES = ("nn", "math", "linalg", "image")
-_families = [core, numpy]
-for _name in _OPTIONAL_FAMILIES:
-    try:
-        _module = importlib.import_module(f"layerax.ops.{_name}")
-    except ModuleNotFoundError as _error:
-        if _error.name != f"layerax.ops.{_name}":
-            raise
-        continue
-    globals()[_name] = _module
-    globals().update({_op: getattr(_module, _op) for _op in _module.__all__})
-    _families.append(_module)
-
-__all__ = sorted({*(_op for _family in _families for _op in _family.__all__),
-                  *(_family.__name__.rsplit(".", 1)[1] for _family in _families)})
-
-del importlib, _name, _families
+# No two families define the same name (tests/ops/test_names.py checks it).
+_FAMILIES = (core, einops, image, linalg, math, nn, numpy)
+__all__ = sorted(
+    {*(op for family in _FAMILIES for op in family.__all__), "core", "image", "linalg", "math",
+     "nn", "numpy"}
+)

@@ -25,6 +25,7 @@ from layerax.core.layer.call_utils import (
     _relayout,
     _symbolic_property,
     _wrap_build,
+    remat_call,
 )
 from layerax.core.layer.forward_state import ForwardStateMixin
 from layerax.core.layer.weights import WeightsMixin
@@ -77,6 +78,8 @@ class Layer(WeightsMixin, ForwardStateMixin):
     """
 
     _lx_call_info: _CallInfo | None = None
+    # The lx.RematScope setting in force when the layer was created (None: no remat).
+    _remat_mode: Any = None
     _lx_is_layer = True
     # Keras' switch: False leaves the call arguments uncast (layers taking strings, models).
     _convert_input_args: bool = True
@@ -134,6 +137,8 @@ class Layer(WeightsMixin, ForwardStateMixin):
         if input_shape is None and kwargs.get("batch_input_shape") is not None:
             input_shape = tuple(kwargs["batch_input_shape"])[1:]
         init(self, "_lx_input_shape_arg", tuple(input_shape) if input_shape is not None else None)
+        if CTX.remat_modes and CTX.remat_modes[-1].mode is not None:
+            init(self, "_remat_mode", CTX.remat_modes[-1])
         bump_structure_version()
 
     def build(self, input_shape: Any = None) -> None:
@@ -210,11 +215,12 @@ class Layer(WeightsMixin, ForwardStateMixin):
                 policy = self._dtype_policy
                 scope = autocast.scope_for(policy.compute_dtype, policy.variable_dtype,
                                            self.autocast)
+                call = self.call if self._remat_mode is None else remat_call(self, args, kwargs)
                 if scope is None:
-                    outputs = self.call(*args, **kwargs)
+                    outputs = call(*args, **kwargs)
                 else:
                     with scope:
-                        outputs = self.call(*args, **kwargs)
+                        outputs = call(*args, **kwargs)
                 if self.activity_regularizer is not None:
                     self._add_activity_loss(outputs)
                 if CTX.distribution is not None:

@@ -174,3 +174,69 @@ def _build_shapes(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     return _shape_tree(first)
 
 
+
+
+# ------------------------------------------------------------------ rematerialization
+
+
+def checkpointed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` under `jax.checkpoint`, with non-array arguments (flags, None, shapes) kept static.
+
+    The backward pass recomputes `fn`'s intermediates instead of storing them.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        leaves, tree = jax.tree_util.tree_flatten((args, kwargs))
+        where = [i for i, leaf in enumerate(leaves) if isinstance(leaf, (jax.Array, np.ndarray))]
+
+        def on_arrays(*arrays: Any) -> Any:
+            full = list(leaves)
+            for i, array in zip(where, arrays):
+                full[i] = array
+            call_args, call_kwargs = jax.tree_util.tree_unflatten(tree, full)
+            return fn(*call_args, **call_kwargs)
+
+        return jax.checkpoint(on_arrays)(*[leaves[i] for i in where])
+
+    return run
+
+
+def _output_size(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    shapes = jax.eval_shape(lambda: layer.call(*args, **kwargs))
+    return sum(int(np.prod(leaf.shape)) for leaf in jax.tree_util.tree_leaves(shapes))
+
+
+def remat_call(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[..., Any]:
+    """The callable that runs `layer.call` under the layer's RematScope setting.
+
+    - "full": the whole call is checkpointed;
+    - "list_of_layers": checkpointed when the layer's name is listed;
+    - "larger_than": checkpointed when its outputs have more than `output_size_threshold`
+      elements (found by tracing the call abstractly once);
+    - "activations": only the layer's `activation` is checkpointed, if it has one.
+    """
+    setting = layer._remat_mode
+    mode = setting.mode
+    if mode == "full":
+        return checkpointed(layer.call)
+    if mode == "list_of_layers":
+        return checkpointed(layer.call) if layer.name in setting.layer_names else layer.call
+    if mode == "larger_than":
+        if _output_size(layer, args, kwargs) > setting.output_size_threshold:
+            return checkpointed(layer.call)
+        return layer.call
+    if mode == "activations":
+        activation = getattr(layer, "activation", None)
+        if activation is None:
+            return layer.call
+
+        def with_checkpointed_activation(*call_args: Any, **call_kwargs: Any) -> Any:
+            object.__setattr__(layer, "activation", checkpointed(activation))
+            try:
+                return layer.call(*call_args, **call_kwargs)
+            finally:
+                object.__setattr__(layer, "activation", activation)
+
+        return with_checkpointed_activation
+    return layer.call
