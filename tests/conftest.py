@@ -22,7 +22,8 @@ def _fresh_names_and_seed():
     naming.reset_uids()
     if "keras" in sys.modules:
         # Keras' automatic names (the oracle's) must not depend on earlier tests either.
-        sys.modules["keras"].backend.clear_session()
+        # No gc.collect() (free_memory): with the caches of a whole run it costs seconds per test.
+        sys.modules["keras"].backend.clear_session(free_memory=False)
     lx.utils.set_random_seed(1234)
     yield
 
