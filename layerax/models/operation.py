@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from layerax.core import naming
@@ -203,7 +204,9 @@ class OpLayer(Layer):
         self._lx_drops_masks_silently = True
 
     def call(self, *tensors: Any) -> Any:
-        return self._fn(*_fill(self._op_args, tensors), **_fill(self._op_kwargs, tensors))
+        out = self._fn(*_fill(self._op_args, tensors), **_fill(self._op_kwargs, tensors))
+        # A Python number (`ops.size`) becomes a 0-d array, as the symbolic spec says.
+        return jnp.asarray(out) if isinstance(out, (bool, int, float)) else out
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "op": self.op, "args": _encode(list(self._op_args)),

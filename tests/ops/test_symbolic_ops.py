@@ -1,0 +1,204 @@
+"""`lx.ops` on symbolic tensors (functional API): every op records a node that a model runs.
+
+For every function of `lx.ops` one case of the parity tables (tests/ops/test_*_parity.py) is
+replayed with its array arguments replaced by `lx.Input`s: the model built from the symbolic
+result must give the eager op's values, shapes and dtypes, and the symbolic spec must match
+`keras.ops.<name>` on `keras.KerasTensor`s where Keras can infer it.
+"""
+
+from __future__ import annotations
+
+import types
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import layerax as lx
+from layerax import ops
+from tests.helpers import keras
+from tests.ops import (test_core_parity, test_image_parity, test_linalg_parity,
+                       test_math_parity, test_nn_parity, test_numpy_parity)
+from tests.ops._parity import Case
+from tests.ops.parity import assert_same
+
+
+def _f(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-1.0, 1.0, shape).astype("float32")
+
+
+# Ops that take Python callables: their tensor arguments become symbolic, the callables are
+# constants of the node (the parity tables leave them to hand-written tests).
+_CONTROL_FLOW: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "cond": ((np.array(True), lambda: jnp.ones(2), lambda: jnp.zeros(2)), {}),
+    "switch": ((np.array(1, "int32"), [lambda v: v + 1.0, lambda v: v * 2.0], _f((3,))), {}),
+    "scan": ((lambda c, v: (c + v, c * v), np.float32(0.0) + np.zeros((), "float32"),
+              _f((4,))), {}),
+    "associative_scan": ((lambda a, b: a + b, _f((5,))), {}),
+    "map": ((lambda v: v * 2.0, _f((3, 2))), {}),
+    "vectorized_map": ((lambda v: jnp.sum(v), _f((3, 2))), {}),
+    "fori_loop": ((0, 3, lambda i, v: v * 2.0, _f((2,))), {}),
+    "jvp": ((lambda v: jnp.sin(v), (_f((3,)),), (_f((3,), 1),)), {}),
+    "eig": ((_f((3, 3)),), {}),
+    "elastic_transform": ((_f((2, 8, 8, 1)),), {"seed": 1}),
+    "while_loop": ((lambda v: jnp.sum(v) < 10.0, lambda v: (v * 2.0,), (_f((2,)) + 2.0,)),
+                   {"maximum_iterations": 5}),
+}
+
+# Functions of lx.ops without a symbolic case, with the reason.
+EXCLUDED: dict[str, str] = {
+    "custom_gradient": "takes and returns a Python function: no tensor argument",
+    "vectorize": "takes and returns a Python function: no tensor argument",
+    "convert_to_numpy": "a numpy array cannot hold a symbolic tensor: raises as in Keras "
+                        "(test_convert_to_numpy_raises)",
+    "shape": "pure Python on the shape: test_pure_python_ops",
+    "dtype": "pure Python on the dtype: test_pure_python_ops",
+    "is_tensor": "pure Python: test_pure_python_ops",
+    "ndim": "pure Python on the shape: test_pure_python_ops",
+    "nonzero": "output shape depends on the values: raises a ValueError naming the op "
+               "(test_data_dependent_shapes_raise)",
+    "unique": "output shape depends on the values (test_data_dependent_shapes_raise)",
+    "bincount": "output length depends on the values without `minlength`... "
+                "(test_data_dependent_shapes_raise)",
+}
+
+# Ops whose symbolic output Keras 3.15 cannot infer on KerasTensors (it raises): ours is
+# checked against the eager op only. The test asserts that Keras still raises for each.
+KERAS_RAISES = {
+    # Bugs of Keras' compute_output_spec for these arguments (an int output_size; hstack of
+    # 1-d tensors).
+    "adaptive_average_pool", "adaptive_max_pool", "hstack",
+}
+
+
+# Keras' symbolic output spec differs from its own eager op for these (ours follows the
+# eager op: the test checks both).
+KERAS_SPEC_DIFFERS = {"corrcoef", "eig", "lu_factor", "multi_hot", "polar", "slogdet", "vstack"}
+
+# Cases run outside `jax.jit` (their parity cases are not jittable).
+EAGER: set[str] = set()
+
+
+def _first_cases() -> dict[str, tuple[tuple[Any, ...], dict[str, Any]]]:
+    """One (args, kwargs) per op, from the parity tables."""
+    cases: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+    for module in (test_numpy_parity, test_core_parity):
+        for name, spec in module.SPECS.items():
+            rng = np.random.default_rng(sum(map(ord, name)))
+            cases[name] = (tuple(spec.make(rng, spec.dtypes[0], spec.shapes[0])),
+                           dict(spec.kwargs[0]))
+    for module in (test_image_parity, test_linalg_parity, test_math_parity, test_nn_parity):
+        for case in module.CASES:
+            assert isinstance(case, Case)
+            cases.setdefault(case.name, (tuple(case.args), dict(case.kwargs)))
+    cases["rearrange"] = ((_f((2, 3, 4)), "b h w -> b (h w)"), {})
+    cases.update(_CONTROL_FLOW)
+    return cases
+
+
+CASES = _first_cases()
+FUNCTIONS = sorted(n for n in ops.__all__ if not isinstance(getattr(ops, n), types.ModuleType))
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, jax.Array))
+
+
+def _symbolic(tree: Any, make: Any, found: list[Any]) -> Any:
+    """`tree` with each array replaced by `make(array)` (the arrays are appended to found)."""
+    if _is_array(tree):
+        found.append(tree)
+        return make(tree)
+    if type(tree) in (list, tuple):
+        return type(tree)(_symbolic(v, make, found) for v in tree)
+    if type(tree) is dict:
+        return {k: _symbolic(v, make, found) for k, v in tree.items()}
+    return tree
+
+
+def _specs(tree: Any) -> list[tuple[tuple[Any, ...], str]]:
+    leaves = jax.tree_util.tree_leaves(tree, is_leaf=lambda v: hasattr(v, "shape"))
+    return [(tuple(v.shape), jnp.dtype(v.dtype).name) for v in leaves]
+
+
+def test_every_function_has_a_case_or_a_reason():
+    missing = [n for n in FUNCTIONS if n not in CASES and n not in EXCLUDED]
+    assert not missing, f"ops without a symbolic case: {missing}"
+    assert set(KERAS_RAISES) | set(_CONTROL_FLOW) <= set(CASES)
+
+
+def _keras_op(k: Any, name: str) -> Any:
+    return getattr(k.ops, name) if hasattr(k.ops, name) else getattr(k.ops.image, name)
+
+
+def _build(name: str, k: Any) -> tuple[Any, list[Any], Any, Any]:
+    """The model of one case, its arrays, its symbolic outputs and Keras' symbolic outputs."""
+    args, kwargs = CASES[name]
+    fn = getattr(ops, name)
+    arrays: list[Any] = []
+    inputs: list[Any] = []
+
+    def make_input(a: Any) -> Any:
+        inputs.append(lx.Input(batch_shape=a.shape, dtype=jnp.asarray(a).dtype))
+        return inputs[-1]
+
+    sym_args, sym_kwargs = _symbolic((args, kwargs), make_input, arrays)
+    if not arrays:  # creation ops (`ones(shape)`, `arange(n)`): nothing is symbolic
+        return None, [], None, None
+    out = fn(*sym_args, **sym_kwargs)
+    k_args, k_kwargs = _symbolic(
+        (args, kwargs), lambda a: k.KerasTensor(a.shape, jnp.asarray(a).dtype.name), [])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = _keras_op(k, name)(*k_args, **k_kwargs)
+    except Exception:
+        theirs = None
+    return lx.Model(inputs, out), arrays, out, theirs
+
+
+def test_every_op_on_symbolic_tensors_matches_eager_and_keras():
+    k = keras()
+    built = {name: _build(name, k) for name in FUNCTIONS if name not in EXCLUDED}
+    built = {name: b for name, b in built.items() if b[0] is not None}
+    assert len(built) > 250, sorted(built)
+    keras_raised = {name for name, b in built.items() if b[3] is None}
+    assert keras_raised == KERAS_RAISES
+    differs, failures = set(), []
+    for name, (_, _, out, theirs) in built.items():
+        if theirs is None or _specs(out) == _specs(theirs):
+            continue
+        # Where Keras' symbolic spec disagrees with its own eager op, ours must match the
+        # eager op (and the op must be listed in KERAS_SPEC_DIFFERS).
+        args, kwargs = CASES[name]
+        eager = _keras_op(k, name)(*args, **kwargs)
+        if _specs(out) == _specs(eager):
+            differs.add(name)
+        else:
+            failures.append(f"{name}: {_specs(out)} != Keras {_specs(theirs)}")
+    assert not failures, failures
+    assert differs == KERAS_SPEC_DIFFERS
+
+    # Every model against its eager op, in one compiled program (one compilation per op
+    # would cost minutes); ops whose parity case is not jittable run eagerly.
+    def run(arrays: dict[str, list[Any]]) -> Any:
+        return {name: (built[name][0](arrays[name]),
+                       getattr(ops, name)(*_fill(name, arrays[name])[0],
+                                          **_fill(name, arrays[name])[1]))
+                for name in arrays}
+
+    jitted = {n: [jnp.asarray(a) for a in b[1]] for n, b in built.items() if n not in EAGER}
+    results = jax.jit(run)(jitted)
+    results.update(run({n: [jnp.asarray(a) for a in built[n][1]] for n in EAGER}))
+    for name, (got, expected) in results.items():
+        assert_same(got, expected, 1e-5, 1e-5, f"{name}: model vs eager op")
+        assert _specs(built[name][2]) == _specs(expected), name
+
+
+def _fill(name: str, arrays: list[Any]) -> tuple[Any, Any]:
+    """The case's (args, kwargs) with its arrays replaced by `arrays`, in order."""
+    it = iter(arrays)
+    return _symbolic(CASES[name], lambda a: next(it), [])
