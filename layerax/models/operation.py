@@ -181,8 +181,8 @@ class OpLayer(Layer):
         >>> model = lx.Model(x, y)
         >>> [layer.op for layer in model.layers[1:]]
         ['numpy.square', 'numpy.mean']
-        >>> model(jnp.array([[1.0, 2.0, 3.0]])).tolist()
-        [[4.666666507720459]]
+        >>> model(jnp.array([[1.0, 2.0, 4.0]])).tolist()
+        [[7.0]]
     """
 
     _convert_input_args = False
