@@ -104,13 +104,14 @@ def _encode(value: Any) -> Any:
         return {"class_name": "__op_input__", "config": {"index": value.index}}
     if isinstance(value, Variable):
         return {"class_name": "__variable__", "config": {
-            "value": np.asarray(value.value).tolist(), "dtype": value.dtype,
+            "value": np.asarray(value.value).tolist(), "dtype": np.dtype(value.dtype).name,
             "trainable": value.trainable, "name": value.name}}
     if isinstance(value, (np.ndarray, np.generic, jax.Array)):
         array = np.asarray(value)
         return {"class_name": "__numpy__", "config": {
             "value": array.tolist(), "dtype": array.dtype.name}}
-    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+    if isinstance(value, np.dtype) or (isinstance(value, type) and hasattr(value, "dtype")):
+        # np.float32, jnp.float16 (types) and np.dtype objects.
         return {"class_name": "__dtype__", "config": {"name": np.dtype(value).name}}
     if type(value) is tuple:
         return {"class_name": "__tuple__", "config": {"items": [_encode(v) for v in value]}}
@@ -219,6 +220,10 @@ def _describe(tensors: list[KerasTensor]) -> str:
 
 def symbolic_op(op: str, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The `SYMBOLIC_OPS["call"]` hook: records `op(*args, **kwargs)` as an `OpLayer` node."""
+    if _symbolic.called_inside_an_op():
+        # Fail the outer op's array attempt: it records one node, named after itself.
+        raise TypeError(f"`ops.{op.partition('.')[2]}` was called on a symbolic tensor "
+                        "inside another op")
     pure = _PURE_PYTHON.get(op)
     if pure is not None and args and isinstance(args[0], KerasTensor):
         return pure(args[0])

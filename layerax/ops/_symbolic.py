@@ -9,11 +9,12 @@ handler through the `SYMBOLIC_OPS` hook, so this package never imports `layerax.
 from __future__ import annotations
 
 import functools
+import sys
 import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SYMBOLIC_OPS", "symbolic_fallback", "wrap_family"]
+__all__ = ["SYMBOLIC_OPS", "called_inside_an_op", "symbolic_fallback", "wrap_family"]
 
 # Installed by layerax.models.operation: `check(args, kwargs)` says whether any argument is a
 # symbolic tensor; `call(op_name, fn, args, kwargs)` records the op and returns its outputs.
@@ -42,10 +43,34 @@ def symbolic_fallback(fn: Callable[..., Any], op_name: str) -> Callable[..., Any
             check = SYMBOLIC_OPS["check"]
             if check is None or not check(args, kwargs):
                 raise
+        fallback = True  # noqa: F841 - tells `called_inside_an_op` this frame is past its try
         return SYMBOLIC_OPS["call"](op_name, fn, args, kwargs)  # type: ignore[misc]
 
     op._lx_op_name = op_name  # type: ignore[attr-defined]
     return op
+
+
+_WRAPPER_CODE = symbolic_fallback(lambda: None, "").__code__
+
+
+def called_inside_an_op() -> bool:
+    """Whether the current symbolic call comes from inside another op's array attempt.
+
+    `ops.cast(x)` calls `ops.convert_to_tensor(x)`: on a symbolic `x` the inner op must not
+    record a node of its own (the outer op records one, named after itself). Only the
+    failure path calls this, so the frame walk costs the array path nothing.
+    """
+    frame = sys._getframe(1)
+    seen_own = False
+    while frame is not None:
+        if frame.f_code is _WRAPPER_CODE:
+            if "fallback" not in frame.f_locals:
+                return True
+            if seen_own:
+                return False  # an outer op in its own symbolic path (e.g. tracing)
+            seen_own = True
+        frame = frame.f_back
+    return False
 
 
 def wrap_family(module: types.ModuleType, family: str, done: dict[int, Any]) -> None:

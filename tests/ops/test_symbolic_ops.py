@@ -8,6 +8,7 @@ result must give the eager op's values, shapes and dtypes, and the symbolic spec
 
 from __future__ import annotations
 
+import json
 import types
 import warnings
 from typing import Any
@@ -273,7 +274,7 @@ def test_config_round_trip_and_clone():
     assert op_layers[-1]["config"]["kwargs"] == {"axis": -1}
     a = _f((2, 4))
     want = np.stack([np.clip(np.sum(np.maximum(a @ w, 0) ** 2, 1), 0, 50), a.sum(1)], -1)
-    again = lx.Model.from_config(config)
+    again = lx.Model.from_config(json.loads(json.dumps(config)))
     clone = lx.models.clone_model(model)
     for m in (model, again, clone):
         np.testing.assert_allclose(np.asarray(m(a)), want, rtol=1e-5)
@@ -326,3 +327,12 @@ def test_wrapped_ops_keep_their_identity():
     # Errors on arrays are the op's own, unchanged.
     with pytest.raises(TypeError, match="dot_general"):
         ops.matmul(np.ones((2, 4)), np.ones((3, 2)))
+
+
+def test_an_op_calling_another_op_records_one_node_named_after_itself():
+    x = lx.Input(shape=(3,))
+    model = lx.Model(x, ops.cast(x, "int32"))  # cast calls convert_to_tensor inside
+    assert [getattr(layer, "op", None) for layer in model.layers[1:]] == ["core.cast"]
+    assert model.output.dtype == "int32"
+    np.testing.assert_array_equal(np.asarray(model(np.array([[1.5, -2.5, 3.0]], "float32"))),
+                                  [[1, -2, 3]])
