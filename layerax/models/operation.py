@@ -236,8 +236,8 @@ def symbolic_op(op: str, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any])
     except Exception as err:
         raise ValueError(
             f"`ops.{op.partition('.')[2]}` ({op}) cannot be applied to the symbolic inputs "
-            f"[{_describe(tensors)}]: {type(err).__name__}: {str(err).rstrip('.')}. Check the shapes and dtypes "
-            "of the inputs and the op's other arguments."
+            f"[{_describe(tensors)}]: {type(err).__name__}: {str(err).rstrip('.')}. Check the "
+            "shapes and dtypes of the inputs and the op's other arguments."
         ) from err
 
 
