@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # Importing `symbolic` installs the functional API's hooks into the core Layer.
 from layerax.models import symbolic as _symbolic  # noqa: F401
+# Importing `operation` lets `lx.ops` take symbolic tensors (records OpLayer nodes).
+from layerax.models import operation as _operation  # noqa: F401
 from layerax.models.model import Model as Model
 from layerax.models.functional import Functional as Functional
 from layerax.models.sequential import Sequential as Sequential

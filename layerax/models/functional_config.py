@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jax
+import numpy as np
 
 from layerax.core import serialization
 from layerax.core.layer import Layer
@@ -62,6 +63,9 @@ def functional_config(model: Any) -> dict[str, Any]:
                     "keras_history": tensor_ref(value),
                 },
             }
+        if isinstance(value, np.ndarray):  # a constant of an operator (`x + np.ones(3)`)
+            return {"class_name": "__numpy__",
+                    "config": {"value": value.tolist(), "dtype": value.dtype.name}}
         if isinstance(value, (list, tuple)):
             return type(value)(encode(v) for v in value)
         if isinstance(value, dict):
@@ -132,6 +136,8 @@ def functional_from_config(cls: type, config: Mapping[str, Any], custom_objects:
         def decode(value: Any) -> Any:
             if isinstance(value, Mapping) and value.get("class_name") == "__keras_tensor__":
                 return lookup(value["config"]["keras_history"])
+            if isinstance(value, Mapping) and value.get("class_name") == "__numpy__":
+                return np.asarray(value["config"]["value"], value["config"]["dtype"])
             if isinstance(value, (list, tuple)):
                 return type(value)(decode(v) for v in value)
             if isinstance(value, Mapping):

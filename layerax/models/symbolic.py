@@ -116,8 +116,15 @@ def _trace(
 ) -> tuple[Any, Any]:
     """Output specs and output-mask specs by abstract evaluation (two placeholder sizes)."""
     positions = [i for i, x in enumerate(leaves) if isinstance(x, KerasTensor)]
+    known = all(
+        None not in t.shape
+        for i in positions
+        for t in (leaves[i], leaves[i]._lx_mask) if t is not None
+    )
+    # With every size known, both placeholder runs would be the same: one is enough.
+    sizes = _PLACEHOLDERS[:1] if known else _PLACEHOLDERS
     results = []
-    for size in _PLACEHOLDERS:
+    for size in sizes:
         def concrete(t: KerasTensor | None) -> Any:
             if t is None:
                 return None
@@ -143,7 +150,8 @@ def _trace(
             return outputs, out_masks
 
         results.append(jax.eval_shape(run, values, masks))
-    return _merge_specs(results[0][0], results[1][0]), _merge_specs(results[0][1], results[1][1])
+    last = results[-1]
+    return _merge_specs(results[0][0], last[0]), _merge_specs(results[0][1], last[1])
 
 
 def _merge_specs(a: Any, b: Any) -> Any:
@@ -174,7 +182,8 @@ def symbolic_call(layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -
     previous = explicit if explicit is not None else _at(margs, mkwargs, routing[1])
     has_mask = _any_mask(previous)
     want_mask = wants_mask(layer, has_mask)
-    if has_mask and not want_mask and not layer.supports_masking:
+    if (has_mask and not want_mask and not layer.supports_masking
+            and not getattr(layer, "_lx_drops_masks_silently", False)):
         warnings.warn(
             f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
             "mask attached to it. However, this layer does not support masking and will "

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from layerax.ops import _symbolic
 from layerax.ops import core as core
 from layerax.ops import einops as einops
 from layerax.ops import image as image
@@ -28,6 +29,15 @@ from layerax.ops.linalg import *  # noqa: F403
 from layerax.ops.math import *  # noqa: F403
 from layerax.ops.nn import *  # noqa: F403
 from layerax.ops.numpy import *  # noqa: F403
+
+# Each op is wrapped once so that it also takes the functional API's symbolic tensors (see
+# `_symbolic`); the families and this namespace share the wrappers.
+_WRAPPERS: dict[int, object] = {}
+for _family in (core, einops, image, linalg, math, nn, numpy):
+    _symbolic.wrap_family(_family, _family.__name__.rsplit(".", 1)[-1], _WRAPPERS)
+    for _name in _family.__all__:
+        globals()[_name] = getattr(_family, _name)
+del _WRAPPERS, _family, _name
 
 # No two families define the same name (tests/ops/test_names.py checks it).
 _FAMILIES = (core, einops, image, linalg, math, nn, numpy)

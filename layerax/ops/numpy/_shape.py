@@ -672,7 +672,11 @@ def size(x: ArrayLike) -> int:
         >>> ops.size([[1, 2, 3]])
         3
     """
-    return jnp.size(tensor(x))
+    x = tensor(x)
+    if isinstance(x, (bool, int, float, complex)):
+        return 1
+    # `.size`, not `jnp.size`: a symbolic tensor has none and takes the symbolic path.
+    return x.size
 
 
 def diff(a: ArrayLike, n: int = 1, axis: int = -1) -> jax.Array:
