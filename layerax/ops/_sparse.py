@@ -33,8 +33,14 @@ def is_sparse(x: Any) -> bool:
 
 
 def _first_sparse(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=is_sparse)
-    return next((leaf for leaf in leaves if is_sparse(leaf)), None)
+    # Arguments and the items of list/tuple arguments (e.g. `concatenate([a, b])`); no deeper
+    # walk, so that calls with large pytrees (loop carries) cost nothing extra.
+    for value in (*args, *kwargs.values()):
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        for item in items:
+            if is_sparse(item):
+                return item
+    return None
 
 
 def _rejecting_sparse(op: Callable[..., Any], name: str) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax import config as _config
+from layerax.ops import _sparse
 from layerax.ops._ctc_beam import ctc_beam_search as _ctc_beam_search
 
 __all__ = [
@@ -702,37 +703,45 @@ def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
 # ------------------------------------------------------------ encodings, losses
 
 
-def _reject_sparse(sparse: bool, op: str) -> None:
-    if sparse:
-        raise ValueError(
-            f"`{op}`: layerax ops return dense arrays; sparse=True is not supported. "
-            "Pass sparse=False (the default)."
-        )
-
-
 def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None,
-            sparse: bool = False) -> jax.Array:
+            sparse: bool = False) -> jax.Array | _sparse.BCOO:
     """One-hot encoding of integer class ids along a new `axis` (ids out of range: zeros).
+
+    Args:
+        x: Integer class ids.
+        num_classes: Length of the new axis.
+        axis: Where the new axis goes.
+        dtype: Output dtype (default: `lx.config.floatx()`).
+        sparse: Whether to return a `jax.experimental.sparse.BCOO` (one stored entry per id,
+            a stored zero for a negative id), as Keras' JAX backend does.
 
     Example:
         >>> import layerax as lx
         >>> lx.ops.nn.one_hot([0, 2], 3).tolist()
         [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+        >>> lx.ops.nn.one_hot([0, 2], 3, sparse=True).todense().tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    _reject_sparse(sparse, "one_hot")
-    return jax.nn.one_hot(_t(x), num_classes, dtype=dtype or _config.floatx(), axis=axis)
+    dtype = dtype or _config.floatx()
+    if sparse:
+        return _sparse.one_hot(_t(x), num_classes, axis, dtype)
+    return jax.nn.one_hot(_t(x), num_classes, dtype=dtype, axis=axis)
 
 
 def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1, dtype: Any = None,
-              sparse: bool = False, **kwargs: Any) -> jax.Array:
+              sparse: bool = False, **kwargs: Any) -> jax.Array | _sparse.BCOO:
     """Multi-hot encoding: for each sample (row), 1 at every class id it contains.
 
-    `num_tokens=` is accepted as an alias of `num_classes`.
+    `num_tokens=` is accepted as an alias of `num_classes`. With `sparse=True` the result is a
+    `jax.experimental.sparse.BCOO` with one stored entry per distinct (sample, id) (this
+    needs concrete ids: not under `jax.jit`).
 
     Example:
         >>> import layerax as lx
         >>> lx.ops.nn.multi_hot([[0, 2]], 3).tolist()
         [[1.0, 0.0, 1.0]]
+        >>> lx.ops.nn.multi_hot([[0, 2, 2]], 3, sparse=True).nse
+        2
     """
     if num_classes is None:
         num_classes = kwargs.pop("num_tokens", None)
@@ -741,8 +750,9 @@ def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1, dtype
     if num_classes is None:
         raise ValueError("`multi_hot` needs `num_classes` (the number of classes), e.g. "
                          "`multi_hot(ids, num_classes=10)`.")
-    _reject_sparse(sparse, "multi_hot")
     x = _t(inputs).astype("int32")
+    if sparse:
+        return _sparse.multi_hot(x, num_classes, axis, dtype or _config.floatx())
     encoded = jax.nn.one_hot(x, num_classes, dtype=dtype or _config.floatx(), axis=axis)
     return jnp.max(encoded, axis=1 if x.ndim > 1 else 0)
 

@@ -285,7 +285,6 @@ def test_variables_python_scalars_and_vmap():
     (lambda: lnn.max_pool(np.ones((1, 5, 3)), 2, padding="full"), "padding"),
     (lambda: lnn.max_pool(np.ones((5, 3)), 2), "rank 3 to 5"),
     (lambda: lnn.glu(np.ones((2, 3))), "even"),
-    (lambda: lnn.one_hot(np.array([1]), 3, sparse=True), "sparse"),
     (lambda: lnn.ctc_decode(np.ones((1, 3, 2)), np.array([3]), strategy="best"),
      "'greedy' or 'beam_search'"),
     (lambda: lnn.binary_crossentropy(np.ones((2, 3)), np.ones((3, 2))), "same shape"),
