@@ -1053,7 +1053,7 @@ def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy",
         >>> paths, scores = lx.ops.nn.ctc_decode(logits, np.array([4]), strategy="beam_search",
         ...                                      beam_width=4, top_paths=2)
         >>> paths[:, 0].tolist()
-        [[1, 2, -1, -1], [1, 1, 2, -1]]
+        [[1, 2, -1, -1], [1, -1, -1, -1]]
     """
     if strategy not in ("greedy", "beam_search"):
         raise ValueError(

@@ -93,7 +93,7 @@ def test_wide_beam_search_is_exact(blank, narrow_width):
             assert float(narrow[1][b, rank]) <= np.log(exact_p) + 1e-5
 
 
-def test_beam_search_under_jit_and_greedy_unchanged():
+def test_beam_search_under_jit():
     x, lengths = _logits(5, (3, 9, 5)), np.array([9, 6, 2])
     decode = jax.jit(lambda v, n: ops.ctc_decode(v, n, beam_width=3, top_paths=3, **BEAM))
     eager = ops.ctc_decode(x, lengths, beam_width=3, top_paths=3, **BEAM)
