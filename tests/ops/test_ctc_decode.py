@@ -39,7 +39,8 @@ def _check_against_keras(x, lengths, beam_width, top_paths, merge_repeated=True)
     np.testing.assert_array_equal(np.asarray(paths[:kept]), np.asarray(want_paths))
     np.testing.assert_allclose(np.asarray(scores[:, :kept]), np.asarray(want_scores),
                                rtol=1e-5, atol=1e-5)
-    assert np.all(np.asarray(paths[kept:]) == -1) and np.all(np.asarray(scores[:, kept:]) == -np.inf)
+    assert np.all(np.asarray(paths[kept:]) == -1)
+    assert np.all(np.asarray(scores[:, kept:]) == -np.inf)
 
 
 # (beam_width, top_paths): Keras is compiled once per beam width with top_paths=3; fewer paths
