@@ -71,7 +71,7 @@ def guard_family(module: ModuleType) -> None:
 def one_hot(x: jax.Array, num_classes: int, axis: int, dtype: Any) -> BCOO:
     """One-hot BCOO: one entry per element of `x` (a zero where the id is negative)."""
     axis = axis + x.ndim + 1 if axis < 0 else axis
-    grids = jnp.meshgrid(*[jnp.arange(n) for n in x.shape], indexing="ij")
+    grids = list(jnp.meshgrid(*[jnp.arange(n) for n in x.shape], indexing="ij"))
     grids.insert(axis, jnp.maximum(x, 0))
     indices = jnp.stack([g.reshape(-1).astype(jnp.int32) for g in grids], axis=1)
     values = (x.reshape(-1) >= 0).astype(dtype)
