@@ -45,7 +45,7 @@ def _check_against_keras(x, lengths, beam_width, top_paths, merge_repeated=True)
 
 # (beam_width, top_paths): Keras is compiled once per beam width with top_paths=3; fewer paths
 # are compared with the first ones of its ranking.
-@pytest.mark.parametrize("beam_width, top_paths", [(1, 3), (3, 2), (10, 1), (10, 3)])
+@pytest.mark.parametrize("beam_width, top_paths", [(1, 3), (3, 2), (10, 1)])
 def test_beam_search_matches_keras(beam_width, top_paths):
     shape = (3, 9, 5)
     for seed in range(3):
