@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from layerax.ops import _symbolic
+from layerax.ops import _sparse, _symbolic
 from layerax.ops import core as core
 from layerax.ops import einops as einops
 from layerax.ops import image as image
@@ -22,13 +22,17 @@ from layerax.ops import linalg as linalg
 from layerax.ops import math as math
 from layerax.ops import nn as nn
 from layerax.ops import numpy as numpy
-from layerax.ops.core import *  # noqa: F403
-from layerax.ops.einops import *  # noqa: F403
-from layerax.ops.image import *  # noqa: F403
-from layerax.ops.linalg import *  # noqa: F403
-from layerax.ops.math import *  # noqa: F403
-from layerax.ops.nn import *  # noqa: F403
-from layerax.ops.numpy import *  # noqa: F403
+# Ops that do not take sparse (BCOO) inputs say so instead of misreading them (see _sparse).
+for _family in (core, einops, image, linalg, math, nn, numpy):
+    _sparse.guard_family(_family)
+
+from layerax.ops.core import *  # noqa: E402, F403
+from layerax.ops.einops import *  # noqa: E402, F403
+from layerax.ops.image import *  # noqa: E402, F403
+from layerax.ops.linalg import *  # noqa: E402, F403
+from layerax.ops.math import *  # noqa: E402, F403
+from layerax.ops.nn import *  # noqa: E402, F403
+from layerax.ops.numpy import *  # noqa: E402, F403
 
 # Each op is wrapped once so that it also takes the functional API's symbolic tensors (see
 # `_symbolic`); the families and this namespace share the wrappers.

@@ -21,6 +21,7 @@ import ml_dtypes
 import numpy as np
 
 from layerax.core.variable import Variable
+from layerax.ops import _sparse
 from layerax.ops._common import ArrayLike, dtype_name, strong, tensor
 
 
@@ -32,28 +33,41 @@ def _unwrap(tree: Any) -> Any:
 
 # ------------------------------------------------------------------------------- tensors
 def convert_to_tensor(x: ArrayLike, dtype: Any = None, sparse: bool | None = None,
-                      ragged: bool | None = None) -> jax.Array:
-    """Converts `x` (array-like, numpy array, `Variable`) to a JAX array.
+                      ragged: bool | None = None) -> Any:
+    """Converts `x` (array-like, numpy array, `Variable`, sparse BCOO) to a JAX tensor.
+
+    As in Keras' JAX backend, a `jax.experimental.sparse.BCOO` stays sparse (cast to `dtype`
+    if given) unless `sparse=False`, which densifies it; dense values stay dense whatever
+    `sparse` is.
 
     Args:
         x: The value to convert.
         dtype: Target dtype; default inferred (a `Variable` keeps its dtype).
-        sparse: layerax has no sparse tensors: only `None`/`False` are accepted.
-        ragged: layerax has no ragged tensors: only `None`/`False` are accepted.
+        sparse: `False` densifies a sparse `x`; `None` or `True` keep it sparse.
+        ragged: JAX has no ragged tensors: only `None`/`False` are accepted.
 
     Returns:
-        A `jax.Array`.
+        A `jax.Array` (or a BCOO for a sparse `x`, unless `sparse=False`).
 
     Example:
         >>> from layerax import ops
         >>> ops.convert_to_tensor([1, 2], dtype="float32")
         Array([1., 2.], dtype=float32)
+        >>> ops.convert_to_tensor(ops.one_hot([1], 2, sparse=True), sparse=False)
+        Array([[0., 1.]], dtype=float32)
     """
-    if sparse or ragged:
-        raise ValueError("convert_to_tensor: layerax (on JAX) has no sparse or ragged tensors. "
-                         f"Received: sparse={sparse}, ragged={ragged}. Pass a dense value and "
-                         "sparse=None, ragged=None.")
+    if ragged:
+        raise ValueError("convert_to_tensor: `ragged=True` is not supported on JAX (it has no "
+                         "ragged tensors; Keras' JAX backend raises too). Received: "
+                         "ragged=True. Pad the value to a dense tensor and pass ragged=None.")
     dtype = dtype_name(dtype)
+    if _sparse.is_sparse(x):
+        if sparse is not None and not sparse:
+            x = x.todense()
+        elif dtype is not None and x.dtype != dtype:
+            return x.astype(dtype)
+        else:
+            return x
     if isinstance(x, Variable):
         x = x.value
     if isinstance(x, jax.Array) and (dtype is None or x.dtype == dtype):
@@ -77,14 +91,15 @@ def convert_to_numpy(x: ArrayLike) -> np.ndarray:
         >>> ops.convert_to_numpy(ops.ones((2,)))
         array([1., 1.], dtype=float32)
     """
-    x = tensor(x)
+    x = x.todense() if _sparse.is_sparse(x) else tensor(x)
     if getattr(x, "dtype", None) == jnp.bfloat16:
         return np.array(x, dtype=ml_dtypes.bfloat16)
     return np.array(x)
 
 
 def is_tensor(x: Any) -> bool:
-    """Whether `x` is a backend (JAX) tensor; numpy arrays and `Variable`s are not.
+    """Whether `x` is a backend (JAX) tensor (an array or a sparse BCOO); numpy arrays and
+    `Variable`s are not.
 
     Args:
         x: Any value.
@@ -97,7 +112,7 @@ def is_tensor(x: Any) -> bool:
         >>> ops.is_tensor(ops.ones(2)), ops.is_tensor([1.0])
         (True, False)
     """
-    return isinstance(x, jax.Array)
+    return isinstance(x, jax.Array) or _sparse.is_sparse(x)
 
 
 def shape(x: ArrayLike) -> tuple[int, ...]:
@@ -114,7 +129,7 @@ def shape(x: ArrayLike) -> tuple[int, ...]:
         >>> ops.shape(ops.zeros((2, 3)))
         (2, 3)
     """
-    return tuple(jnp.shape(tensor(x)))
+    return tuple(x.shape) if _sparse.is_sparse(x) else tuple(jnp.shape(tensor(x)))
 
 
 def dtype(x: ArrayLike) -> str:

@@ -16,6 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax import config as _config
+from layerax.ops import _sparse
+from layerax.ops._ctc_beam import ctc_beam_search as _ctc_beam_search
 
 __all__ = [
     "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
@@ -701,37 +703,45 @@ def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
 # ------------------------------------------------------------ encodings, losses
 
 
-def _reject_sparse(sparse: bool, op: str) -> None:
-    if sparse:
-        raise ValueError(
-            f"`{op}`: layerax ops return dense arrays; sparse=True is not supported. "
-            "Pass sparse=False (the default)."
-        )
-
-
 def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None,
-            sparse: bool = False) -> jax.Array:
+            sparse: bool = False) -> jax.Array | _sparse.BCOO:
     """One-hot encoding of integer class ids along a new `axis` (ids out of range: zeros).
+
+    Args:
+        x: Integer class ids.
+        num_classes: Length of the new axis.
+        axis: Where the new axis goes.
+        dtype: Output dtype (default: `lx.config.floatx()`).
+        sparse: Whether to return a `jax.experimental.sparse.BCOO` (one stored entry per id,
+            a stored zero for a negative id), as Keras' JAX backend does.
 
     Example:
         >>> import layerax as lx
         >>> lx.ops.nn.one_hot([0, 2], 3).tolist()
         [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+        >>> lx.ops.nn.one_hot([0, 2], 3, sparse=True).todense().tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    _reject_sparse(sparse, "one_hot")
-    return jax.nn.one_hot(_t(x), num_classes, dtype=dtype or _config.floatx(), axis=axis)
+    dtype = dtype or _config.floatx()
+    if sparse:
+        return _sparse.one_hot(_t(x), num_classes, axis, dtype)
+    return jax.nn.one_hot(_t(x), num_classes, dtype=dtype, axis=axis)
 
 
 def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1, dtype: Any = None,
-              sparse: bool = False, **kwargs: Any) -> jax.Array:
+              sparse: bool = False, **kwargs: Any) -> jax.Array | _sparse.BCOO:
     """Multi-hot encoding: for each sample (row), 1 at every class id it contains.
 
-    `num_tokens=` is accepted as an alias of `num_classes`.
+    `num_tokens=` is accepted as an alias of `num_classes`. With `sparse=True` the result is a
+    `jax.experimental.sparse.BCOO` with one stored entry per distinct (sample, id) (this
+    needs concrete ids: not under `jax.jit`).
 
     Example:
         >>> import layerax as lx
         >>> lx.ops.nn.multi_hot([[0, 2]], 3).tolist()
         [[1.0, 0.0, 1.0]]
+        >>> lx.ops.nn.multi_hot([[0, 2, 2]], 3, sparse=True).nse
+        2
     """
     if num_classes is None:
         num_classes = kwargs.pop("num_tokens", None)
@@ -740,8 +750,9 @@ def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1, dtype
     if num_classes is None:
         raise ValueError("`multi_hot` needs `num_classes` (the number of classes), e.g. "
                          "`multi_hot(ids, num_classes=10)`.")
-    _reject_sparse(sparse, "multi_hot")
     x = _t(inputs).astype("int32")
+    if sparse:
+        return _sparse.multi_hot(x, num_classes, axis, dtype or _config.floatx())
     encoded = jax.nn.one_hot(x, num_classes, dtype=dtype or _config.floatx(), axis=axis)
     return jnp.max(encoded, axis=1 if x.ndim > 1 else 0)
 
@@ -1010,39 +1021,67 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any,
 
 def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy",
                beam_width: int = 100, top_paths: int = 1, merge_repeated: bool = True,
-               mask_index: int = 0) -> tuple[jax.Array, jax.Array]:
-    """Decodes CTC outputs (greedy best path).
+               mask_index: int | None = 0) -> tuple[jax.Array, jax.Array]:
+    """Decodes CTC outputs, by best path (`"greedy"`) or by prefix beam search (`"beam_search"`).
+
+    Steps at or past a sample's sequence length are ignored.
 
     Args:
-        inputs: Scores `(batch, max_length, num_classes)`.
+        inputs: Logits `(batch, max_length, num_classes)` (not softmax-normalised).
         sequence_lengths: Lengths `(batch,)`.
-        strategy: `"greedy"` (the only strategy implemented; see below).
-        beam_width, top_paths: Beam-search settings (unsupported).
-        merge_repeated: Whether consecutive repeats of a class collapse into one.
-        mask_index: The blank class.
+        strategy: `"greedy"` (the best class at each step) or `"beam_search"` (the most
+            probable label sequences, summing the probabilities of their alignments).
+        beam_width: Prefixes kept at each step of the beam search.
+        top_paths: Number of sequences the beam search returns per sample.
+        merge_repeated: Greedy only: whether consecutive repeats of a class collapse into one.
+            The beam search always applies the CTC rule (repeats collapse unless a blank
+            separates them) and ignores it, as Keras' JAX backend does.
+        mask_index: The blank class (`None`: the last class).
 
     Returns:
-        `(decoded, scores)`: class ids `(1, batch, max_length)` padded with -1, and the
-        negative sum of the per-step maxima `(batch, 1)`.
+        `(decoded, scores)`: class ids `(1, batch, max_length)` (greedy) or
+        `(top_paths, batch, max_length)` (beam search), padded with -1; and the scores
+        `(batch, 1)`, the negative sum of the per-step maximum logits (greedy), or
+        `(batch, top_paths)`, the log-probability of each sequence (beam search; `-inf` with
+        an all -1 path where the beam holds fewer than `top_paths` sequences).
 
     Example:
         >>> import layerax as lx, numpy as np
         >>> logits = np.eye(3)[[1, 1, 0, 2]][None]
         >>> lx.ops.nn.ctc_decode(logits, np.array([4]))[0][0].tolist()
         [[1, 2, -1, -1]]
+        >>> paths, scores = lx.ops.nn.ctc_decode(logits, np.array([4]), strategy="beam_search",
+        ...                                      beam_width=4, top_paths=2)
+        >>> paths[:, 0].tolist()
+        [[1, 2, -1, -1], [1, -1, -1, -1]]
     """
-    if strategy != "greedy":
+    if strategy not in ("greedy", "beam_search"):
         raise ValueError(
-            f"`ctc_decode`: only strategy='greedy' is implemented in layerax. Received: "
-            f"strategy={strategy!r}. Beam search needs a per-step beam merge that has no single "
-            "jax primitive; use strategy='greedy'."
+            "`ctc_decode`: `strategy` must be 'greedy' or 'beam_search'. Received: "
+            f"strategy={strategy!r}"
         )
     x = _float(inputs)
     x = x.astype(jnp.promote_types(x.dtype, jnp.float32))
-    batch, length, _ = x.shape
+    if x.ndim != 3:
+        raise ValueError(
+            "`ctc_decode` expects inputs of shape (batch, max_length, num_classes). Received: "
+            f"inputs.shape={x.shape}"
+        )
+    _, length, num_classes = x.shape
+    if mask_index is None:
+        mask_index = num_classes - 1
+    lengths = _t(sequence_lengths).astype("int32")
+    if strategy == "beam_search":
+        for name, value in (("beam_width", beam_width), ("top_paths", top_paths)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`ctc_decode`: `{name}` must be a positive int. Received: "
+                                 f"{name}={value!r}")
+        return _ctc_beam_search(jax.nn.log_softmax(x, axis=-1), lengths,
+                                beam_width=int(beam_width), top_paths=int(top_paths),
+                                blank_id=int(mask_index))
     ids = jnp.argmax(x, axis=-1)
     best = jnp.max(x, axis=-1)
-    past_end = jnp.arange(length)[None, :] >= _t(sequence_lengths)[:, None]
+    past_end = jnp.arange(length)[None, :] >= lengths[:, None]
     ids = jnp.where(past_end, mask_index, ids)
     best = jnp.where(past_end, 0.0, best)
     if merge_repeated:

@@ -202,11 +202,6 @@ def test_unstack_checks_num():
         ops.unstack(np.zeros((3, 2)), num=2)
 
 
-def test_convert_to_tensor_rejects_sparse_and_ragged():
-    with pytest.raises(ValueError, match="no sparse or ragged tensors"):
-        ops.convert_to_tensor([1.0], sparse=True)
-
-
 def test_slice_with_traced_start():
     x = np.arange(12.0, dtype="float32").reshape(3, 4)
     got = jax.jit(lambda start: ops.slice(x, (start, 1), (2, 2)))(1)

@@ -416,7 +416,6 @@ def test_ops_under_vmap_match_keras_per_example():
     (lambda: ops.where([True], [1.0]), ValueError, "give both `x1` and `x2`"),
     (lambda: ops.searchsorted(np.ones((2, 2)), 1.0), ValueError, "1-D sorted sequences"),
     (lambda: ops.searchsorted(np.ones(2), 1.0, side="middle"), ValueError, "'left' or 'right'"),
-    (lambda: ops.bincount([1, 2], sparse=True), ValueError, "sparse=True is not supported"),
     (lambda: ops.bincount(np.ones((2, 2, 2), "int32")), ValueError, "1-D or 2-D input"),
     (lambda: ops.histogram(np.ones((2, 2))), ValueError, "1-D input"),
     (lambda: ops.histogram(np.ones(3), bins=0), ValueError, "positive integer"),

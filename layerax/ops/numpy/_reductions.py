@@ -8,6 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.ops import _sparse
 from layerax.ops._common import ArrayLike, axis_arg, dtype_name, strong, tensor, to_float, with_doc
 
 _REDUCE_DOC = """{summary}
@@ -281,17 +282,20 @@ nanpercentile = _quantile_op("nanpercentile", jnp.nanpercentile,
 
 
 def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
-             sparse: bool = False) -> jax.Array:
+             sparse: bool = False) -> jax.Array | _sparse.BCOO:
     """Counts occurrences of each non-negative integer (per row for 2-D inputs).
 
     The length of the result is `max(max(x) + 1, minlength)`, which depends on the values of
     `x`: like Keras' JAX backend, this op cannot run under `jax.jit` with a traced `x`.
 
     Args:
-        x: 1-D or 2-D tensor of non-negative integers.
-        weights: Optional weights of the shape of `x`; the result then sums them.
+        x: 1-D or 2-D tensor of non-negative integers, or a `jax.experimental.sparse.BCOO`
+            (its stored values are counted, per row for a 2-D one; implicit zeros are not).
+        weights: Optional weights of the shape of `x` (a BCOO with the indices of `x` if `x`
+            is one); the result then sums them.
         minlength: Minimum number of bins.
-        sparse: Sparse outputs are not supported in layerax; must be False.
+        sparse: Whether to return a BCOO (one unsummed entry per counted value, as in Keras'
+            JAX backend). A BCOO `x` always gives one.
 
     Returns:
         The counts (int32, or the dtype of `weights`), one row per input row for 2-D `x`.
@@ -300,20 +304,46 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
         >>> from layerax import ops
         >>> ops.bincount([0, 1, 1, 3])
         Array([1, 2, 0, 1], dtype=int32)
+        >>> ops.bincount([0, 1, 1, 3], sparse=True).todense()
+        Array([1, 2, 0, 1], dtype=int32)
     """
-    if sparse:
-        raise ValueError("bincount: sparse=True is not supported by layerax (it has no sparse "
-                         "tensors). Received: sparse=True. Use sparse=False.")
+    rows, num_rows = None, 0
+    if _sparse.is_sparse(x):
+        x, weights, rows, num_rows = _stored_values(x, weights)
+        sparse = True
     x = strong(x)
     if x.ndim not in (1, 2):
         raise ValueError(f"bincount expects a 1-D or 2-D input. Received: x.shape={x.shape}.")
     length = int(jnp.maximum(jnp.max(x) + 1, minlength)) if x.size else minlength
     weights = None if weights is None else strong(weights)
+    if sparse:
+        dtype = jnp.int32 if weights is None else weights.dtype
+        return _sparse.bincount(x, weights, length, dtype, rows, num_rows)
     if x.ndim == 1:
         return jnp.bincount(x, weights=weights, minlength=minlength, length=length)
     if weights is None:
         return jax.vmap(lambda row: jnp.bincount(row, length=length))(x)
     return jax.vmap(lambda row, w: jnp.bincount(row, weights=w, length=length))(x, weights)
+
+
+def _stored_values(x: _sparse.BCOO, weights: Any) -> tuple[Any, Any, Any, int]:
+    """The stored values of a BCOO `x` (and of `weights`), with their rows if `x` is 2-D."""
+    if x.ndim not in (1, 2) or x.n_batch or x.n_dense:
+        raise ValueError("bincount expects a 1-D or 2-D BCOO without batch or dense axes. "
+                         f"Received: shape={x.shape}, n_batch={x.n_batch}, "
+                         f"n_dense={x.n_dense}. Use `x.todense()` or `bcoo_update_layout`.")
+    if weights is not None:
+        if not _sparse.is_sparse(weights) or weights.indices.shape != x.indices.shape or (
+                not bool(jnp.all(weights.indices == x.indices))):
+            raise ValueError("bincount: with a sparse `x`, `weights` must be a BCOO with the "
+                             "same indices as `x`. Received: weights of type "
+                             f"{type(weights).__name__}.")
+        weights = weights.data
+    # Padding entries (indices out of bounds) count nothing, as a negative value.
+    stored = jnp.all(x.indices < jnp.asarray(x.shape), axis=1)
+    values = jnp.where(stored, x.data, -1)
+    rows = x.indices[:, 0] if x.ndim == 2 else None
+    return values, weights, rows, x.shape[0] if x.ndim == 2 else 0
 
 
 def histogram(x: ArrayLike, bins: int = 10, range: tuple[float, float] | None = None,

@@ -8,6 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.ops import _sparse
 from layerax.ops._common import ArrayLike, axis_arg, tensor
 
 
@@ -655,7 +656,7 @@ def ndim(x: ArrayLike) -> int:
         >>> ops.ndim([[1, 2]])
         2
     """
-    return jnp.ndim(tensor(x))
+    return x.ndim if _sparse.is_sparse(x) else jnp.ndim(tensor(x))
 
 
 def size(x: ArrayLike) -> int:
