@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from layerax.core.context import CTX
-from layerax.core.layer.call_utils import checkpointed
+from layerax.core.rematerialize import checkpointed
 
 __all__ = ["RematScope", "remat"]
 
