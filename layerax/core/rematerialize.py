@@ -17,6 +17,9 @@ pure bridge (`core/state.py`) twice:
    `lx.function` trace, `stateless_call`, a pytree clone) sees them as if the
    function had run without rematerialization.
 
+Called eagerly outside any JAX transformation or tape, the function simply runs: there is
+no backward pass whose memory a checkpoint would save.
+
 Inside both traces only the autocast interceptors stay active: the tape and
 `lx.function`'s discovery see the reads before and the assignments after.
 """
@@ -32,7 +35,7 @@ import jax
 import numpy as np
 
 from layerax.core.autocast import AutocastScope
-from layerax.core.context import CTX
+from layerax.core.context import CTX, jax_is_tracing
 from layerax.core.random import SeedGenerator
 from layerax.core.state import StateScope
 from layerax.core.variable import Tracer, Variable
@@ -183,6 +186,9 @@ def call_checkpointed(
         The function's outputs. The variables it assigned hold their new values and the
         losses it added are on their layers, as without rematerialization.
     """
+    if not jax_is_tracing():
+        # Plain eager execution keeps no intermediates for a backward pass: nothing to save.
+        return fn(*args, **kwargs)
     if found is None:
         found = probe(fn, args, kwargs)
     variables = found.variables

@@ -11,7 +11,7 @@ import jax
 import numpy as np
 
 from layerax.core import autocast, naming
-from layerax.core.context import CTX, bump_structure_version
+from layerax.core.context import CTX, bump_structure_version, jax_is_tracing
 from layerax.core.rematerialize import call_checkpointed, checkpointed, probe
 
 FORGOT_SUPER = (
@@ -202,6 +202,8 @@ def remat_call(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Cal
     if mode == "larger_than":
 
         def checkpointed_if_large(*call_args: Any, **call_kwargs: Any) -> Any:
+            if not jax_is_tracing():
+                return layer.call(*call_args, **call_kwargs)
             found = probe(layer.call, call_args, call_kwargs)
             if _output_size(found.output_shapes) > setting.output_size_threshold:
                 return call_checkpointed(layer.call, call_args, call_kwargs, found)
