@@ -244,3 +244,30 @@ def test_a_raw_jit_closure_still_refuses_to_leak_state():
     with pytest.raises(RuntimeError, match="moving_mean' was assigned a traced value"):
         jax.jit(lambda x: bn(x, training=True))(X)
     _assert_concrete(bn)
+
+
+def test_mixed_precision_keeps_the_state_in_float32():
+    def make(mode):
+        with lx.RematScope(mode=mode):
+            layers = [lx.layers.Dense(3, dtype="mixed_bfloat16"),
+                      lx.layers.BatchNormalization(dtype="mixed_bfloat16")]
+        model = lx.Sequential(layers)
+        model(X)
+        return model
+
+    plain, remat = make(None), make("full")
+    for target, source in zip(remat.variables, plain.variables):
+        target.assign(source.value)
+
+    def loss_and_state(model):
+        out = model(X, training=True)
+        return jnp.sum(out.astype("float32") ** 2), (out.dtype, [v.value for v in model.variables])
+
+    (want, (want_dtype, want_state)), want_grads = jax.value_and_grad(
+        loss_and_state, has_aux=True)(plain)
+    (got, (got_dtype, got_state)), got_grads = jax.value_and_grad(
+        loss_and_state, has_aux=True)(remat)
+    assert got_dtype == want_dtype == jnp.bfloat16
+    assert [s.dtype for s in got_state] == [s.dtype for s in want_state]  # float32 statistics
+    assert_close([got, got_state, jax.tree.leaves(got_grads)],
+                 [want, want_state, jax.tree.leaves(want_grads)], 1e-5, 1e-5)

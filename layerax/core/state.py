@@ -6,8 +6,10 @@ where an assignment goes; see `docs/state.md` for the user-level account.
 1. The swap scope (`StateScope`, below): binds given values (arrays or
    tracers) to given variables for a block and hands back their final values.
    It is the pure bridge of `stateless_call`, `lx.function` (its trace),
-   `fit`'s compiled steps and the optimizers' compiled updates. A variable it
-   binds is *bound here* (`is_bound_here`).
+   `fit`'s compiled steps, the optimizers' compiled updates and
+   rematerialized calls (`core/rematerialize.py`: the state a checkpointed
+   function touches goes in and out of `jax.checkpoint` explicitly). A
+   variable it binds is *bound here* (`is_bound_here`).
 2. The pytree clone (`layerax.core.pytree`): unflattening a layer builds a
    copy of its graph whose variables hold the leaves. This is how raw
    `jax.jit`/`jax.grad`/`jax.vmap`/`jax.tree.map` see layers. A clone whose
