@@ -1,7 +1,9 @@
 """Rematerialization (gradient checkpointing) with Keras 3's API: `lx.remat`, `lx.RematScope`.
 
 Built on `jax.checkpoint`: the backward pass recomputes a function's intermediate values
-instead of keeping them, trading compute for memory.
+instead of keeping them, trading compute for memory. Layers that assign state in their call
+(BatchNormalization's moving statistics, Dropout's seed, metrics, `add_loss`) work as without
+rematerialization: `layerax/core/rematerialize.py` threads that state through the checkpoint.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from layerax.core.context import CTX
-from layerax.core.layer.call_utils import checkpointed
+from layerax.core.rematerialize import checkpointed
 
 __all__ = ["RematScope", "remat"]
 
@@ -28,11 +30,18 @@ class RematMode(NamedTuple):
 def remat(f: Callable[..., Any]) -> Callable[..., Any]:
     """Wraps `f` so that its intermediates are recomputed in the backward pass.
 
-    Array arguments are traced; other arguments (flags, None, Python numbers) are passed
-    through unchanged, so `f` may branch on them.
+    Array arguments are traced; other arguments (flags, None, Python numbers, and layers
+    and variables, by identity) are passed through unchanged, so `f` may branch on them.
+
+    `f` may read and assign variables: the variables it touches go into the checkpoint as
+    inputs and their new values come out of it, so BatchNormalization's moving statistics,
+    seed generators, metrics and losses added with `add_loss` end up exactly as without
+    `remat`, eagerly, under `jax.jit`/`jax.grad`, with `lx.GradientTape`, in `lx.function`
+    and in `fit`. `f` is traced twice per call (once abstractly, to find that state); called
+    eagerly outside any transformation or tape, it simply runs.
 
     Args:
-        f: A function of arrays (or a layer's method).
+        f: A function of arrays, a layer, or a layer's method (any function calling layers).
 
     Returns:
         A function with the same outputs and gradients as `f`, using less memory under
@@ -44,6 +53,11 @@ def remat(f: Callable[..., Any]) -> Callable[..., Any]:
         >>> round(float(jax.grad(f)(0.5)), 5) == round(float(jnp.cos(jnp.sin(0.5))
         ...                                                 * jnp.cos(0.5)), 5)
         True
+        >>> bn = lx.layers.BatchNormalization(momentum=0.5)
+        >>> step = lx.function(lambda x: jnp.sum(lx.remat(bn)(x, training=True)))
+        >>> _ = step(jnp.array([[1.0], [3.0]]))
+        >>> bn.moving_mean.numpy().tolist()  # 0.5 * 0 + 0.5 * mean
+        [1.0]
     """
     if not callable(f):
         raise TypeError(f"`remat` expects a callable (a function or a layer's method). "
@@ -63,6 +77,9 @@ class RematScope:
         layer_names: Names for `"list_of_layers"`.
 
     The innermost scope at a layer's creation decides; the scope at call time does not.
+    Layers that assign state in their call (BatchNormalization, Dropout, layers calling
+    `add_loss` or updating metrics) give the same values, gradients and state as without
+    the scope (see `lx.remat`).
 
     Example:
         >>> import layerax as lx, jax, jax.numpy as jnp

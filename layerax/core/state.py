@@ -6,8 +6,10 @@ where an assignment goes; see `docs/state.md` for the user-level account.
 1. The swap scope (`StateScope`, below): binds given values (arrays or
    tracers) to given variables for a block and hands back their final values.
    It is the pure bridge of `stateless_call`, `lx.function` (its trace),
-   `fit`'s compiled steps and the optimizers' compiled updates. A variable it
-   binds is *bound here* (`is_bound_here`).
+   `fit`'s compiled steps, the optimizers' compiled updates and
+   rematerialized calls (`core/rematerialize.py`: the state a checkpointed
+   function touches goes in and out of `jax.checkpoint` explicitly). A
+   variable it binds is *bound here* (`is_bound_here`).
 2. The pytree clone (`layerax.core.pytree`): unflattening a layer builds a
    copy of its graph whose variables hold the leaves. This is how raw
    `jax.jit`/`jax.grad`/`jax.vmap`/`jax.tree.map` see layers. A clone whose
@@ -98,6 +100,11 @@ class StateScope(Interceptor):
             assigned inside the block, are restored on exit and are listed in
             `missed`. lx.function uses this to discover the state a function
             touches.
+        adopt_all: With `adopt_missing`, adopt every variable the block
+            touches that this scope did not bind, including variables bound
+            by an outer scope and pytree clones made inside a trace.
+            Rematerialization uses this to find all the state a checkpointed
+            function reads and assigns (`layerax/core/rematerialize.py`).
 
     After the block, `values_out` holds the final value of each variable, in
     order, and `assigned` the ids of the variables that were assigned.
@@ -109,6 +116,7 @@ class StateScope(Interceptor):
         values: Sequence[Any],
         *,
         adopt_missing: bool = False,
+        adopt_all: bool = False,
     ) -> None:
         if len(variables) != len(values):
             raise ValueError(
@@ -117,7 +125,9 @@ class StateScope(Interceptor):
             )
         self.variables = variables
         self.values = values
-        self.adopt_missing = adopt_missing
+        self.adopt_missing = adopt_missing or adopt_all
+        self.adopt_all = adopt_all
+        self._mine: set[int] = {id(var) for var in variables} if adopt_all else set()
         self.missed: list[Any] = []
         self.assigned: set[int] = set()
         self.values_out: list[Any] = []
@@ -152,11 +162,19 @@ class StateScope(Interceptor):
 
     # Interceptor protocol: only active with adopt_missing=True.
     def read(self, variable: Any, value: Any) -> Any:
-        if not (variable._in_scope or is_trace_local(variable)):
+        if self.adopt_all:
+            if id(variable) not in self._mine:
+                self._adopt(variable)
+        elif not (variable._in_scope or is_trace_local(variable)):
             self._adopt(variable)
         return value
 
     def assign(self, variable: Any, value: Any) -> Any:
+        if self.adopt_all:
+            if id(variable) not in self._mine:
+                self._adopt(variable)
+            self.assigned.add(id(variable))
+            return value
         if is_trace_local(variable):
             # Pytree clones made inside the trace live and die with it; they are not state.
             return value
@@ -166,9 +184,15 @@ class StateScope(Interceptor):
         return value
 
     def _adopt(self, variable: Any) -> None:
+        if self.adopt_all:
+            self._mine.add(id(variable))
         self.missed.append(variable)
         self._adopted_saved.append((variable, variable._value))
         variable._in_scope += 1
+
+    def saved_attrs(self) -> list[tuple[Any, str, Any]]:
+        """`(layer, attr, value before the block)` of the forward-pass attributes set in it."""
+        return [(layer, attr, old) for (_, attr), (layer, old) in self._saved_attrs.items()]
 
     def save_attr(self, layer: Any, attr: str) -> None:
         """Remembers `layer.<attr>` (forward-pass losses or metrics) so that values created

@@ -11,7 +11,8 @@ import jax
 import numpy as np
 
 from layerax.core import autocast, naming
-from layerax.core.context import CTX, bump_structure_version
+from layerax.core.context import CTX, bump_structure_version, jax_is_tracing
+from layerax.core.rematerialize import call_checkpointed, checkpointed, probe
 
 FORGOT_SUPER = (
     "In layer '{cls}', you forgot to call `super().__init__()` as the first statement in "
@@ -179,31 +180,7 @@ def _build_shapes(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 # ------------------------------------------------------------------ rematerialization
 
 
-def checkpointed(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`fn` under `jax.checkpoint`, with non-array arguments (flags, None, shapes) kept static.
-
-    The backward pass recomputes `fn`'s intermediates instead of storing them.
-    """
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        leaves, tree = jax.tree_util.tree_flatten((args, kwargs))
-        where = [i for i, leaf in enumerate(leaves) if isinstance(leaf, (jax.Array, np.ndarray))]
-
-        def on_arrays(*arrays: Any) -> Any:
-            full = list(leaves)
-            for i, array in zip(where, arrays):
-                full[i] = array
-            call_args, call_kwargs = jax.tree_util.tree_unflatten(tree, full)
-            return fn(*call_args, **call_kwargs)
-
-        return jax.checkpoint(on_arrays)(*[leaves[i] for i in where])
-
-    return run
-
-
-def _output_size(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
-    shapes = jax.eval_shape(lambda: layer.call(*args, **kwargs))
+def _output_size(shapes: Any) -> int:
     return sum(int(np.prod(leaf.shape)) for leaf in jax.tree_util.tree_leaves(shapes))
 
 
@@ -213,7 +190,7 @@ def remat_call(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Cal
     - "full": the whole call is checkpointed;
     - "list_of_layers": checkpointed when the layer's name is listed;
     - "larger_than": checkpointed when its outputs have more than `output_size_threshold`
-      elements (found by tracing the call abstractly once);
+      elements (found by the abstract trace that also finds the call's state);
     - "activations": only the layer's `activation` is checkpointed, if it has one.
     """
     setting = layer._remat_mode
@@ -223,9 +200,16 @@ def remat_call(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Cal
     if mode == "list_of_layers":
         return checkpointed(layer.call) if layer.name in setting.layer_names else layer.call
     if mode == "larger_than":
-        if _output_size(layer, args, kwargs) > setting.output_size_threshold:
-            return checkpointed(layer.call)
-        return layer.call
+
+        def checkpointed_if_large(*call_args: Any, **call_kwargs: Any) -> Any:
+            if not jax_is_tracing():
+                return layer.call(*call_args, **call_kwargs)
+            found = probe(layer.call, call_args, call_kwargs)
+            if _output_size(found.output_shapes) > setting.output_size_threshold:
+                return call_checkpointed(layer.call, call_args, call_kwargs, found)
+            return layer.call(*call_args, **call_kwargs)
+
+        return checkpointed_if_large
     if mode == "activations":
         activation = getattr(layer, "activation", None)
         if activation is None:
