@@ -82,6 +82,19 @@ class CompileLoss:
             self.weights = [float(loss_weights)] * len(self.output_names)
         else:
             self.weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, self.output_names, "loss_weights")]
+        # As in Keras, several losses are each tracked (unweighted) as `<output>_loss`.
+        from layerax.metrics import Mean
+
+        named = [name for name, loss in zip(self.output_names, self.losses) if loss is not None]
+        self.metrics: list[Any] = [Mean(name=f"{name}_loss") for name in named] if len(named) > 1 else []
+
+    def update_metrics(self, y_true: Any, y_pred: Any, sample_weight: Any, batch_size: Any) -> None:
+        """Adds this batch's per-output losses to the `<output>_loss` trackers."""
+        if not self.metrics or y_true is None:
+            return
+        _, per_output = self(y_true, y_pred, sample_weight)
+        for metric in self.metrics:
+            metric.update_state(per_output[metric.name], sample_weight=batch_size)
 
     @property
     def empty(self) -> bool:
