@@ -240,7 +240,8 @@ class Trainer:
         if state.compile_loss is None:
             args = state.compile_args
             state.compile_loss = CompileLoss(
-                args["loss"], args["loss_weights"], self._output_names(y_pred), y, y_pred
+                args["loss"], args["loss_weights"], self._output_names(y_pred), y, y_pred,
+                names_declared=bool(getattr(self, "output_names", None)),
             )
 
     # ----------------------------------------------------------- losses

@@ -264,6 +264,22 @@ def test_multi_output_losses_and_weights():
     assert_close(model.evaluate(X, [Y, y2], batch_size=50, verbose=0), [mse + 0.5 * mae, mse, mae], rtol=1e-5)
     with pytest.raises(ValueError, match="2 outputs"):
         model.evaluate(X, Y, verbose=0)
+    # Undeclared output names: Keras names each tracked loss after the loss itself.
+    k = keras()
+
+    class KerasHeads(k.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = k.layers.Dense(1), k.layers.Dense(2)
+
+        def call(self, x):
+            return [self.a(x), self.b(x)]
+
+    theirs = KerasHeads()
+    theirs(X[:1])
+    theirs.compile(optimizer="sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
+    ours_logs = model.evaluate(X, [Y, y2], verbose=0, return_dict=True)
+    assert sorted(ours_logs) == sorted(theirs.evaluate(X, [Y, y2], verbose=0, return_dict=True))
 
 
 def test_errors():
