@@ -247,7 +247,7 @@ class Layer(WeightsMixin, ForwardStateMixin):
         produces = type(self).compute_mask is not Layer.compute_mask
         if not (produces or (self.supports_masking and previous_mask is not None)):
             return
-        if not any(eager_masks._is_concrete(out) for out in jax.tree_util.tree_leaves(outputs)):
+        if not any(eager_masks.is_concrete(out) for out in jax.tree_util.tree_leaves(outputs)):
             return
         eager_masks.attach_masks(outputs, self.compute_mask(args[0] if args else None, previous_mask))
 

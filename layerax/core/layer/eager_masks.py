@@ -13,11 +13,14 @@ from typing import Any
 
 import jax
 
+from layerax.core.variable import Tracer
+
 MASK_ATTR = "_keras_mask"
 
 
-def _is_concrete(x: Any) -> bool:
-    return isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer)
+def is_concrete(x: Any) -> bool:
+    """Whether `x` is a JAX array with a value (not a tracer)."""
+    return isinstance(x, jax.Array) and not isinstance(x, Tracer)
 
 
 def attached_mask(x: Any) -> Any:
@@ -37,7 +40,7 @@ def attached_mask(x: Any) -> Any:
     if isinstance(x, dict):
         masks = {k: attached_mask(v) for k, v in x.items()}
         return None if all(m is None for m in masks.values()) else masks
-    return getattr(x, MASK_ATTR, None) if _is_concrete(x) else None
+    return getattr(x, MASK_ATTR, None) if is_concrete(x) else None
 
 
 def attach_masks(outputs: Any, masks: Any) -> None:
@@ -51,7 +54,7 @@ def attach_masks(outputs: Any, masks: Any) -> None:
     if all(attached_mask(out) is not None for out in flat_outputs):
         return
     for out, mask in zip(flat_outputs, flat_masks):
-        if mask is not None and _is_concrete(out) and attached_mask(out) is None:
+        if mask is not None and is_concrete(out) and attached_mask(out) is None:
             setattr(out, MASK_ATTR, mask)
 
 
@@ -77,4 +80,4 @@ def fill_mask_argument(accepts_mask: bool, args: tuple[Any, ...], kwargs: dict[s
     return previous
 
 
-__all__ = ["attach_masks", "attached_mask", "fill_mask_argument"]
+__all__ = ["attach_masks", "attached_mask", "fill_mask_argument", "is_concrete"]
