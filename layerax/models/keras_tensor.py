@@ -49,6 +49,11 @@ class KerasTensor:
     def ndim(self) -> int:
         return len(self.shape)
 
+    @property
+    def _keras_mask(self) -> KerasTensor | None:
+        """The spec of this tensor's mask (None without one), under Keras' attribute name."""
+        return self._lx_mask
+
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 

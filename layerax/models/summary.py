@@ -189,13 +189,6 @@ def _table(
     for end in positions:
         widths.append(max(int(end) - start, 5))
         start = int(end)
-    # Headers stay on one line: a too narrow column borrows from the widest one.
-    for i, title in enumerate(header):
-        need = len(title) + 4 - widths[i]
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if need > 0 and widest != i and widths[widest] - need >= len(header[widest]) + 4:
-            widths[i] += need
-            widths[widest] -= need
     return header, rows, widths
 
 
@@ -228,8 +221,29 @@ def _totals(model: Any) -> list[tuple[str, int, int]]:
     ]
 
 
+def _cell_widths(widths: list[int]) -> list[int]:
+    """Cell widths (padding included, borders excluded) so that the table spans the line.
+
+    Each column asks for its share of the line plus one space of padding on each side; the
+    surplus (that padding and the `len(widths) + 1` borders) is taken from the columns in
+    equal parts, earlier columns rounding first, as Keras' rich table does.
+    """
+    cells = [w + 2 for w in widths]
+    surplus = 3 * len(widths) + 1
+    remaining, out = len(cells), []
+    for cell in cells:
+        cut = min(cell, round(surplus / remaining))
+        out.append(cell - cut)
+        surplus -= cut
+        remaining -= 1
+    return out
+
+
 def _cell_lines(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=max(width, 1), break_long_words=True, break_on_hyphens=False) or [""]
+    """Wraps at spaces; a word longer than the cell is cut with an ellipsis, as in Keras."""
+    width = max(width, 1)
+    lines = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+    return [line if len(line) <= width else line[: width - 1] + "…" for line in lines] or [""]
 
 
 def summary_text(
@@ -252,11 +266,10 @@ def summary_text(
     header, rows, widths = _table(
         model, line_length, positions, expand_nested, show_trainable, layer_range
     )
-    # Each column: its share of the line minus one border; the last also holds the right border.
-    inner = [w - 1 for w in widths]
-    inner[-1] -= 1
+    inner = _cell_widths(widths)
     content = [max(w - 2, 1) for w in inner]
     right = {header.index("Param #")}
+    center = {header.index("Trainable")} if "Trainable" in header else set()
 
     def line(left: str, fill: str, mid: str, end: str) -> str:
         return left + mid.join(fill * w for w in inner) + end
@@ -269,7 +282,8 @@ def summary_text(
             parts = []
             for col, (lines, w) in enumerate(zip(wrapped, content)):
                 text = lines[i] if i < len(lines) else ""
-                parts.append(" " + (text.rjust(w) if col in right else text.ljust(w)) + " ")
+                aligned = text.rjust(w) if col in right else text.center(w) if col in center else text.ljust(w)
+                parts.append(" " + aligned + " ")
             out.append(border + border.join(parts) + border)
         return out
 

@@ -59,7 +59,8 @@ def _per_output(spec: Any, names: Sequence[str], what: str) -> list[Any]:
 class CompileLoss:
     """The compiled loss: a weighted sum of per-output losses."""
 
-    def __init__(self, loss: Any, loss_weights: Any, output_names: Sequence[str], y_true: Any, y_pred: Any) -> None:
+    def __init__(self, loss: Any, loss_weights: Any, output_names: Sequence[str], y_true: Any, y_pred: Any,
+                 names_declared: bool = True) -> None:
         from layerax.losses import resolve_loss
 
         self.output_names = list(output_names)
@@ -82,6 +83,26 @@ class CompileLoss:
             self.weights = [float(loss_weights)] * len(self.output_names)
         else:
             self.weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, self.output_names, "loss_weights")]
+        # As in Keras, several losses are each tracked (unweighted) as `<output>_loss`.
+        from layerax.metrics import Mean
+
+        # Outputs without declared names (a subclassed model's list) are named by their loss.
+        self._tracked = [
+            (name, name if names_declared or isinstance(y_pred, dict) else loss.name)
+            for name, loss in zip(self.output_names, self.losses)
+            if loss is not None
+        ]
+        if len(self._tracked) < 2:
+            self._tracked = []
+        self.metrics: list[Any] = [Mean(name=f"{label}_loss") for _, label in self._tracked]
+
+    def update_metrics(self, y_true: Any, y_pred: Any, sample_weight: Any, batch_size: Any) -> None:
+        """Adds this batch's per-output losses to the `<output>_loss` trackers."""
+        if not self.metrics or y_true is None:
+            return
+        _, per_output = self(y_true, y_pred, sample_weight)
+        for metric, (name, _) in zip(self.metrics, self._tracked):
+            metric.update_state(per_output[f"{name}_loss"], sample_weight=batch_size)
 
     @property
     def empty(self) -> bool:

@@ -240,7 +240,8 @@ class Trainer:
         if state.compile_loss is None:
             args = state.compile_args
             state.compile_loss = CompileLoss(
-                args["loss"], args["loss_weights"], self._output_names(y_pred), y, y_pred
+                args["loss"], args["loss_weights"], self._output_names(y_pred), y, y_pred,
+                names_declared=bool(getattr(self, "output_names", None)),
             )
 
     # ----------------------------------------------------------- losses
@@ -271,6 +272,8 @@ class Trainer:
             found.append(state.loss_tracker)
             if state.compile_metrics is not None:
                 found.append(state.compile_metrics)
+            if state.compile_loss is not None:
+                found.extend(state.compile_loss.metrics)
         found.extend(state.added_trackers.values())
         for value in self.__dict__.values():
             if isinstance(value, Metric) and not any(value is m for m in found):
@@ -286,7 +289,9 @@ class Trainer:
         order = []
         for metric in self.metrics:
             if isinstance(metric, CompileMetrics):
-                order.extend(metric.log_names())
+                # Keras lists the compiled metrics by their own names, so the output-prefixed
+                # ones of a multi-output model fall to the sorted rest.
+                order.extend(m.name for _, m, _ in metric.entries)
             else:
                 order.append(metric.name)
         return order
@@ -371,8 +376,15 @@ class Trainer:
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable))
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_output_losses(x, y, y_pred, sample_weight)
         self._update_added_metrics(added)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _update_output_losses(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> None:
+        """Feeds the `<output>_loss` trackers of a multi-loss compile (as Keras logs them)."""
+        compile_loss = self._lx_state().compile_loss
+        if compile_loss is not None:
+            compile_loss.update_metrics(y, y_pred, sample_weight, _batch_size(x))
 
     def _update_added_metrics(self, added: list[tuple[str, Any, str]]) -> None:
         """Feeds `add_metric` values of the forward pass to per-name trackers."""
@@ -392,6 +404,7 @@ class Trainer:
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_output_losses(x, y, y_pred, sample_weight)
         self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -699,7 +712,7 @@ class Trainer:
         if return_dict:
             return values
         order = [n for n in self._log_order() if n in values]
-        order += [k for k in values if k not in order]
+        order += sorted(k for k in values if k not in order)
         items = [values[k] for k in order]
         return items[0] if len(items) == 1 else items
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import layerax as lx
-from tests.helpers import assert_close
+from tests.helpers import assert_close, keras
 
 
 class Linear(lx.layers.Layer):
@@ -359,3 +359,53 @@ def test_count_params():
     assert layer.count_params() == 16
     with pytest.raises(ValueError, match="isn't built"):
         lx.layers.Dense(2).count_params()
+
+
+class PassMask(lx.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs * 2.0
+
+
+class MaskedSum(lx.layers.Layer):
+    def call(self, inputs, mask=None):
+        weights = jnp.ones(inputs.shape[:2]) if mask is None else mask.astype(inputs.dtype)
+        return jnp.sum(inputs * weights[..., None], axis=1)
+
+
+def test_eager_calls_attach_and_consume_masks_like_keras():
+    k = keras()
+    ids = np.array([[3, 1, 0, 0], [2, 5, 7, 0]], "int32")
+    ours_embed = lx.layers.Embedding(10, 3, mask_zero=True)
+    theirs_embed = k.layers.Embedding(10, 3, mask_zero=True)
+    ours_embed.build(ids.shape)
+    theirs_embed.build(ids.shape)
+    ours_embed.set_weights(theirs_embed.get_weights())
+    ours, theirs = ours_embed(ids), theirs_embed(ids)
+    np.testing.assert_array_equal(np.asarray(ours._keras_mask), np.asarray(theirs._keras_mask))
+    # A layer with supports_masking passes the mask on; one taking `mask=` receives it.
+    passed = PassMask()(ours)
+    np.testing.assert_array_equal(np.asarray(passed._keras_mask), ids != 0)
+    assert_close(MaskedSum()(passed), MaskedSum()(passed, mask=jnp.asarray(ids != 0)))
+    assert_close(MaskedSum()(passed), np.asarray(k.ops.sum(theirs * 2.0 * (ids != 0)[..., None], axis=1)))
+    # Masking computes its mask from the values; a layer without mask support drops it.
+    values = np.where(ids[..., None] == 0, 0.0, 1.0).astype("float32") * np.ones((1, 1, 2), "float32")
+    masked = lx.layers.Masking()(values)
+    np.testing.assert_array_equal(
+        np.asarray(masked._keras_mask), np.asarray(k.layers.Masking()(values)._keras_mask)
+    )
+    assert not hasattr(lx.layers.Dense(2)(jnp.asarray(values)), "_keras_mask")
+    assert not hasattr(lx.layers.Embedding(10, 3)(ids), "_keras_mask")
+
+
+def test_positional_array_for_training_is_rejected():
+    # Keras raises too (`training` must be given as a keyword).
+    x = lx.Input(shape=(3,))
+    model = lx.Model(x, lx.layers.Dense(2)(x))
+    data = np.ones((2, 3), "float32")
+    assert model(data, False).shape == (2, 2)
+    with pytest.raises(TypeError, match="positional argument `training`"):
+        model(data, data)

@@ -39,6 +39,8 @@ def test_symbolic_tensors_carry_masks():
         mask = layer.output._lx_mask
         assert mask is not None and mask.shape == (None, None) and mask.dtype == "bool"
     assert mean.output._lx_mask is None and model.inputs[0]._lx_mask is None
+    # Keras' attribute name reads the same spec.
+    assert embed.output._keras_mask is embed.output._lx_mask and mean.output._keras_mask is None
 
 
 def test_padding_does_not_change_the_result():

@@ -9,7 +9,7 @@ import optax
 import pytest
 
 import layerax as lx
-from tests.helpers import assert_close
+from tests.helpers import assert_close, keras
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(50, 4)).astype("float32")
@@ -259,10 +259,27 @@ def test_multi_output_losses_and_weights():
     y2 = np.stack([Y[:, 0], -Y[:, 0]], 1)
     model.compile(optimizer="sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
     pa, pb = (np.asarray(p) for p in model(X))
-    expected = np.mean((pa - Y) ** 2) + 0.5 * np.mean(np.abs(pb - y2))
-    assert_close(model.evaluate(X, [Y, y2], batch_size=50, verbose=0), expected, rtol=1e-5)
+    mse, mae = np.mean((pa - Y) ** 2), np.mean(np.abs(pb - y2))
+    # The total, then each output's unweighted loss (Keras' `<output>_loss` trackers).
+    assert_close(model.evaluate(X, [Y, y2], batch_size=50, verbose=0), [mse + 0.5 * mae, mse, mae], rtol=1e-5)
     with pytest.raises(ValueError, match="2 outputs"):
         model.evaluate(X, Y, verbose=0)
+    # Undeclared output names: Keras names each tracked loss after the loss itself.
+    k = keras()
+
+    class KerasHeads(k.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = k.layers.Dense(1), k.layers.Dense(2)
+
+        def call(self, x):
+            return [self.a(x), self.b(x)]
+
+    theirs = KerasHeads()
+    theirs(X[:1])
+    theirs.compile(optimizer="sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
+    ours_logs = model.evaluate(X, [Y, y2], verbose=0, return_dict=True)
+    assert sorted(ours_logs) == sorted(theirs.evaluate(X, [Y, y2], verbose=0, return_dict=True))
 
 
 def test_errors():
@@ -329,3 +346,39 @@ def test_batch_hooks_run_only_when_a_callback_has_them():
     assert not _has_train_batch_hooks(CallbackList([lx.callbacks.EarlyStopping()], add_history=True))
     assert _has_train_batch_hooks(CallbackList([Legacy()], add_history=True))
     assert _has_train_batch_hooks(CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=1))
+
+
+def two_heads(api, seed_weights=None):
+    inputs = api.Input(shape=(4,), name="features")
+    hidden = api.layers.Dense(3, activation="tanh", name="hidden")(inputs)
+    model = api.Model(
+        inputs,
+        [api.layers.Dense(1, name="priority")(hidden), api.layers.Dense(3, name="department")(hidden)],
+    )
+    if seed_weights is not None:
+        model.set_weights(seed_weights)
+    model.compile(
+        optimizer=api.optimizers.SGD(0.1),
+        loss={"priority": "mse", "department": api.losses.CategoricalCrossentropy(from_logits=True)},
+        loss_weights={"priority": 1.0, "department": 0.2},
+        metrics={"department": ["accuracy"]},
+    )
+    return model
+
+
+def test_multi_output_logs_track_each_loss_like_keras():
+    k = keras()
+    theirs = two_heads(k)
+    ours = two_heads(lx, theirs.get_weights())
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(24, 4)).astype("float32")
+    y = {"priority": rng.normal(size=(24, 1)).astype("float32"),
+         "department": np.eye(3, dtype="float32")[rng.integers(0, 3, 24)]}
+    fit = dict(batch_size=8, epochs=2, shuffle=False, verbose=0)
+    h_ours, h_theirs = ours.fit(x, y, **fit).history, theirs.fit(x, y, **fit).history
+    assert sorted(h_ours) == sorted(h_theirs) == ["department_accuracy", "department_loss", "loss", "priority_loss"]
+    for key in h_theirs:
+        assert_close(h_ours[key], h_theirs[key], rtol=1e-4, atol=1e-6)
+    assert ours.metrics_names == theirs.metrics_names
+    # evaluate's list: loss, the per-output losses, then the prefixed metrics (Keras' order).
+    assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-4, atol=1e-6)

@@ -13,6 +13,7 @@ from layerax import regularizers as _regularizers
 from layerax.core import autocast, naming, pytree
 from layerax.core.context import CTX, bump_structure_version
 from layerax.core.input_spec import assert_input_compatibility
+from layerax.core.layer import eager_masks
 from layerax.core.layer.auto_config import _capture_auto_config, _init_accepts, _init_takes_args
 from layerax.core.layer.call_utils import (
     FORGOT_SUPER,
@@ -191,6 +192,13 @@ class Layer(WeightsMixin, ForwardStateMixin):
         training = kwargs.pop("training", None)
         if training is None and info.training_index is not None and len(args) > info.training_index:
             training = args[info.training_index]
+            if np.ndim(training) > 0:
+                raise TypeError(
+                    f"Layer '{self.name}' ({type(self).__name__}) received an array as its "
+                    f"positional argument `training` (shape {np.shape(training)}). `training` is a "
+                    "Python bool; pass further inputs inside the first argument (a list or dict) "
+                    "and `training=` as a keyword."
+                )
             args = args[: info.training_index] + args[info.training_index + 1 :]
         if training is None:
             training = CTX.call_training
@@ -198,6 +206,7 @@ class Layer(WeightsMixin, ForwardStateMixin):
             training = info.training_default
         if "mask" in kwargs and not (info.accepts_mask or info.has_var_kwargs):
             kwargs.pop("mask")
+        previous_mask = eager_masks.fill_mask_argument(info.accepts_mask, args, kwargs)
         if self.input_spec is not None and args:
             assert_input_compatibility(self.input_spec, args[0], self.name)
         outer_training = CTX.call_training
@@ -225,10 +234,22 @@ class Layer(WeightsMixin, ForwardStateMixin):
                     self._add_activity_loss(outputs)
                 if CTX.distribution is not None:
                     outputs = _relayout(outputs, CTX.distribution)
+                self._attach_output_masks(args, outputs, previous_mask)
         finally:
             CTX.call_depth -= 1
             CTX.call_training = outer_training
         return outputs
+
+    def _attach_output_masks(self, args: tuple[Any, ...], outputs: Any, previous_mask: Any) -> None:
+        """Eager calls: attaches the output mask to concrete outputs, as Keras does."""
+        if getattr(self, "_lx_wants_mask", None) is not None:
+            return  # a model: its graph routes the masks
+        produces = type(self).compute_mask is not Layer.compute_mask
+        if not (produces or (self.supports_masking and previous_mask is not None)):
+            return
+        if not any(eager_masks.is_concrete(out) for out in jax.tree_util.tree_leaves(outputs)):
+            return
+        eager_masks.attach_masks(outputs, self.compute_mask(args[0] if args else None, previous_mask))
 
     def _convert_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
         """Casts floating array arguments to the compute dtype (Keras' input autocasting).
