@@ -76,6 +76,12 @@ class CompileLoss:
             resolve_loss(spec, yt, yp) if spec is not None else None
             for spec, yt, yp in zip(specs, trues, preds)
         ]
+        # Like Keras 3, a model with several losses logs each output's unweighted loss.
+        from layerax.metrics import Mean
+
+        named = [name for name, fn in zip(self.output_names, self.losses) if fn is not None]
+        self.metrics: list[Metric] = [Mean(name=f"{name}_loss") for name in named] if len(named) > 1 else []
+        self._trackers = dict(zip(named, self.metrics))
         if loss_weights is None:
             self.weights = [1.0] * len(self.output_names)
         elif isinstance(loss_weights, (int, float)):
@@ -112,6 +118,18 @@ class CompileLoss:
             per_output[f"{name}_loss"] = value
             total = total + weight * value
         return total, per_output
+
+
+    def update_metrics(self, per_output: dict[str, Any], batch_size: Any) -> None:
+        """Feeds the per-output losses of a step (`__call__`'s second result) to `metrics`.
+
+        Separate from `__call__` because the built-in train step computes the loss
+        inside `jax.value_and_grad`, and metric state is updated outside it.
+        """
+        for metric in self.metrics:
+            value = per_output.get(metric.name)
+            if value is not None:
+                metric.update_state(value, sample_weight=batch_size)
 
 
 def default_output_names(y_pred: Any) -> list[str]:

@@ -261,8 +261,8 @@ class Trainer:
 
     @property
     def metrics(self) -> list[Any]:
-        """The loss tracker, the compiled metrics (one container, as in Keras 3), `add_metric`
-        trackers, then metrics assigned as attributes of the model."""
+        """The loss tracker, the compiled metrics (one container, as in Keras 3), the per-output
+        loss trackers, `add_metric` trackers, then metrics assigned as attributes of the model."""
         from layerax.metrics.base import Metric
 
         state = self._lx_state()
@@ -271,6 +271,8 @@ class Trainer:
             found.append(state.loss_tracker)
             if state.compile_metrics is not None:
                 found.append(state.compile_metrics)
+            if state.compile_loss is not None:
+                found.extend(state.compile_loss.metrics)  # per-output losses of multi-loss models
         found.extend(state.added_trackers.values())
         for value in self.__dict__.values():
             if isinstance(value, Metric) and not any(value is m for m in found):
@@ -356,16 +358,17 @@ class Trainer:
                 trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
             )
             self._ensure_compile_objects(y, y_pred)
-            loss, _ = self._lx_state().compile_loss(y, y_pred, sample_weight)
+            loss, per_output = self._lx_state().compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
             # Differentiate the scaled loss (LossScaleOptimizer); its apply unscales.
             scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
-            return scaled, (loss, y_pred, new_non_trainable, added)
+            return scaled, (loss, y_pred, new_non_trainable, added, per_output)
 
-        (_, (loss, y_pred, new_non_trainable, added)), grads = jax.value_and_grad(
+        (_, (loss, y_pred, new_non_trainable, added, per_output)), grads = jax.value_and_grad(
             loss_fn, has_aux=True
         )([v.value for v in trainable])
+        self._lx_state().compile_loss.update_metrics(per_output, _batch_size(x))
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
         if trainable:
@@ -390,7 +393,15 @@ class Trainer:
         """Loss and metrics on a batch, in inference mode."""
         x, y, sample_weight = data_adapters.unpack(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        if type(self).compute_loss is not Trainer.compute_loss:  # a user's override decides
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        else:
+            self._ensure_compile_objects(y, y_pred)
+            compile_loss = self._lx_state().compile_loss
+            loss, per_output = compile_loss(y, y_pred, sample_weight)
+            for extra in self.losses:
+                loss = loss + jnp.asarray(extra, jnp.float32)
+            compile_loss.update_metrics(per_output, _batch_size(x))
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)

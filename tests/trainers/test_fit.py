@@ -259,8 +259,10 @@ def test_multi_output_losses_and_weights():
     y2 = np.stack([Y[:, 0], -Y[:, 0]], 1)
     model.compile(optimizer="sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
     pa, pb = (np.asarray(p) for p in model(X))
-    expected = np.mean((pa - Y) ** 2) + 0.5 * np.mean(np.abs(pb - y2))
-    assert_close(model.evaluate(X, [Y, y2], batch_size=50, verbose=0), expected, rtol=1e-5)
+    mse, mae = np.mean((pa - Y) ** 2), np.mean(np.abs(pb - y2))
+    # Like Keras 3: the weighted total, then each output's unweighted loss.
+    assert_close(model.evaluate(X, [Y, y2], batch_size=50, verbose=0), [mse + 0.5 * mae, mse, mae], rtol=1e-5)
+    assert model.metrics_names == ["loss", "output_1_loss", "output_2_loss"]
     with pytest.raises(ValueError, match="2 outputs"):
         model.evaluate(X, Y, verbose=0)
 
@@ -329,3 +331,33 @@ def test_batch_hooks_run_only_when_a_callback_has_them():
     assert not _has_train_batch_hooks(CallbackList([lx.callbacks.EarlyStopping()], add_history=True))
     assert _has_train_batch_hooks(CallbackList([Legacy()], add_history=True))
     assert _has_train_batch_hooks(CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=1))
+
+
+def test_multi_output_logs_each_loss_like_keras():
+    from tests.helpers import keras
+
+    rng = np.random.default_rng(3)
+    x = [rng.normal(size=(24, 4)).astype("float32"), rng.normal(size=(24, 3)).astype("float32")]
+    y = [rng.normal(size=(24, 1)).astype("float32"), rng.random(size=(24, 5)).astype("float32")]
+    weights = None
+    results = {}
+    for lib in (lx, keras()):
+        a, b = lib.Input((4,), name="a"), lib.Input((3,), name="b")
+        joined = lib.layers.Concatenate()([a, b])
+        model = lib.Model([a, b], [lib.layers.Dense(1, name="score")(joined),
+                                   lib.layers.Dense(5, activation="softmax", name="label")(joined)])
+        weights = weights or model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss=["mse", "categorical_crossentropy"],
+                      loss_weights=[2.0, 1.0], metrics=[["mae"], []])
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        results[lib.__name__] = (model.metrics_names, history.history, logs)
+        # A single loss (the other output has None) logs no per-output loss.
+        model.compile(optimizer="sgd", loss=[None, "categorical_crossentropy"])
+        assert "label_loss" not in model.fit(x, y, epochs=1, verbose=0).history, lib.__name__
+    ours, theirs = results["layerax"], results["keras"]
+    assert ours[0] == theirs[0] == ["loss", "compile_metrics", "score_loss", "label_loss"]
+    assert sorted(ours[1]) == sorted(theirs[1])
+    assert_close([ours[1][k] for k in sorted(theirs[1])], [theirs[1][k] for k in sorted(theirs[1])], rtol=1e-4)
+    assert_close({k: ours[2][k] for k in theirs[2]}, theirs[2], rtol=1e-4)
