@@ -61,7 +61,9 @@ class Trainer:
         Args:
             optimizer: Name, `lx.optimizers.Optimizer` or optax transformation.
             loss: Loss name, function or `lx.losses.Loss`; a list or dict for
-                several outputs (None for an output without loss).
+                several outputs (None for an output without loss). None on a
+                model compiled before keeps the earlier loss, as in Keras 3
+                (the same holds for `metrics` and `weighted_metrics`).
             loss_weights: Scalar, list or dict weighting the per-output losses.
             metrics: Metrics (names, functions or `lx.metrics.Metric`); lists
                 or dicts per output. `"accuracy"` resolves to the right one.
@@ -88,6 +90,16 @@ class Trainer:
         ):
             optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
         state = self._lx_state()
+        # Like Keras 3, compiling again without a loss (or without metrics) keeps those of
+        # the previous compile().
+        kept_metrics = None
+        if state.compiled:
+            if loss is None and state.compile_args.get("loss") is not None:
+                loss, loss_weights = state.compile_args["loss"], state.compile_args["loss_weights"]
+            if metrics is None and weighted_metrics is None:
+                metrics = state.compile_args.get("metrics")
+                weighted_metrics = state.compile_args.get("weighted_metrics")
+                kept_metrics = state.compile_metrics
         state.optimizer = optimizer
         state.compile_args = {
             "loss": loss,
@@ -110,8 +122,8 @@ class Trainer:
         state.steps_per_execution = int(steps_per_execution)
         state.loss_tracker = metrics_module.Mean(name="loss")
         state.compile_loss = None
-        state.compile_metrics = None
-        if metrics is not None or weighted_metrics is not None:
+        state.compile_metrics = kept_metrics
+        if kept_metrics is None and (metrics is not None or weighted_metrics is not None):
             state.compile_metrics = CompileMetrics(
                 metrics, weighted_metrics, getattr(self, "output_names", None) or None, loss
             )

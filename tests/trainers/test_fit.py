@@ -361,3 +361,24 @@ def test_multi_output_logs_each_loss_like_keras():
     assert sorted(ours[1]) == sorted(theirs[1])
     assert_close([ours[1][k] for k in sorted(theirs[1])], [theirs[1][k] for k in sorted(theirs[1])], rtol=1e-4)
     assert_close({k: ours[2][k] for k in theirs[2]}, theirs[2], rtol=1e-4)
+
+
+def test_compiling_again_without_loss_or_metrics_keeps_them_like_keras():
+    from tests.helpers import keras
+
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")
+    weights, results = None, {}
+    for lib in (lx, keras()):
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, lib.layers.Dense(2)(inputs))
+        weights = weights or model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+        first = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+        model.compile(optimizer=lib.optimizers.SGD(0.1))  # no loss, no metrics
+        second = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+        results[lib.__name__] = (first, second)
+    for ours, theirs in zip(results["layerax"], results["keras"]):
+        assert sorted(ours) == sorted(theirs) == ["loss", "mae"]
+        assert_close([ours[k] for k in sorted(ours)], [theirs[k] for k in sorted(theirs)], rtol=1e-5)
