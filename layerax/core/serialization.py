@@ -235,22 +235,23 @@ def serialize(obj: Any) -> Any:
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
 
 
-def serialize_config(config: Any) -> Any:
+def serialize_config(config: Any, serialize_object: Callable[[Any], Any] | None = None) -> Any:
     """`get_config()` output with the objects inside it (layers, regularizers, ...) serialized.
 
     Like Keras, a custom `get_config()` may return sub-objects as they are
-    (`{"sublayer": self.sublayer}`): they become config dicts here, so the
-    result is plain data and `from_config` builds new objects from it.
-    Tuples, lists and dicts are walked; everything else is kept.
+    (`{"sublayer": self.sublayer}`): they become config dicts here (made by
+    `serialize_object`, `serialize` by default), so the result is plain data
+    and `from_config` builds new objects from it. Tuples, lists and dicts are
+    walked; everything else is kept.
     """
     if isinstance(config, Mapping):
-        return {key: serialize_config(value) for key, value in config.items()}
+        return {key: serialize_config(value, serialize_object) for key, value in config.items()}
     if isinstance(config, list):
-        return [serialize_config(value) for value in config]
+        return [serialize_config(value, serialize_object) for value in config]
     if isinstance(config, tuple) and not hasattr(config, "_fields"):
-        return tuple(serialize_config(value) for value in config)
+        return tuple(serialize_config(value, serialize_object) for value in config)
     if hasattr(config, "get_config") and not inspect.isclass(config):
-        return serialize(config)
+        return (serialize_object or serialize)(config)
     return config
 
 
