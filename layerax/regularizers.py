@@ -138,15 +138,12 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": self.factor, "mode": self.mode}
 
 
-def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
-    """`L1L2` with both factors defaulting to 0.01 (the Keras 2 helper).
-
-    Example:
-        >>> import layerax as lx
-        >>> lx.regularizers.l1_l2().l2
-        0.01
-    """
-    return L1L2(l1=l1, l2=l2)
+# Keras 3's lower-case names are the classes themselves (so `l1_l2()` has L1L2's
+# zero defaults, not Keras 2's 0.01 helper).
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 
 
 _TABLE: dict[str, Any] = {
@@ -203,6 +200,9 @@ __all__ = [
     "Regularizer",
     "deserialize",
     "get",
+    "l1",
     "l1_l2",
+    "l2",
+    "orthogonal_regularizer",
     "serialize",
 ]

@@ -48,6 +48,23 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
     return decorator
 
 
+def get_custom_objects() -> dict[str, Any]:
+    """The global registry of custom objects, as a live dict (Keras' `get_custom_objects`).
+
+    `register_serializable` fills it under `"package>name"` keys; entries added
+    by hand are found by deserialization too, and `clear()` empties it.
+
+    Example:
+        >>> import layerax as lx
+        >>> @lx.saving.register_keras_serializable(package="demo")
+        ... def halve(x):
+        ...     return x / 2
+        >>> lx.saving.get_custom_objects()["demo>halve"] is halve
+        True
+    """
+    return _REGISTERED
+
+
 def get_registered_name(obj: Any) -> str:
     """The key under which `obj` was registered, else its name.
 
@@ -213,9 +230,29 @@ def serialize(obj: Any) -> Any:
         return {
             "class_name": cls.__name__,
             "registered_name": _REGISTERED_NAMES.get(cls, cls.__name__),
-            "config": obj.get_config(),
+            "config": serialize_config(obj.get_config()),
         }
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
+
+
+def serialize_config(config: Any, serialize_object: Callable[[Any], Any] | None = None) -> Any:
+    """`get_config()` output with the objects inside it (layers, regularizers, ...) serialized.
+
+    Like Keras, a custom `get_config()` may return sub-objects as they are
+    (`{"sublayer": self.sublayer}`): they become config dicts here (made by
+    `serialize_object`, `serialize` by default), so the result is plain data
+    and `from_config` builds new objects from it. Tuples, lists and dicts are
+    walked; everything else is kept.
+    """
+    if isinstance(config, Mapping):
+        return {key: serialize_config(value, serialize_object) for key, value in config.items()}
+    if isinstance(config, list):
+        return [serialize_config(value, serialize_object) for value in config]
+    if isinstance(config, tuple) and not hasattr(config, "_fields"):
+        return tuple(serialize_config(value, serialize_object) for value in config)
+    if hasattr(config, "get_config") and not inspect.isclass(config):
+        return (serialize_object or serialize)(config)
+    return config
 
 
 def deserialize(

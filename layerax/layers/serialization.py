@@ -28,20 +28,24 @@ def _layer_table() -> dict[str, type]:
 
 
 def serialize(layer: Layer) -> dict[str, Any]:
-    """The `{"class_name", "registered_name", "config"}` dict of a layer.
+    """The `{"module", "class_name", "config", "registered_name"}` dict of a layer.
+
+    The same as `lx.saving.serialize_keras_object(layer)`, as in Keras.
 
     Example:
         >>> import layerax as lx
         >>> config = lx.layers.serialize(lx.layers.Dense(3))
-        >>> config["class_name"], config["config"]["units"]
-        ('Dense', 3)
+        >>> config["module"], config["class_name"], config["config"]["units"]
+        ('layerax.layers', 'Dense', 3)
     """
     if not isinstance(layer, Layer):
         raise TypeError(
             f"lx.layers.serialize expects a layer instance. Received: {layer!r} "
             f"of type {type(layer).__name__}."
         )
-    return serialization.serialize(layer)
+    from layerax.saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(layer)
 
 
 def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) -> Layer:

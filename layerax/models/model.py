@@ -266,6 +266,23 @@ class Model(Trainer, Layer):
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     # -------------------------------------------------------------- config
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's serialized config as a JSON string (`json.dumps` kwargs pass through).
+
+        `lx.models.model_from_json` rebuilds the model (fresh weights).
+
+        Example:
+            >>> import layerax as lx
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> type(lx.models.model_from_json(model.to_json())).__name__
+            'Sequential'
+        """
+        import json
+
+        from layerax.saving.serialization_lib import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
         """Creates a model from `get_config()`'s output (a functional graph or constructor args)."""
@@ -276,3 +293,24 @@ class Model(Trainer, Layer):
             return target.from_config(config, custom_objects=custom_objects)
         with serialization.custom_object_scope(custom_objects or {}):
             return Layer.from_config.__func__(cls, config)  # type: ignore[attr-defined]
+
+
+def model_from_json(json_string: str, custom_objects: Any = None) -> Any:
+    """Rebuilds a model from `model.to_json()`'s output (fresh weights, no compile state).
+
+    Args:
+        json_string: What `Model.to_json()` returned.
+        custom_objects: User classes and functions by name.
+
+    Example:
+        >>> import layerax as lx
+        >>> inputs = lx.Input((4,))
+        >>> model = lx.Model(inputs, lx.layers.Dense(2)(inputs))
+        >>> lx.models.model_from_json(model.to_json()).output_shape
+        (None, 2)
+    """
+    import json
+
+    from layerax.saving.serialization_lib import deserialize_keras_object
+
+    return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)

@@ -14,6 +14,7 @@ See docs/saving.md.
 from __future__ import annotations
 
 from layerax.core.serialization import custom_object_scope as custom_object_scope
+from layerax.core.serialization import get_custom_objects as get_custom_objects
 from layerax.core.serialization import get_registered_name as get_registered_name
 from layerax.core.serialization import get_registered_object as get_registered_object
 from layerax.core.serialization import register_serializable as register_serializable
@@ -26,16 +27,20 @@ from layerax.saving.weights import load_weights as load_weights
 from layerax.saving.weights import save_weights as save_weights
 
 CustomObjectScope = custom_object_scope
+# Keras' name for the same decorator.
+register_keras_serializable = register_serializable
 
 __all__ = [
     "CheckpointManager",
     "CustomObjectScope",
     "custom_object_scope",
     "deserialize_keras_object",
+    "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
     "load_model",
     "load_weights",
+    "register_keras_serializable",
     "register_serializable",
     "save_model",
     "save_weights",

@@ -75,7 +75,7 @@ def serialize_keras_object(obj: Any) -> Any:
         return {
             "module": module if cls.__module__.startswith("layerax.") else cls.__module__,
             "class_name": cls.__name__,
-            "config": obj.get_config(),
+            "config": serialization.serialize_config(obj.get_config(), serialize_keras_object),
             "registered_name": serialization._REGISTERED_NAMES.get(cls, cls.__name__),
         }
     if callable(obj):

@@ -96,14 +96,6 @@ class CompileLoss:
             self._tracked = []
         self.metrics: list[Any] = [Mean(name=f"{label}_loss") for _, label in self._tracked]
 
-    def update_metrics(self, y_true: Any, y_pred: Any, sample_weight: Any, batch_size: Any) -> None:
-        """Adds this batch's per-output losses to the `<output>_loss` trackers."""
-        if not self.metrics or y_true is None:
-            return
-        _, per_output = self(y_true, y_pred, sample_weight)
-        for metric, (name, _) in zip(self.metrics, self._tracked):
-            metric.update_state(per_output[f"{name}_loss"], sample_weight=batch_size)
-
     @property
     def empty(self) -> bool:
         return all(loss is None for loss in self.losses)
@@ -133,6 +125,17 @@ class CompileLoss:
             per_output[f"{name}_loss"] = value
             total = total + weight * value
         return total, per_output
+
+    def update_metrics(self, per_output: dict[str, Any], batch_size: Any) -> None:
+        """Feeds the per-output losses of a step (`__call__`'s second result) to `metrics`.
+
+        Separate from `__call__` because the built-in train step computes the loss
+        inside `jax.value_and_grad`, and metric state is updated outside it.
+        """
+        for metric, (name, _) in zip(self.metrics, self._tracked):
+            value = per_output.get(f"{name}_loss")
+            if value is not None:
+                metric.update_state(value, sample_weight=batch_size)
 
 
 def default_output_names(y_pred: Any) -> list[str]:

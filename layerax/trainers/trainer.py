@@ -61,7 +61,9 @@ class Trainer:
         Args:
             optimizer: Name, `lx.optimizers.Optimizer` or optax transformation.
             loss: Loss name, function or `lx.losses.Loss`; a list or dict for
-                several outputs (None for an output without loss).
+                several outputs (None for an output without loss). None on a
+                model compiled before keeps the earlier loss, as in Keras 3
+                (the same holds for `metrics` and `weighted_metrics`).
             loss_weights: Scalar, list or dict weighting the per-output losses.
             metrics: Metrics (names, functions or `lx.metrics.Metric`); lists
                 or dicts per output. `"accuracy"` resolves to the right one.
@@ -88,6 +90,16 @@ class Trainer:
         ):
             optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
         state = self._lx_state()
+        # Like Keras 3, compiling again without a loss (or without metrics) keeps those of
+        # the previous compile().
+        kept_metrics = None
+        if state.compiled:
+            if loss is None and state.compile_args.get("loss") is not None:
+                loss, loss_weights = state.compile_args["loss"], state.compile_args["loss_weights"]
+            if metrics is None and weighted_metrics is None:
+                metrics = state.compile_args.get("metrics")
+                weighted_metrics = state.compile_args.get("weighted_metrics")
+                kept_metrics = state.compile_metrics
         state.optimizer = optimizer
         state.compile_args = {
             "loss": loss,
@@ -110,8 +122,8 @@ class Trainer:
         state.steps_per_execution = int(steps_per_execution)
         state.loss_tracker = metrics_module.Mean(name="loss")
         state.compile_loss = None
-        state.compile_metrics = None
-        if metrics is not None or weighted_metrics is not None:
+        state.compile_metrics = kept_metrics
+        if kept_metrics is None and (metrics is not None or weighted_metrics is not None):
             state.compile_metrics = CompileMetrics(
                 metrics, weighted_metrics, getattr(self, "output_names", None) or None, loss
             )
@@ -262,8 +274,8 @@ class Trainer:
 
     @property
     def metrics(self) -> list[Any]:
-        """The loss tracker, the compiled metrics (one container, as in Keras 3), `add_metric`
-        trackers, then metrics assigned as attributes of the model."""
+        """The loss tracker, the compiled metrics (one container, as in Keras 3), the per-output
+        loss trackers, `add_metric` trackers, then metrics assigned as attributes of the model."""
         from layerax.metrics.base import Metric
 
         state = self._lx_state()
@@ -273,7 +285,7 @@ class Trainer:
             if state.compile_metrics is not None:
                 found.append(state.compile_metrics)
             if state.compile_loss is not None:
-                found.extend(state.compile_loss.metrics)
+                found.extend(state.compile_loss.metrics)  # per-output losses of multi-loss models
         found.extend(state.added_trackers.values())
         for value in self.__dict__.values():
             if isinstance(value, Metric) and not any(value is m for m in found):
@@ -361,30 +373,24 @@ class Trainer:
                 trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
             )
             self._ensure_compile_objects(y, y_pred)
-            loss, _ = self._lx_state().compile_loss(y, y_pred, sample_weight)
+            loss, per_output = self._lx_state().compile_loss(y, y_pred, sample_weight)
             for extra in losses:
                 loss = loss + jnp.asarray(extra, jnp.float32)
             # Differentiate the scaled loss (LossScaleOptimizer); its apply unscales.
             scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
-            return scaled, (loss, y_pred, new_non_trainable, added)
+            return scaled, (loss, y_pred, new_non_trainable, added, per_output)
 
-        (_, (loss, y_pred, new_non_trainable, added)), grads = jax.value_and_grad(
+        (_, (loss, y_pred, new_non_trainable, added, per_output)), grads = jax.value_and_grad(
             loss_fn, has_aux=True
         )([v.value for v in trainable])
+        self._lx_state().compile_loss.update_metrics(per_output, _batch_size(x))
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable))
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-        self._update_output_losses(x, y, y_pred, sample_weight)
         self._update_added_metrics(added)
         return self.compute_metrics(x, y, y_pred, sample_weight)
-
-    def _update_output_losses(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> None:
-        """Feeds the `<output>_loss` trackers of a multi-loss compile (as Keras logs them)."""
-        compile_loss = self._lx_state().compile_loss
-        if compile_loss is not None:
-            compile_loss.update_metrics(y, y_pred, sample_weight, _batch_size(x))
 
     def _update_added_metrics(self, added: list[tuple[str, Any, str]]) -> None:
         """Feeds `add_metric` values of the forward pass to per-name trackers."""
@@ -402,9 +408,16 @@ class Trainer:
         """Loss and metrics on a batch, in inference mode."""
         x, y, sample_weight = data_adapters.unpack(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        if type(self).compute_loss is not Trainer.compute_loss:  # a user's override decides
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        else:
+            self._ensure_compile_objects(y, y_pred)
+            compile_loss = self._lx_state().compile_loss
+            loss, per_output = compile_loss(y, y_pred, sample_weight)
+            for extra in self.losses:
+                loss = loss + jnp.asarray(extra, jnp.float32)
+            compile_loss.update_metrics(per_output, _batch_size(x))
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-        self._update_output_losses(x, y, y_pred, sample_weight)
         self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

@@ -141,6 +141,18 @@ def test_model_checkpoint_matches_keras(kwargs, tmp_path):
     assert os.path.isdir(tmp_path / "ckpt")
 
 
+@pytest.mark.parametrize("save_best_only", [True, False])
+def test_model_checkpoint_messages_match_keras(save_best_only, tmp_path, capsys):
+    logs = [{"val_loss": v} for v in [0.9, 0.95, 0.4]]
+    kwargs = {"filepath": str(tmp_path / "m-{epoch}.keras"), "save_best_only": save_best_only, "verbose": 1}
+    run_fit(FakeModel(), [lx.callbacks.ModelCheckpoint(**kwargs)], logs)
+    ours = capsys.readouterr().out
+    _drive_keras(keras().callbacks.ModelCheckpoint(**kwargs), FakeModel(), logs)
+    theirs = capsys.readouterr().out
+    assert "finished saving model to" in ours
+    assert ours.split() == theirs.split()
+
+
 def test_model_checkpoint_paths_and_best_only(tmp_path):
     model = FakeModel()
     path = str(tmp_path / "run" / "{epoch:02d}-{val_loss:.2f}.weights.h5")

@@ -47,3 +47,12 @@ def test_dense_rebuilt_with_other_last_dimension_names_layer():
 def test_dense_rejects_bad_units():
     with pytest.raises(ValueError, match="units"):
         lx.layers.Dense(0)
+
+
+@pytest.mark.parametrize("activity_regularizer", [None, "l2"])
+def test_dense_config_keys_match_keras(activity_regularizer):
+    ours = lx.layers.Dense(3, activity_regularizer=activity_regularizer).get_config()
+    theirs = keras().layers.Dense(3, activity_regularizer=activity_regularizer).get_config()
+    assert set(ours) == set(theirs) - {"quantization_config"}  # layerax has no quantization
+    again = lx.layers.Dense.from_config(ours)
+    assert (again.activity_regularizer is None) == (activity_regularizer is None)

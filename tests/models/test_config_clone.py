@@ -175,3 +175,22 @@ def test_flat_weights_follow_config_order_after_rebuild():
     rebuilt = lx.Model.from_config(model.get_config(), custom_objects=CUSTOM)
     assert [w.path for w in rebuilt.weights] == [w.path for w in model.weights]
     assert jax.tree_util.tree_structure(rebuilt) == jax.tree_util.tree_structure(model)
+
+
+def test_to_json_and_model_from_json_like_keras():
+    from tests.helpers import keras
+
+    shapes = {}
+    for lib in (lx, keras()):
+        inputs = lib.Input((5,), name="x")
+        hidden = lib.layers.Dense(4, activation="relu", name="hidden")(inputs)
+        model = lib.Model(inputs, lib.layers.Dense(2, name="out")(hidden), name="mlp")
+        text = model.to_json(indent=2)
+        assert "\n" in text  # json.dumps keyword arguments pass through
+        outer = json.loads(text)
+        assert {"module", "class_name", "config", "registered_name"} <= set(outer)
+        again = lib.models.model_from_json(text)
+        shapes[lib.__name__] = (outer["class_name"], again.name, again.output_shape,
+                                [(layer.name, type(layer).__name__) for layer in again.layers],
+                                [tuple(w.shape) for w in again.weights])
+    assert shapes["layerax"] == shapes["keras"]

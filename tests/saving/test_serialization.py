@@ -231,3 +231,83 @@ def test_raw_optax_optimizer_is_not_serialized_but_the_model_still_saves(tmp_pat
     loaded = lx.models.load_model(str(tmp_path / "m.layerax"))
     assert not getattr(loaded, "compiled", False)  # recompile with the optax transformation
     np.testing.assert_array_equal(loaded(np.ones((1, 3), "float32")), model(np.ones((1, 3), "float32")))
+
+
+def test_get_custom_objects_is_the_live_registry_like_keras():
+    from tests.helpers import keras
+
+    for lib in (lx, keras()):
+        registry = lib.saving.get_custom_objects()
+        kept = dict(registry)  # other tests' registered classes come back afterwards
+        try:
+            @lib.saving.register_keras_serializable(package="audit_pkg", name="triple")
+            def triple(x):
+                return 3 * x
+
+            assert registry["audit_pkg>triple"] is triple, lib.__name__
+            assert lib.saving.get_registered_object("audit_pkg>triple") is triple
+            registry.clear()
+            assert lib.saving.get_registered_object("audit_pkg>triple") is None, lib.__name__
+            registry["by_hand"] = triple  # entries added by hand are found too
+            assert lib.saving.get_registered_object("by_hand") is triple
+        finally:
+            registry.clear()
+            registry.update(kept)
+
+
+def _nesting_layer(lib):
+    class Nesting(lib.layers.Layer):
+        """Its get_config returns its sub-objects as they are, like Keras' guides do."""
+
+        def __init__(self, sublayer, regularizer=None, **kwargs):
+            super().__init__(**kwargs)
+            self.sublayer, self.regularizer = sublayer, regularizer
+
+        def call(self, x):
+            return self.sublayer(x)
+
+        def get_config(self):
+            return {**super().get_config(), "sublayer": self.sublayer, "regularizer": self.regularizer}
+
+        @classmethod
+        def from_config(cls, config):
+            config["sublayer"] = lib.layers.deserialize(config["sublayer"])
+            return cls(**config)
+
+    return Nesting
+
+
+def _structure(config):
+    """class names and config keys of a serialized object, recursively (the format-free part)."""
+    if isinstance(config, dict) and "class_name" in config:
+        return (config["class_name"], _structure(config["config"]))
+    if isinstance(config, dict):
+        return {k: _structure(v) for k, v in config.items() if k != "dtype"}
+    return config
+
+
+def test_sub_objects_returned_by_get_config_are_serialized_like_keras(tmp_path):
+    from tests.helpers import keras
+
+    configs = {}
+    for lib in (lx, keras()):
+        Nesting = _nesting_layer(lib)
+        layer = Nesting(lib.layers.Dense(3, name="inner"), lib.regularizers.L1L2(l1=0.1), name="outer")
+        configs[lib.__name__] = lib.saving.serialize_keras_object(layer)["config"]
+        json.dumps(configs[lib.__name__])  # plain data
+    ours, theirs = configs["layerax"], configs["keras"]
+    assert _structure(ours["regularizer"]) == _structure(theirs["regularizer"])
+    assert _structure(ours["sublayer"])[0] == "Dense" and ours["sublayer"]["config"]["units"] == 3
+
+    Nesting = _nesting_layer(lx)
+    inner = lx.layers.Dense(3, name="inner")
+    inputs = lx.Input((4,))
+    model = lx.Model(inputs, Nesting(inner, name="outer")(inputs))
+    with lx.saving.custom_object_scope({"Nesting": Nesting}):
+        again = lx.Model.from_config(model.get_config())
+    rebuilt = again.get_layer("outer").sublayer
+    assert rebuilt is not inner and rebuilt.units == 3  # a new layer, not a shared one
+    model.save(str(tmp_path / "nested.keras"))
+    loaded = lx.models.load_model(str(tmp_path / "nested.keras"), custom_objects={"Nesting": Nesting})
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)

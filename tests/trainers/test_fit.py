@@ -382,3 +382,54 @@ def test_multi_output_logs_track_each_loss_like_keras():
     assert ours.metrics_names == theirs.metrics_names
     # evaluate's list: loss, the per-output losses, then the prefixed metrics (Keras' order).
     assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+def test_multi_output_logs_each_loss_like_keras():
+    from tests.helpers import keras
+
+    rng = np.random.default_rng(3)
+    x = [rng.normal(size=(24, 4)).astype("float32"), rng.normal(size=(24, 3)).astype("float32")]
+    y = [rng.normal(size=(24, 1)).astype("float32"), rng.random(size=(24, 5)).astype("float32")]
+    weights = None
+    results = {}
+    for lib in (lx, keras()):
+        a, b = lib.Input((4,), name="a"), lib.Input((3,), name="b")
+        joined = lib.layers.Concatenate()([a, b])
+        model = lib.Model([a, b], [lib.layers.Dense(1, name="score")(joined),
+                                   lib.layers.Dense(5, activation="softmax", name="label")(joined)])
+        weights = weights or model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss=["mse", "categorical_crossentropy"],
+                      loss_weights=[2.0, 1.0], metrics=[["mae"], []])
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        results[lib.__name__] = (model.metrics_names, history.history, logs)
+        # A single loss (the other output has None) logs no per-output loss.
+        model.compile(optimizer="sgd", loss=[None, "categorical_crossentropy"])
+        assert "label_loss" not in model.fit(x, y, epochs=1, verbose=0).history, lib.__name__
+    ours, theirs = results["layerax"], results["keras"]
+    assert ours[0] == theirs[0] == ["loss", "compile_metrics", "score_loss", "label_loss"]
+    assert sorted(ours[1]) == sorted(theirs[1])
+    assert_close([ours[1][k] for k in sorted(theirs[1])], [theirs[1][k] for k in sorted(theirs[1])], rtol=1e-4)
+    assert_close({k: ours[2][k] for k in theirs[2]}, theirs[2], rtol=1e-4)
+
+
+def test_compiling_again_without_loss_or_metrics_keeps_them_like_keras():
+    from tests.helpers import keras
+
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")
+    weights, results = None, {}
+    for lib in (lx, keras()):
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, lib.layers.Dense(2)(inputs))
+        weights = weights or model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+        first = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+        model.compile(optimizer=lib.optimizers.SGD(0.1))  # no loss, no metrics
+        second = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+        results[lib.__name__] = (first, second)
+    for ours, theirs in zip(results["layerax"], results["keras"]):
+        assert sorted(ours) == sorted(theirs) == ["loss", "mae"]
+        assert_close([ours[k] for k in sorted(ours)], [theirs[k] for k in sorted(theirs)], rtol=1e-5)
