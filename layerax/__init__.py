@@ -40,17 +40,36 @@ from layerax.models.sequential import Sequential as Sequential
 from layerax.models.input_layer import Input as Input
 from layerax.models.input_layer import InputLayer as InputLayer
 from layerax.models.keras_tensor import KerasTensor as KerasTensor
+from layerax.core.input_spec import InputSpec as InputSpec
+from layerax.dtype_policies import DTypePolicy as DTypePolicy
+from layerax.dtype_policies import FloatDTypePolicy as FloatDTypePolicy
+from layerax.initializers import Initializer as Initializer
+from layerax.losses import Loss as Loss
+from layerax.metrics import Metric as Metric
+from layerax.optimizers import Optimizer as Optimizer
+from layerax.regularizers import Regularizer as Regularizer
+from layerax.scopes import device as device
+from layerax.scopes import name_scope as name_scope
+from layerax.scopes import version as version
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
     "Function",
     "GradientTape",
+    "Initializer",
     "Input",
     "InputLayer",
+    "InputSpec",
     "KerasTensor",
     "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Optimizer",
+    "Regularizer",
     "RematScope",
     "Sequential",
     "UnconnectedGradients",
@@ -59,6 +78,7 @@ __all__ = [
     "backend",
     "config",
     "constraints",
+    "device",
     "distribution",
     "dtype_policies",
     "function",
@@ -71,6 +91,7 @@ __all__ = [
     "mixed_precision",
     "callbacks",
     "models",
+    "name_scope",
     "ops",
     "optimizers",
     "random",
@@ -78,4 +99,5 @@ __all__ = [
     "saving",
     "tree",
     "utils",
+    "version",
 ]

@@ -14,6 +14,10 @@ from typing import Any
 import jax
 import numpy as np
 
+from layerax.backend_dtypes import is_float_dtype as is_float_dtype
+from layerax.backend_dtypes import is_int_dtype as is_int_dtype
+from layerax.backend_dtypes import result_type as result_type
+from layerax.backend_dtypes import standardize_dtype as standardize_dtype
 from layerax.config import epsilon as epsilon
 from layerax.config import floatx as floatx
 from layerax.config import image_data_format as image_data_format
@@ -60,6 +64,35 @@ def clear_session(free_memory: bool = True) -> None:
     CTX.name_scope.clear()
     if free_memory:
         jax.clear_caches()
+
+
+def get_uid(prefix: str = "") -> int:
+    """A counter per `prefix`: 1 on the first call, then 2, 3, ... (shared with automatic
+    layer names, and reset by `clear_session`).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.backend.get_uid("my_block"), lx.backend.get_uid("my_block")
+        (1, 2)
+    """
+    from layerax.core import naming
+
+    naming._UIDS[prefix] += 1
+    return naming._UIDS[prefix]
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """Whether `x` is a symbolic tensor (`lx.KerasTensor`, e.g. the output of `lx.Input`),
+    as opposed to a concrete array.
+
+    Example:
+        >>> import layerax as lx, numpy as np
+        >>> lx.backend.is_keras_tensor(lx.Input((3,))), lx.backend.is_keras_tensor(np.ones(3))
+        (True, False)
+    """
+    from layerax.models.keras_tensor import KerasTensor
+
+    return isinstance(x, KerasTensor)
 
 
 def learning_phase() -> int:
@@ -144,11 +177,17 @@ __all__ = [
     "epsilon",
     "floatx",
     "function",
+    "get_uid",
     "gradients",
     "image_data_format",
     "int_shape",
+    "is_float_dtype",
+    "is_int_dtype",
+    "is_keras_tensor",
     "learning_phase",
+    "result_type",
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",
+    "standardize_dtype",
 ]

@@ -114,3 +114,8 @@ from layerax.function import functions_run_eagerly as functions_run_eagerly  # n
 from layerax.function import run_functions_eagerly as run_functions_eagerly  # noqa: E402
 
 __all__ += ["dtype_policy", "functions_run_eagerly", "run_functions_eagerly", "set_dtype_policy"]
+
+from layerax import runtime_config as _runtime_config  # noqa: E402
+from layerax.runtime_config import *  # noqa: E402,F403
+
+__all__ += _runtime_config.__all__

@@ -177,4 +177,10 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
     return serialization.deserialize(config, "constraint", _TABLE, custom_objects=custom_objects)
 
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "serialize"]
+# Keras' lowercase aliases name the same classes (`max_norm is MaxNorm`).
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
+__all__ = [
+    "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",
+    "max_norm", "min_max_norm", "non_neg", "serialize", "unit_norm",
+]

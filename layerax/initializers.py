@@ -417,6 +417,20 @@ class Identity(Initializer):
 
 
 IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal
+
+# Defined apart to keep this file small; it subclasses `Initializer` from above.
+from layerax.initializers_stft import STFT  # noqa: E402
+
+STFTInitializer = STFT
+
+# Keras' lowercase aliases name the same classes (`glorot_uniform is GlorotUniform`).
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, orthogonal, identity, stft = VarianceScaling, Orthogonal, Identity, STFT
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+he_uniform, he_normal = HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 
 _TABLE: dict[str, Any] = {
     "zeros": Zeros,
@@ -434,9 +448,12 @@ _TABLE: dict[str, Any] = {
     "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
     "identity": Identity,
+    "stft": STFT,
 }
 _TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
 _TABLE["IdentityInitializer"] = Identity
+_TABLE["OrthogonalInitializer"] = Orthogonal
+_TABLE["STFTInitializer"] = STFT
 _TABLE["uniform"] = RandomUniform
 _TABLE["normal"] = RandomNormal
 
@@ -489,12 +506,31 @@ __all__ = [
     "Ones",
     "Orthogonal",
     "RandomNormal",
+    "OrthogonalInitializer",
     "RandomUniform",
+    "STFT",
+    "STFTInitializer",
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
     "compute_fans",
+    "constant",
     "deserialize",
     "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
     "serialize",
+    "stft",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
 ]

@@ -19,6 +19,7 @@ The bookkeeping (optimizer, compile arguments, compiled steps, `history`,
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -581,6 +582,7 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapters.train_validation_split(
                 x, y, sample_weight, validation_split
             )
+        epochs, steps_per_epoch = _debug_caps(epochs, steps_per_epoch)
         shuffle_seed = _fit_seed()
         adapter = data_adapters.get_adapter(
             x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
@@ -841,6 +843,21 @@ def _resolve_verbose(verbose: Any) -> int:
     if verbose == "auto":
         return 1
     return int(verbose)
+
+
+def _debug_caps(epochs: int, steps_per_epoch: int | None) -> tuple[int, int | None]:
+    """Applies `lx.config.set_max_epochs` / `set_max_steps_per_epoch`, warning like Keras."""
+    from layerax.core.flags import get_flag
+
+    max_epochs = get_flag("max_epochs")
+    if max_epochs and max_epochs < epochs:
+        warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=3)
+        epochs = max_epochs  # type: ignore[assignment]
+    max_steps = get_flag("max_steps_per_epoch")
+    if max_steps and (not steps_per_epoch or max_steps < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {max_steps}", stacklevel=3)
+        steps_per_epoch = max_steps  # type: ignore[assignment]
+    return epochs, steps_per_epoch
 
 
 def _fit_seed() -> int:

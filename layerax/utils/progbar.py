@@ -10,6 +10,7 @@ file or pipe). In Jupyter/Colab the bar is an HTML display updated in place.
 from __future__ import annotations
 
 import html
+import logging
 import math
 import os
 import sys
@@ -17,7 +18,35 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+
 import numpy as np
+
+from layerax.core.flags import get_flag
+
+
+class _LoggingStream:
+    """A write/flush stream that sends each finished line to the `"layerax"` logger.
+
+    A carriage return starts the line over (the progress bar redraws its line), so that
+    only the last state of a line is logged.
+    """
+
+    def __init__(self) -> None:
+        self._line = ""
+
+    def write(self, text: str) -> None:
+        parts = text.split("\n")
+        for i, part in enumerate(parts):
+            self._line = (self._line + part).rsplit("\r", 1)[-1]
+            if i < len(parts) - 1:
+                logging.getLogger("layerax").info(self._line.rstrip())
+                self._line = ""
+
+    def flush(self) -> None:
+        pass
+
+
+_LOG_STREAM = _LoggingStream()
 
 
 def in_notebook() -> bool:
@@ -142,7 +171,10 @@ class Progbar:
 
     @property
     def file(self) -> Any:
-        return self._file if self._file is not None else sys.stdout
+        if self._file is not None:
+            return self._file
+        # `lx.config.disable_interactive_logging()`: the lines go to `logging` instead.
+        return sys.stdout if get_flag("interactive_logging") else _LOG_STREAM
 
     # ------------------------------------------------------------ values
     def _is_stateless(self, key: str) -> bool:
