@@ -117,7 +117,7 @@ def get_file(
         >>> import layerax as lx, pathlib, tempfile
         >>> d = tempfile.mkdtemp(); src = pathlib.Path(d, "a.txt"); _ = src.write_text("hi")
         >>> p = lx.utils.get_file(origin=src.as_uri(), cache_dir=d, cache_subdir="c")
-        >>> open(p).read()
+        >>> pathlib.Path(p).read_text()
         'hi'
     """
     if origin is None:
