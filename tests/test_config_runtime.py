@@ -123,3 +123,21 @@ def test_progbar_writes_to_logging_when_interactive_logging_is_off(caplog):
     bar = lx.utils.Progbar(1, verbose=1, file=out)
     bar.update(1)
     assert out.getvalue().strip().startswith("1/1")
+
+
+def test_evaluate_and_predict_honour_max_steps_per_epoch_like_keras():
+    k = keras()
+    x = np.random.default_rng(1).normal(size=(20, 2)).astype("float32")
+    lx.config.set_max_steps_per_epoch(2)
+    k.config.set_max_steps_per_epoch(2)
+    try:
+        shapes = []
+        for module in (lx, k):
+            model = module.Sequential([module.Input((2,)), module.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse")
+            with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 2"):
+                shapes.append(model.predict(x, batch_size=4, verbose=0).shape)
+        assert shapes[0] == shapes[1] == (8, 1)
+    finally:
+        lx.config.set_max_steps_per_epoch(None)
+        k.config.set_max_steps_per_epoch(None)

@@ -682,6 +682,7 @@ class Trainer:
         from layerax import callbacks as callbacks_module
 
         self._require_compiled("evaluate")
+        _, steps = _debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
@@ -699,6 +700,7 @@ class Trainer:
         """Outputs for `x`, batched and concatenated into numpy arrays."""
         from layerax import callbacks as callbacks_module
 
+        _, steps = _debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
