@@ -51,3 +51,14 @@ def test_unknown_attribute_suggests_a_close_name():
         ours.layer
     with pytest.raises(AttributeError, match="Did you mean 'layers'"):
         theirs.layer
+
+
+def test_copies_and_pickles_are_independent():
+    import copy
+    import pickle
+
+    config = lx.utils.Config(a=[1])
+    clone = copy.deepcopy(config)
+    clone.a.append(2)
+    assert config.a == [1] and clone.a == [1, 2]
+    assert pickle.loads(pickle.dumps(config)).as_dict() == {"a": [1]}
