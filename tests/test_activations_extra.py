@@ -71,8 +71,10 @@ def test_sparsemax_values_and_gradients(axis):
         mean_w = (w * support).sum(axis, keepdims=True) / support.sum(axis, keepdims=True)
         g = jax.grad(lambda v: jnp.sum(lx.activations.sparsemax(v, axis=axis) * w))(jnp.asarray(x))
         assert_close(g, support * (w - mean_w), rtol=1e-5, atol=1e-5)
-        dominant = x + 5.0 * (np.arange(x.shape[axis]) == 0).reshape([-1] + [1] * (x.ndim - 1 - (axis % x.ndim)))
-        assert_close(lx.activations.sparsemax(dominant, axis=axis), k.activations.sparsemax(dominant, axis=axis))
+        first = (np.arange(x.shape[axis]) == 0).reshape([-1] + [1] * (x.ndim - 1 - axis % x.ndim))
+        dominant = x + 5.0 * first
+        assert_close(lx.activations.sparsemax(dominant, axis=axis),
+                     k.activations.sparsemax(dominant, axis=axis))
 
 
 NAMES = sorted({name for name, _ in CASES} | {"sparsemax"})
@@ -111,7 +113,8 @@ def test_activation_strings_in_layers_round_trip_and_compute():
     layer = lx.layers.Dense(3, activation="sparsemax")
     y = layer(x)
     assert layer.get_config()["activation"] == "sparsemax"
-    assert_close(y, _sparsemax_reference(x @ np.asarray(layer.kernel) + np.asarray(layer.bias)), 1e-5, 1e-5)
+    pre_activation = x @ np.asarray(layer.kernel) + np.asarray(layer.bias)
+    assert_close(y, _sparsemax_reference(pre_activation), 1e-5, 1e-5)
     assert_close(lx.layers.Activation("sparse_sigmoid")(x), k.activations.sparse_sigmoid(x))
 
 

@@ -43,7 +43,9 @@ def dice(y_true: Any, y_pred: Any, axis: Axis = None) -> jax.Array:
     return 1 - 2.0 * intersection / total
 
 
-def tversky(y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axis: Axis = None) -> jax.Array:
+def tversky(
+    y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axis: Axis = None
+) -> jax.Array:
     """Tversky loss `1 - TP / (TP + alpha * FP + beta * FN + epsilon)`, soft counts.
 
     `TP = sum(y_true * y_pred)`, `FP = sum((1 - y_pred) * y_true)` and
@@ -62,7 +64,8 @@ def tversky(y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axi
 
     Example:
         >>> import layerax as lx
-        >>> round(float(lx.losses.tversky([1.0, 1.0, 0.0], [1.0, 0.0, 1.0], alpha=0.3, beta=0.7)), 4)
+        >>> loss = lx.losses.tversky([1.0, 1.0, 0.0], [1.0, 0.0, 1.0], alpha=0.3, beta=0.7)
+        >>> round(float(loss), 4)
         0.5
     """
     y_pred = to_array(y_pred)
@@ -112,7 +115,8 @@ class Tversky(_ConfiguredWrapper):
 
     Example:
         >>> import layerax as lx
-        >>> round(float(lx.losses.Tversky(alpha=0.3, beta=0.7)([1.0, 1.0, 0.0], [1.0, 0.0, 1.0])), 4)
+        >>> loss = lx.losses.Tversky(alpha=0.3, beta=0.7)
+        >>> round(float(loss([1.0, 1.0, 0.0], [1.0, 0.0, 1.0])), 4)
         0.5
     """
 

@@ -63,7 +63,9 @@ class CTC(_ConfiguredWrapper):
         1.0986
     """
 
-    def __init__(self, reduction: Any = "sum_over_batch_size", name: str = "ctc", dtype: Any = None) -> None:
+    def __init__(
+        self, reduction: Any = "sum_over_batch_size", name: str = "ctc", dtype: Any = None
+    ) -> None:
         super().__init__(ctc, reduction=reduction, name=name, dtype=dtype)
 
 

@@ -11,7 +11,9 @@ from jax.scipy.special import logsumexp
 from layerax.losses.base import _ConfiguredWrapper, to_array
 
 
-def _pair_masks(labels: jax.Array, ref_labels: jax.Array, remove_diagonal: bool) -> tuple[jax.Array, jax.Array]:
+def _pair_masks(
+    labels: jax.Array, ref_labels: jax.Array, remove_diagonal: bool
+) -> tuple[jax.Array, jax.Array]:
     """Same-label (positive) and different-label (negative) pairs, `(n_queries, n_refs)`."""
     same = labels.reshape(-1, 1) == ref_labels.reshape(1, -1)
     positive = same
@@ -87,7 +89,10 @@ def circle(
         >>> [round(v, 4) for v in lx.losses.circle(np.array([0, 0, 1]), emb, gamma=2.0).tolist()]
         [2.1977, 2.7089, 0.0]
     """
-    return _circle_with_mask(y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma, margin)[0]
+    losses, _ = _circle_with_mask(
+        y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma, margin
+    )
+    return losses
 
 
 circle._lx_with_mask = _circle_with_mask  # type: ignore[attr-defined]
@@ -118,10 +123,17 @@ class Circle(_ConfiguredWrapper):
 
     _config_keys = ("gamma", "margin", "remove_diagonal")
 
-    def __init__(self, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True,
-                 reduction: Any = "sum_over_batch_size", name: str = "circle", dtype: Any = None) -> None:
-        super().__init__(circle, reduction=reduction, name=name, dtype=dtype, gamma=gamma, margin=margin,
-                         remove_diagonal=remove_diagonal)
+    def __init__(
+        self,
+        gamma: float = 80.0,
+        margin: float = 0.4,
+        remove_diagonal: bool = True,
+        reduction: Any = "sum_over_batch_size",
+        name: str = "circle",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(circle, reduction=reduction, name=name, dtype=dtype, gamma=gamma,
+                         margin=margin, remove_diagonal=remove_diagonal)
         self.gamma = gamma
         self.margin = margin
         self.remove_diagonal = remove_diagonal

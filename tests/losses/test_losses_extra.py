@@ -70,7 +70,8 @@ def _every_reduction(module, name, kwargs):
     def run(y_true, y_pred, sw):
         out = []
         for reduction, weighted in REDUCTIONS:
-            out.append(cls(reduction=reduction, **kwargs)(y_true, y_pred, sample_weight=sw if weighted else None))
+            loss = cls(reduction=reduction, **kwargs)
+            out.append(loss(y_true, y_pred, sample_weight=sw if weighted else None))
         loss = cls(**kwargs)
         out.append(jax.grad(lambda p: loss(y_true, p, sample_weight=sw))(y_pred))
         return out
@@ -138,7 +139,8 @@ def test_config_matches_keras_and_round_trips(name, kwargs):
 
 def test_string_names_resolve_as_in_keras():
     k = keras()
-    for fn_name, cls_name in [("dice", "Dice"), ("tversky", "Tversky"), ("circle", "Circle"), ("ctc", "CTC")]:
+    pairs = [("dice", "Dice"), ("tversky", "Tversky"), ("circle", "Circle"), ("ctc", "CTC")]
+    for fn_name, cls_name in pairs:
         fn = lx.losses.get(fn_name)
         assert fn is getattr(lx.losses, fn_name) and k.losses.get(fn_name) is getattr(k.losses, fn_name)
         assert lx.losses.serialize(fn) == fn_name
