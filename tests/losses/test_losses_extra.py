@@ -3,6 +3,8 @@ and gradients against Keras 3, configs, name lookup, errors and one training ste
 
 from __future__ import annotations
 
+import json
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -95,6 +97,8 @@ def test_function_forms_match_keras():
             assert_close(lx.losses.dice(t3, p3, axis=axis), k.losses.dice(t3, p3, axis=axis))
         assert_close(lx.losses.tversky(t3, p3, 0.2, 0.8, axis), k.losses.tversky(t3, p3, 0.2, 0.8, axis))
     assert_close(lx.losses.dice(t, p), k.losses.dice(t, p))
+    # Axes read back from a JSON config are a list.
+    assert_close(lx.losses.dice(t3, p3, axis=[1, 2]), lx.losses.dice(t3, p3, axis=(1, 2)))
     labels, emb = CASES[4][2][0]
     ref_labels, ref_emb = RNG.integers(0, 3, size=5), _embeddings(5, 4)
     variants = ({}, {"ref_labels": ref_labels, "ref_embeddings": ref_emb, "remove_diagonal": False},
@@ -130,7 +134,12 @@ def test_config_matches_keras_and_round_trips(name, kwargs):
     k = keras()
     ours = getattr(lx.losses, name)(name="my_loss", reduction="sum", **kwargs)
     config = ours.get_config()
-    assert config == getattr(k.losses, name)(name="my_loss", reduction="sum", **kwargs).get_config()
+    theirs = getattr(k.losses, name)(name="my_loss", reduction="sum", **kwargs)
+    assert config == theirs.get_config()
+    # A config Keras wrote as JSON (tuples become lists) loads into the same loss.
+    from_keras = lx.losses.deserialize(json.loads(json.dumps(k.losses.serialize(theirs))))
+    assert type(from_keras) is type(ours)
+    assert from_keras.get_config() == json.loads(json.dumps(config))
     again = type(ours).from_config(config)
     assert again.get_config() == config
     restored = lx.losses.deserialize(lx.losses.serialize(ours))
