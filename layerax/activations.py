@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from layerax.core import serialization
 from layerax.core.variable import Variable
+from layerax.ops import nn as _ops_nn
 
 
 _HALF = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
@@ -16,6 +17,11 @@ _HALF = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
 
 def _x(x: Any) -> Any:
     return x.value if isinstance(x, Variable) else jnp.asarray(x)
+
+
+def _unwrap(x: Any) -> Any:
+    """A variable's value; anything else unchanged (the ops convert it, or trace it symbolically)."""
+    return x.value if isinstance(x, Variable) else x
 
 
 def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> jax.Array:
@@ -289,12 +295,107 @@ def glu(x: Any, axis: int = -1) -> jax.Array:
     return jax.nn.glu(_x(x), axis=axis)
 
 
+# The shrink, sparse and thresholding activations reuse `lx.ops.nn` (looked up at call time, so
+# that the functional API's symbolic tensors go through the ops' symbolic wrappers).
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> jax.Array:
+    """`x` where `|x| > threshold`, else 0.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.hard_shrink([-1.0, 0.25, 1.0]).tolist()
+        [-1.0, 0.0, 1.0]
+    """
+    return _ops_nn.hard_shrink(_unwrap(x), threshold)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> jax.Array:
+    """Moves `x` towards 0 by `threshold`; values within `threshold` of 0 become 0.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.soft_shrink([-1.0, 0.25, 1.0]).tolist()
+        [-0.5, 0.0, 0.5]
+    """
+    return _ops_nn.soft_shrink(_unwrap(x), threshold)
+
+
+def tanh_shrink(x: Any) -> jax.Array:
+    """`x - tanh(x)`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.tanh_shrink([0.0]).tolist()
+        [0.0]
+    """
+    return _ops_nn.tanh_shrink(_unwrap(x))
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> jax.Array:
+    """`x` where `x > threshold`, else `default_value`.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.threshold([0.0, 2.0], threshold=1.0, default_value=-5.0).tolist()
+        [-5.0, 2.0]
+    """
+    return _ops_nn.threshold(_unwrap(x), threshold, default_value)
+
+
+def sparse_plus(x: Any) -> jax.Array:
+    """A piecewise softplus: 0 below -1, `(x + 1)**2 / 4` on [-1, 1], `x` above.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.sparse_plus([-2.0, 0.0, 2.0]).tolist()
+        [0.0, 0.25, 2.0]
+    """
+    return _ops_nn.sparse_plus(_unwrap(x))
+
+
+def sparse_sigmoid(x: Any) -> jax.Array:
+    """A piecewise-linear sigmoid: 0 below -1, `(x + 1) / 2` on [-1, 1], 1 above.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.sparse_sigmoid([-2.0, 0.0, 2.0]).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    return _ops_nn.sparse_sigmoid(_unwrap(x))
+
+
+def squareplus(x: Any, b: float = 4) -> jax.Array:
+    """`(x + sqrt(x**2 + b)) / 2`, a smooth, algebraic softplus.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.squareplus([0.0]).tolist()
+        [1.0]
+    """
+    return _ops_nn.squareplus(_unwrap(x), b)
+
+
+def sparsemax(x: Any, axis: int = -1) -> jax.Array:
+    """Sparse softmax: the Euclidean projection of `x` onto the probability simplex along `axis`.
+
+    Unlike softmax, small scores get exactly zero probability.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.activations.sparsemax([0.0, 0.5, 3.0]).tolist()
+        [0.0, 0.0, 1.0]
+    """
+    return _ops_nn.sparsemax(_unwrap(x), axis=axis)
+
+
 _FUNCTIONS = {
     f.__name__: f
     for f in (
         relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, sigmoid, hard_sigmoid, hard_silu,
         hard_tanh, tanh, softmax, log_softmax, log_sigmoid, softplus, softsign, exponential,
-        linear, mish, glu,
+        linear, mish, glu, hard_shrink, soft_shrink, tanh_shrink, threshold, sparse_plus,
+        sparse_sigmoid, squareplus, sparsemax,
     )
 }
 _FUNCTIONS["swish"] = silu

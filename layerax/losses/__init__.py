@@ -21,6 +21,12 @@ from layerax.losses.hinge_losses import SquaredHinge as SquaredHinge
 from layerax.losses.hinge_losses import categorical_hinge as categorical_hinge
 from layerax.losses.hinge_losses import hinge as hinge
 from layerax.losses.hinge_losses import squared_hinge as squared_hinge
+from layerax.losses.noisy_label_losses import (
+    CategoricalGeneralizedCrossEntropy as CategoricalGeneralizedCrossEntropy,
+)
+from layerax.losses.noisy_label_losses import (
+    categorical_generalized_cross_entropy as categorical_generalized_cross_entropy,
+)
 from layerax.losses.probabilistic_losses import BinaryCrossentropy as BinaryCrossentropy
 from layerax.losses.probabilistic_losses import BinaryFocalCrossentropy as BinaryFocalCrossentropy
 from layerax.losses.probabilistic_losses import CategoricalCrossentropy as CategoricalCrossentropy
@@ -57,19 +63,28 @@ from layerax.losses.regression_losses import mean_squared_error as mean_squared_
 from layerax.losses.regression_losses import (
     mean_squared_logarithmic_error as mean_squared_logarithmic_error,
 )
+from layerax.losses.segmentation_losses import Dice as Dice
+from layerax.losses.segmentation_losses import Tversky as Tversky
+from layerax.losses.segmentation_losses import dice as dice
+from layerax.losses.segmentation_losses import tversky as tversky
+from layerax.losses.sequence_losses import CTC as CTC
+from layerax.losses.sequence_losses import ctc as ctc
+from layerax.losses.similarity_losses import Circle as Circle
+from layerax.losses.similarity_losses import circle as circle
 
 _CLASSES = [
     Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
     CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge, CategoricalHinge,
+    Dice, Tversky, Circle, CTC, CategoricalGeneralizedCrossEntropy,
 ]
 _FUNCTIONS = [
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
-    categorical_hinge,
+    categorical_hinge, dice, tversky, circle, ctc, categorical_generalized_cross_entropy,
 ]
 _TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
 _TABLE.update({fn.__name__: fn for fn in _FUNCTIONS})
@@ -187,10 +202,14 @@ def resolve_loss(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Los
 __all__ = [
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
+    "CTC",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLDivergence",
@@ -204,13 +223,18 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
+    "dice",
     "get",
     "hinge",
     "huber",
@@ -226,4 +250,5 @@ __all__ = [
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
 ]
