@@ -94,7 +94,9 @@ class PearsonCorrelation(_SimpleWrapper):
 
     _config_keys = ("axis",)
 
-    def __init__(self, name: str = "pearson_correlation", dtype: Any = None, axis: Any = -1) -> None:
+    def __init__(
+        self, name: str = "pearson_correlation", dtype: Any = None, axis: Any = -1
+    ) -> None:
         super().__init__(fn=pearson_correlation, name=name, dtype=dtype, axis=axis)
         self.axis = axis
         self._direction = "up"
@@ -118,7 +120,9 @@ class ConcordanceCorrelation(_SimpleWrapper):
 
     _config_keys = ("axis",)
 
-    def __init__(self, name: str = "concordance_correlation", dtype: Any = None, axis: Any = -1) -> None:
+    def __init__(
+        self, name: str = "concordance_correlation", dtype: Any = None, axis: Any = -1
+    ) -> None:
         super().__init__(fn=concordance_correlation, name=name, dtype=dtype, axis=axis)
         self.axis = axis
         self._direction = "up"

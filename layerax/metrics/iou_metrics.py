@@ -263,7 +263,8 @@ class OneHotMeanIoU(MeanIoU):
     Example:
         >>> import layerax as lx
         >>> m = lx.metrics.OneHotMeanIoU(num_classes=2)
-        >>> m.update_state([[1, 0], [1, 0], [0, 1], [0, 1]], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+        >>> m.update_state([[1, 0], [1, 0], [0, 1], [0, 1]],
+        ...                [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
         >>> round(float(m.result()), 4)
         0.3333
     """

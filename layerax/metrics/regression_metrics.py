@@ -232,14 +232,18 @@ class R2Score(Metric):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         if not self._built:
             self._build(y_true.shape, y_pred.shape)
-        weights = jnp.ones((), self.dtype) if sample_weight is None else to_array(sample_weight, self.dtype)
+        if sample_weight is None:
+            weights = jnp.ones((), self.dtype)
+        else:
+            weights = to_array(sample_weight, self.dtype)
         if weights.ndim == 1:
             weights = weights[:, None]  # one weight per sample
         weights = jnp.broadcast_to(weights, y_true.shape)
         weighted_true = y_true * weights
         self.sum.assign(self.sum.value + jnp.sum(weighted_true, axis=0))
         self.squared_sum.assign(self.squared_sum.value + jnp.sum(y_true * weighted_true, axis=0))
-        self.total_mse.assign(self.total_mse.value + jnp.sum(jnp.square(y_true - y_pred) * weights, axis=0))
+        squared_residuals = jnp.square(y_true - y_pred) * weights
+        self.total_mse.assign(self.total_mse.value + jnp.sum(squared_residuals, axis=0))
         self.count.assign(self.count.value + jnp.sum(weights, axis=0))
         self.num_samples.assign(self.num_samples.value + jnp.asarray(y_true.size, self.dtype))
 

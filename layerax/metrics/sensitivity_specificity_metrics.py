@@ -15,7 +15,14 @@ import jax
 import jax.numpy as jnp
 
 from layerax.metrics.base import Metric
-from layerax.metrics.confusion_metrics import FN, FP, TN, TP, _divide_no_nan, update_confusion_matrix_variables
+from layerax.metrics.confusion_metrics import (
+    FN,
+    FP,
+    TN,
+    TP,
+    _divide_no_nan,
+    update_confusion_matrix_variables,
+)
 
 
 def _check_rate(owner: str, argument: str, value: float) -> None:
@@ -51,11 +58,11 @@ class _SensitivitySpecificityBase(Metric):
             inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self.thresholds = [0.0] + inner + [1.0]
             self._thresholds_distributed_evenly = True
-        n = len(self.thresholds)
-        self.true_positives = self.add_variable(shape=(n,), initializer="zeros", name="true_positives")
-        self.false_positives = self.add_variable(shape=(n,), initializer="zeros", name="false_positives")
-        self.true_negatives = self.add_variable(shape=(n,), initializer="zeros", name="true_negatives")
-        self.false_negatives = self.add_variable(shape=(n,), initializer="zeros", name="false_negatives")
+        shape = (len(self.thresholds),)
+        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
+        self.false_positives = self.add_variable(shape, "zeros", name="false_positives")
+        self.true_negatives = self.add_variable(shape, "zeros", name="true_negatives")
+        self.false_negatives = self.add_variable(shape, "zeros", name="false_negatives")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         update_confusion_matrix_variables(
@@ -116,7 +123,9 @@ class SensitivityAtSpecificity(_SensitivitySpecificityBase):
     ) -> None:
         _check_rate("SensitivityAtSpecificity", "specificity", specificity)
         self.specificity = specificity
-        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+        super().__init__(
+            specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+        )
 
     def result(self) -> jax.Array:
         rates = self._rates()
@@ -149,7 +158,9 @@ class SpecificityAtSensitivity(_SensitivitySpecificityBase):
     ) -> None:
         _check_rate("SpecificityAtSensitivity", "sensitivity", sensitivity)
         self.sensitivity = sensitivity
-        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+        super().__init__(
+            sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+        )
 
     def result(self) -> jax.Array:
         rates = self._rates()
@@ -182,7 +193,9 @@ class PrecisionAtRecall(_SensitivitySpecificityBase):
     ) -> None:
         _check_rate("PrecisionAtRecall", "recall", recall)
         self.recall = recall
-        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+        super().__init__(
+            recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+        )
 
     def result(self) -> jax.Array:
         rates = self._rates()
@@ -215,7 +228,9 @@ class RecallAtPrecision(_SensitivitySpecificityBase):
     ) -> None:
         _check_rate("RecallAtPrecision", "precision", precision)
         self.precision = precision
-        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+        super().__init__(
+            precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+        )
 
     def result(self) -> jax.Array:
         rates = self._rates()
