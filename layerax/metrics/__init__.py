@@ -61,10 +61,17 @@ from layerax.metrics.confusion_metrics import Precision as Precision
 from layerax.metrics.confusion_metrics import Recall as Recall
 from layerax.metrics.confusion_metrics import TrueNegatives as TrueNegatives
 from layerax.metrics.confusion_metrics import TruePositives as TruePositives
+from layerax.metrics.correlation_metrics import ConcordanceCorrelation as ConcordanceCorrelation
+from layerax.metrics.correlation_metrics import PearsonCorrelation as PearsonCorrelation
+from layerax.metrics.correlation_metrics import concordance_correlation as concordance_correlation
+from layerax.metrics.correlation_metrics import pearson_correlation as pearson_correlation
 from layerax.metrics.f_score_metrics import F1Score as F1Score
 from layerax.metrics.f_score_metrics import FBetaScore as FBetaScore
+from layerax.metrics.iou_metrics import BinaryIoU as BinaryIoU
 from layerax.metrics.iou_metrics import IoU as IoU
 from layerax.metrics.iou_metrics import MeanIoU as MeanIoU
+from layerax.metrics.iou_metrics import OneHotIoU as OneHotIoU
+from layerax.metrics.iou_metrics import OneHotMeanIoU as OneHotMeanIoU
 from layerax.metrics.probabilistic_metrics import BinaryCrossentropy as BinaryCrossentropy
 from layerax.metrics.probabilistic_metrics import CategoricalCrossentropy as CategoricalCrossentropy
 from layerax.metrics.probabilistic_metrics import CategoricalHinge as CategoricalHinge
@@ -82,9 +89,14 @@ from layerax.metrics.regression_metrics import MeanAbsoluteError as MeanAbsolute
 from layerax.metrics.regression_metrics import MeanAbsolutePercentageError as MeanAbsolutePercentageError
 from layerax.metrics.regression_metrics import MeanSquaredError as MeanSquaredError
 from layerax.metrics.regression_metrics import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
+from layerax.metrics.regression_metrics import R2Score as R2Score
 from layerax.metrics.regression_metrics import RootMeanSquaredError as RootMeanSquaredError
 from layerax.metrics.resolution import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.metrics.resolution import resolve_metric as resolve_metric
+from layerax.metrics.sensitivity_specificity_metrics import PrecisionAtRecall as PrecisionAtRecall
+from layerax.metrics.sensitivity_specificity_metrics import RecallAtPrecision as RecallAtPrecision
+from layerax.metrics.sensitivity_specificity_metrics import SensitivityAtSpecificity as SensitivityAtSpecificity
+from layerax.metrics.sensitivity_specificity_metrics import SpecificityAtSensitivity as SpecificityAtSensitivity
 
 _CLASSES = [
     Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError,
@@ -94,6 +106,8 @@ _CLASSES = [
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Accuracy,
     BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, F1Score, FBetaScore, IoU, MeanIoU,
+    R2Score, PearsonCorrelation, ConcordanceCorrelation, BinaryIoU, OneHotIoU, OneHotMeanIoU,
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
 ]
 # Functions a MeanMetricWrapper config may name.
 _FUNCTIONS = [
@@ -103,6 +117,7 @@ _FUNCTIONS = [
     sparse_categorical_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
     categorical_hinge, huber, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_error, mean_squared_logarithmic_error,
+    pearson_correlation, concordance_correlation,
 ]
 _TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
 _TABLE.update({naming.to_snake_case(cls.__name__): cls for cls in _CLASSES})
@@ -204,9 +219,11 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
@@ -224,13 +241,21 @@ __all__ = [
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
@@ -243,6 +268,7 @@ __all__ = [
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
     "categorical_hinge",
+    "concordance_correlation",
     "deserialize",
     "get",
     "hinge",
@@ -254,6 +280,7 @@ __all__ = [
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
+    "pearson_correlation",
     "poisson",
     "resolve_metric",
     "serialize",

@@ -1,4 +1,5 @@
-"""Intersection-over-union metrics for segmentation: `IoU` and `MeanIoU`."""
+"""Intersection-over-union metrics for segmentation: `IoU`, `MeanIoU`, `BinaryIoU`, `OneHotIoU`
+and `OneHotMeanIoU`."""
 
 from __future__ import annotations
 
@@ -159,4 +160,133 @@ class MeanIoU(IoU):
         return config
 
 
-__all__ = ["IoU", "MeanIoU", "confusion_matrix"]
+class BinaryIoU(IoU):
+    """IoU for binary tasks: predictions `>= threshold` are class 1, the rest class 0.
+
+    Labels are cast to the metric's dtype (so they should be 0 or 1); the
+    IoU of the classes in `target_class_ids` is averaged.
+
+    Args:
+        target_class_ids: Which of the classes `0` and `1` to average
+            (both by default).
+        threshold: Predictions at or above it count as class 1.
+        name: Metric name.
+        dtype: dtype of the confusion matrix (int32 by default).
+
+    Example:
+        >>> import layerax as lx
+        >>> m = lx.metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.3)
+        >>> m.update_state([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7])
+        >>> round(float(m.result()), 4)
+        0.3333
+    """
+
+    def __init__(
+        self,
+        target_class_ids: Any = (0, 1),
+        threshold: float = 0.5,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true = to_array(y_true).astype(self.dtype)
+        y_pred = (to_array(y_pred).astype(jnp.float32) >= self.threshold).astype(self.dtype)
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "target_class_ids": self.target_class_ids,
+            "threshold": self.threshold,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
+
+
+class OneHotIoU(IoU):
+    """`IoU` for one-hot labels: labels (and, unless `sparse_y_pred`, predictions)
+    are turned into class ids with an argmax over `axis` first.
+
+    Args:
+        num_classes: Number of classes (the size of `axis`).
+        target_class_ids: The classes whose IoU is averaged.
+        name: Metric name.
+        dtype: dtype of the confusion matrix (int32 by default).
+        ignore_class: A class id left out of the counts.
+        sparse_y_pred: Whether predictions are already class ids.
+        axis: The class axis.
+
+    Example:
+        >>> import layerax as lx
+        >>> m = lx.metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2], dtype="float32")
+        >>> m.update_state([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]],
+        ...                [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]],
+        ...                sample_weight=[0.1, 0.2, 0.3, 0.4])
+        >>> round(float(m.result()), 4)
+        0.0714
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        target_class_ids: Any,
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ) -> None:
+        super().__init__(
+            num_classes=num_classes, target_class_ids=target_class_ids, name=name, dtype=dtype,
+            ignore_class=ignore_class, sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
+class OneHotMeanIoU(MeanIoU):
+    """`MeanIoU` for one-hot labels: an argmax over `axis` gives the class ids first.
+
+    Args:
+        num_classes: Number of classes (the size of `axis`).
+        name: Metric name.
+        dtype: dtype of the confusion matrix (int32 by default).
+        ignore_class: A class id left out of the counts.
+        sparse_y_pred: Whether predictions are already class ids.
+        axis: The class axis.
+
+    Example:
+        >>> import layerax as lx
+        >>> m = lx.metrics.OneHotMeanIoU(num_classes=2)
+        >>> m.update_state([[1, 0], [1, 0], [0, 1], [0, 1]],
+        ...                [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+        >>> round(float(m.result()), 4)
+        0.3333
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ) -> None:
+        super().__init__(
+            num_classes=num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+            sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
+__all__ = ["BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "confusion_matrix"]
