@@ -93,6 +93,8 @@ class JaxLayer(Layer):
         params: Pytree of the trainable parameters.
         state: Pytree of the non-trainable state.
         seed: Integer seed of the `SeedGenerator` drawing the call's `rng`.
+        native_serialization_platforms: Kept for Keras compatibility (Keras uses
+            it with its TensorFlow backend only); stored in the config.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Call arguments:
@@ -120,6 +122,7 @@ class JaxLayer(Layer):
         params: Any = None,
         state: Any = None,
         seed: int | None = None,
+        native_serialization_platforms: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -133,6 +136,7 @@ class JaxLayer(Layer):
         self.call_fn = call_fn
         self.init_fn = init_fn
         self.seed = seed
+        self.native_serialization_platforms = native_serialization_platforms
         self.call_fn_arguments = _argument_names(call_fn, "call_fn", _CALL_ARGS, layer)
         self.call_fn_has_params = "params" in self.call_fn_arguments
         self.call_fn_has_state = "state" in self.call_fn_arguments
@@ -322,6 +326,7 @@ class JaxLayer(Layer):
             "call_fn": serialize_keras_object(self.call_fn),
             "init_fn": serialize_keras_object(self.init_fn),
             "seed": self.seed,
+            "native_serialization_platforms": self.native_serialization_platforms,
         }
 
     @classmethod
