@@ -491,12 +491,28 @@ class FlaxLayer(JaxLayer):
 
     # ----------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
+        """The config, with the module serialized through its own `get_config()`.
+
+        Raises:
+            TypeError: when the module's class has no `get_config()` (as in Keras,
+                a Flax module is only serializable when it defines one and is
+                registered with `lx.saving.register_serializable`).
+        """
         from layerax.saving import serialize_keras_object
 
+        if not callable(getattr(self.module, "get_config", None)):
+            raise TypeError(
+                f"FlaxLayer '{self.name}': cannot serialize the module "
+                f"{type(self.module).__name__}, whose class has no `get_config()` method. To "
+                "save this layer's config, give the module class `get_config()` (and "
+                "`from_config()` if needed) and register it with "
+                "`@lx.saving.register_serializable()`."
+            )
         method = self.method
         if getattr(method, "__self__", None) is self.module:
             method = method.__name__
-        config = Layer.get_config(self)
+        config = JaxLayer.get_config(self)
+        del config["call_fn"], config["init_fn"]
         config.update({
             "module": serialize_keras_object(self.module),
             "method": serialize_keras_object(method),

@@ -274,3 +274,38 @@ def test_errors():
                                params={}, state={"mean": np.zeros(2, "float32")})
     with pytest.raises(ValueError, match="structure mismatch"):
         layer(np.ones((2,), "float32"))
+
+
+@lx.saving.register_serializable(package="test_jax_layer")
+class ConfigurableDense(nn.Module):
+    """A linen module that Keras and layerax can serialize: it defines get_config."""
+
+    features: int = 2
+
+    @nn.compact
+    def __call__(self, inputs: jax.Array) -> jax.Array:
+        return nn.Dense(self.features)(inputs)
+
+    def get_config(self) -> dict:
+        return {"features": self.features}
+
+    @classmethod
+    def from_config(cls, config: dict) -> ConfigurableDense:
+        return cls(**config)
+
+
+def test_flax_layer_get_config():
+    x = np.ones((2, 3), "float32")
+    module = ConfigurableDense(4)
+    variables = module.init(jax.random.key(0), x)
+    layer = lx.layers.FlaxLayer(module, variables=variables, name="wrapped")
+    config = layer.get_config()
+    clone = lx.layers.FlaxLayer.from_config(config)
+    assert clone.module == module and clone.get_config() == config
+    assert clone(x).shape == (2, 4)
+    keras = _keras()
+    keras.saving.register_keras_serializable(package="test_jax_layer")(ConfigurableDense)
+    keras_config = keras.layers.FlaxLayer(module, variables=variables).get_config()
+    assert set(keras_config) <= set(config)
+    with pytest.raises(TypeError, match="has no `get_config\\(\\)` method"):
+        lx.layers.FlaxLayer(LinenMLP()).get_config()
