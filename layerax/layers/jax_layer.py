@@ -151,82 +151,101 @@ class JaxLayer(Layer):
             )
         if "rng" in self.call_fn_arguments:
             self.seed_generator = SeedGenerator(seed)
-        object.__setattr__(self, "_lx_keys", {})
-        object.__setattr__(self, "_lx_params", self._create_variables(params, trainable=True))
-        object.__setattr__(self, "_lx_state", self._create_variables(state, trainable=False))
+        self._set_variables(params, state)
         if params is not None or state is not None:
             self.built = True
 
     # ----------------------------------------------------------- variables
+    # Each of `params` and `state` is kept as a treedef plus a plain list of leaves
+    # (Variables, or configuration values) and a list of the PRNG key implementations of
+    # the leaves that hold keys (stored as key data): plain lists, so that a pytree copy
+    # of the layer (under `jax.jit`) copies the Variables of the structure with the rest.
+    def _set_variables(self, params: Any, state: Any) -> None:
+        for which, values, trainable in (("params", params, True), ("state", state, False)):
+            treedef, leaves, impls = self._create_variables(values, trainable)
+            object.__setattr__(self, f"_lx_{which}_treedef", treedef)
+            object.__setattr__(self, f"_lx_{which}_leaves", leaves)
+            object.__setattr__(self, f"_lx_{which}_keys", impls)
+
+    def _tree(self, which: str) -> Any:
+        treedef = self.__dict__[f"_lx_{which}_treedef"]
+        if treedef is None:
+            return None
+        return jax.tree_util.tree_unflatten(treedef, self.__dict__[f"_lx_{which}_leaves"])
+
     @property
     def params(self) -> Any:
         """The trainable parameters: the model's pytree with Variables as leaves."""
-        return self._lx_params
+        return self._tree("params")
 
     @property
     def state(self) -> Any:
         """The non-trainable state: the model's pytree with Variables as leaves."""
-        return self._lx_state
+        return self._tree("state")
 
     @property
     def tracked_params(self) -> list[Variable]:
         """The Variables of `params`, flat."""
-        return [v for v in jax.tree_util.tree_leaves(self._lx_params, is_leaf=_is_variable)
-                if _is_variable(v)]
+        return [v for v in self._lx_params_leaves if _is_variable(v)]
 
     @property
     def tracked_state(self) -> list[Variable]:
         """The Variables of `state`, flat."""
-        return [v for v in jax.tree_util.tree_leaves(self._lx_state, is_leaf=_is_variable)
-                if _is_variable(v)]
+        return [v for v in self._lx_state_leaves if _is_variable(v)]
 
-    def _create_variables(self, values: Any, trainable: bool) -> Any:
-        """`values` with each array or Python scalar leaf replaced by a Variable."""
+    def _create_variables(self, values: Any,
+                          trainable: bool) -> tuple[Any, list[Any], list[Any]]:
+        """Treedef, leaves (arrays and Python scalars as Variables) and key impls of `values`."""
         if values is None:
-            return None
+            return None, [], []
         path_leaves, treedef = jax.tree_util.tree_flatten_with_path(values)
-        leaves = []
+        leaves, impls = [], []
         for path, value in path_leaves:
+            impl = jax.random.key_impl(value) if _is_key(value) else None
             leaves.append(self._leaf_variable(path, value, trainable))
+            impls.append(impl)
         bump_structure_version()
-        return jax.tree_util.tree_unflatten(treedef, leaves)
+        return treedef, leaves, impls
 
     def _leaf_variable(self, path: Any, value: Any, trainable: bool) -> Any:
         name = "_".join(_key_name(k) for k in path) or "variable"
-        key_impl = None
         if _is_key(value):
-            key_impl = jax.random.key_impl(value)
             value = jax.random.key_data(value)
         if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
             value = np.asarray(value)
         if not isinstance(value, (jax.Array, np.ndarray, np.generic)):
             return value  # configuration of the model, not a weight
-        dtype = value.dtype
-        floating = jnp.issubdtype(dtype, jnp.floating)
+        floating = jnp.issubdtype(value.dtype, jnp.floating)
         initial = jnp.asarray(value)
-        var = self.add_weight(
+        return self.add_weight(
             shape=tuple(value.shape),
             initializer=lambda shape, dtype=None: jnp.asarray(initial, dtype=dtype),
-            dtype=None if floating else dtype,
+            dtype=None if floating else value.dtype,
             trainable=trainable,
             name=name,
         )
-        if key_impl is not None:
-            self._lx_keys[id(var)] = key_impl
-        return var
 
-    def _read(self, tree: Any) -> Any:
-        """`tree` with its Variables replaced by their current values."""
-        def read(leaf: Any) -> Any:
-            if not _is_variable(leaf):
-                return leaf
-            impl = self._lx_keys.get(id(leaf))
-            return leaf.value if impl is None else jax.random.wrap_key_data(leaf.value, impl=impl)
-        return jax.tree_util.tree_map(read, tree, is_leaf=_is_variable)
+    def _read(self, which: str) -> Any:
+        """`params` or `state` with the current values of the Variables."""
+        treedef = self.__dict__[f"_lx_{which}_treedef"]
+        if treedef is None:
+            return None
+        values = []
+        for leaf, impl in zip(self.__dict__[f"_lx_{which}_leaves"],
+                              self.__dict__[f"_lx_{which}_keys"]):
+            if _is_variable(leaf):
+                leaf = leaf.value if impl is None else jax.random.wrap_key_data(leaf.value,
+                                                                                 impl=impl)
+            values.append(leaf)
+        return jax.tree_util.tree_unflatten(treedef, values)
 
     def _assign_state(self, new_state: Any) -> None:
-        variables, treedef = jax.tree_util.tree_flatten(self._lx_state, is_leaf=_is_variable)
+        treedef = self._lx_state_treedef
+        if treedef is None and not jax.tree_util.tree_leaves(new_state):
+            return
         try:
+            if treedef is None:
+                raise ValueError("no initial state")
             values = treedef.flatten_up_to(new_state)
         except (ValueError, TypeError) as err:
             raise ValueError(
@@ -234,12 +253,9 @@ class JaxLayer(Layer):
                 f"by `call_fn` must have the structure of the initial state ({treedef}). "
                 f"Received: {jax.tree_util.tree_structure(new_state)}."
             ) from err
-        for var, value in zip(variables, values):
-            if not _is_variable(var):
-                continue
-            if id(var) in self._lx_keys:
-                value = jax.random.key_data(value)
-            var.assign(value)
+        for var, impl, value in zip(self._lx_state_leaves, self._lx_state_keys, values):
+            if _is_variable(var):
+                var.assign(value if impl is None else jax.random.key_data(value))
 
     # ---------------------------------------------------------------- rngs
     def _get_init_seed(self) -> jax.Array:
@@ -261,7 +277,7 @@ class JaxLayer(Layer):
 
     # --------------------------------------------------------------- build
     def build(self, input_shape: Any) -> None:
-        needs_init = self._lx_params is None and self._lx_state is None and (
+        needs_init = self._lx_params_treedef is None and self._lx_state_treedef is None and (
             self.call_fn_has_params or self.call_fn_has_state)
         if needs_init:
             self._initialize_weights(input_shape)
@@ -292,8 +308,7 @@ class JaxLayer(Layer):
             params, state = result
         else:
             params, state = result, None
-        object.__setattr__(self, "_lx_params", self._create_variables(params, trainable=True))
-        object.__setattr__(self, "_lx_state", self._create_variables(state, trainable=False))
+        self._set_variables(params, state)
 
     # ---------------------------------------------------------------- call
     def call(self, inputs: Any, training: bool = False) -> Any:
@@ -301,9 +316,9 @@ class JaxLayer(Layer):
         args = []
         for name in self.call_fn_arguments:
             if name == "params":
-                args.append(self._read(self._lx_params))
+                args.append(self._read("params"))
             elif name == "state":
-                args.append(self._read(self._lx_state))
+                args.append(self._read("state"))
             elif name == "rng":
                 args.append(self._get_call_rng(training))
             elif name == "inputs":
@@ -380,7 +395,9 @@ class FlaxLayer(JaxLayer):
     (batch statistics, rng stream counters and keys) the non-trainable state;
     each call merges them back (`nnx.merge`), runs the module and stores the
     state it leaves. Its randomness comes from its own `nnx.Rngs` streams,
-    whose state is carried by the layer. Without a `training` argument the
+    whose state is carried by the layer, or, when the method takes an `rngs`
+    argument, from an `nnx.Rngs` made of a key of the layer's `SeedGenerator`
+    in training (`rngs=None` otherwise). Without a `training` argument the
     module is switched with `module.train()` / `module.eval()`.
 
     The method that runs the module (default `__call__`) takes `inputs` and,
@@ -462,26 +479,19 @@ class FlaxLayer(JaxLayer):
         from flax import nnx
 
         graphdef, params, state = nnx.split(module, nnx.Param, ...)
+        fn = getattr(module, method) if isinstance(method, str) else (method or module.__call__)
+        takes_rngs = "rngs" in inspect.signature(fn).parameters
+
+        def run_with_rngs(params: Any, state: Any, rng: Any, inputs: Any, training: bool) -> Any:
+            model = nnx.merge(graphdef, params, state)
+            extra = {"rngs": nnx.Rngs(rng["dropout"]) if rng else None}
+            return _run_nnx(model, method, inputs, training, takes_training, extra)
 
         def run(params: Any, state: Any, inputs: Any, training: bool) -> Any:
             model = nnx.merge(graphdef, params, state)
-            extra = {}
-            if takes_training:
-                extra["training"] = training
-            elif training:
-                model.train()
-            else:
-                model.eval()
-            if method is None:
-                outputs = model(inputs, **extra)
-            elif isinstance(method, str):
-                outputs = getattr(model, method)(inputs, **extra)
-            else:
-                outputs = method(model, inputs, **extra)
-            _, _, new_state = nnx.split(model, nnx.Param, ...)
-            return outputs, new_state
+            return _run_nnx(model, method, inputs, training, takes_training, {})
 
-        return run, None, params, state
+        return (run_with_rngs if takes_rngs else run), None, params, state
 
     def _get_init_rng(self) -> Any:
         return {"params": self._get_init_seed(), "dropout": self._get_init_seed()}
@@ -528,6 +538,27 @@ class FlaxLayer(JaxLayer):
         if not isinstance(config["method"], str):
             config["method"] = deserialize_keras_object(config["method"])
         return cls(**config)
+
+
+def _run_nnx(model: Any, method: Any, inputs: Any, training: bool, takes_training: bool,
+             extra: dict[str, Any]) -> tuple[Any, Any]:
+    """Runs a merged NNX module; returns its outputs and the non-Param state it leaves."""
+    from flax import nnx
+
+    if takes_training:
+        extra["training"] = training
+    elif training:
+        model.train()
+    else:
+        model.eval()
+    if method is None:
+        outputs = model(inputs, **extra)
+    elif isinstance(method, str):
+        outputs = getattr(model, method)(inputs, **extra)
+    else:
+        outputs = method(model, inputs, **extra)
+    _, _, new_state = nnx.split(model, nnx.Param, ...)
+    return outputs, new_state
 
 
 def _split_collections(variables: Any) -> tuple[Any, Any]:

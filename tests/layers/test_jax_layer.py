@@ -258,6 +258,30 @@ def test_rng_from_seed_generator_only_in_training():
     np.testing.assert_allclose(b, expected[1])
 
 
+class NNXNoisy(nnx.Module):
+    """An NNX module whose dropout takes its `rngs` at call time."""
+
+    def __init__(self, rngs: nnx.Rngs) -> None:
+        self.dense = nnx.Linear(4, 3, rngs=rngs)
+        self.drop = nnx.Dropout(0.5)
+
+    def __call__(self, x: jax.Array, rngs: nnx.Rngs | None = None) -> jax.Array:
+        return self.drop(self.dense(x), rngs=rngs)
+
+
+def test_nnx_rngs_argument_from_seed_generator():
+    x, _ = _data(5)
+    module = NNXNoisy(nnx.Rngs(0))
+    layer = lx.layers.FlaxLayer(module, seed=5)
+    gen = lx.random.SeedGenerator(5)
+    module.train()
+    for _ in range(2):
+        expected = module(x, rngs=nnx.Rngs(jax.random.key_data(gen.next())))
+        np.testing.assert_allclose(layer(x, training=True), expected, rtol=1e-6)
+    module.eval()
+    np.testing.assert_allclose(layer(x), module(x), rtol=1e-6)
+
+
 # ---------------------------------------------------------------- errors
 def test_errors():
     with pytest.raises(ValueError, match="missing required argument in `call_fn`: `inputs`"):
