@@ -137,10 +137,12 @@ def test_flax_nnx_fit_matches_optax_loop():
     expected = [jax.random.key_data(v) if jnp.issubdtype(v.dtype, jax.dtypes.prng_key) else v
                 for v in jax.tree_util.tree_leaves(rest)]
     _assert_tree_close(stored, expected)
-    # inference: the module in eval mode, with the trained params and statistics
+    # inference: the module in eval mode, with the trained params and statistics; the
+    # layer passed to jax.jit as a pytree (its copy holds copies of the Variables)
     model = nnx.merge(graphdef, params, rest)
     model.eval()
-    np.testing.assert_allclose(layer(x), model(x), rtol=1e-5, atol=1e-5)
+    outputs = jax.jit(lambda layer, x: layer(x))(layer, x)
+    np.testing.assert_allclose(outputs, model(x), rtol=1e-5, atol=1e-5)
 
 
 # ------------------------------------------------------------------ tape
@@ -294,6 +296,9 @@ def test_errors():
         lx.layers.JaxLayer(lambda params, inputs: inputs, init_fn=lambda key, inputs: {})
     with pytest.raises(TypeError, match="expects a `flax.linen.Module` or a `flax.nnx.Module`"):
         lx.layers.FlaxLayer(lambda inputs: inputs)
+    layer = lx.layers.JaxLayer(stateful_call, init_fn=lambda rng, inputs: {"w": inputs})
+    with pytest.raises(ValueError, match="must return a tuple `\\(params, state\\)`"):
+        layer(np.ones((2, 4), "float32"))
     layer = lx.layers.JaxLayer(lambda params, state, inputs: (inputs, {"other": 1.0}),
                                params={}, state={"mean": np.zeros(2, "float32")})
     with pytest.raises(ValueError, match="structure mismatch"):
