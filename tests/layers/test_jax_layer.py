@@ -338,3 +338,13 @@ def test_flax_layer_get_config():
     assert set(keras_config) <= set(config)
     with pytest.raises(TypeError, match="has no `get_config\\(\\)` method"):
         lx.layers.FlaxLayer(LinenMLP()).get_config()
+
+
+def test_flax_import_is_lazy_with_a_clear_error(monkeypatch):
+    import sys
+
+    # the module imports flax only in FlaxLayer.__init__
+    assert not any(name.startswith("flax") for name in vars(lx.layers.jax_layer))
+    monkeypatch.setitem(sys.modules, "flax", None)
+    with pytest.raises(ImportError, match=r"pip install layerax\[flax\]"):
+        lx.layers.FlaxLayer(object())
