@@ -211,16 +211,14 @@ class JaxLayer(Layer):
         name = "_".join(_key_name(k) for k in path) or "variable"
         if _is_key(value):
             value = jax.random.key_data(value)
-        if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
-            value = np.asarray(value)
-        if not isinstance(value, (jax.Array, np.ndarray, np.generic)):
+        if not isinstance(value, (bool, int, float, jax.Array, np.ndarray, np.generic)):
             return value  # configuration of the model, not a weight
-        floating = jnp.issubdtype(value.dtype, jnp.floating)
-        initial = jnp.asarray(value)
+        initial = jnp.asarray(value)  # in JAX's canonical dtypes (int64 -> int32 without x64)
+        floating = jnp.issubdtype(initial.dtype, jnp.floating)
         return self.add_weight(
-            shape=tuple(value.shape),
+            shape=tuple(initial.shape),
             initializer=lambda shape, dtype=None: jnp.asarray(initial, dtype=dtype),
-            dtype=None if floating else value.dtype,
+            dtype=None if floating else initial.dtype,
             trainable=trainable,
             name=name,
         )
