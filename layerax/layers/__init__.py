@@ -222,3 +222,8 @@ __all__ += [
     "get",
     "serialize",
 ]
+# JAX function and Flax module wrappers.
+from layerax.layers.jax_layer import FlaxLayer as FlaxLayer  # noqa: E402
+from layerax.layers.jax_layer import JaxLayer as JaxLayer  # noqa: E402
+
+__all__ += ["FlaxLayer", "JaxLayer"]

@@ -67,6 +67,18 @@ _WITH_LAYERS = {
     "Bidirectional": lambda: {"layer": lx.layers.LSTM(2, return_sequences=True), "merge_mode": "sum"},
     "TimeDistributed": lambda: {"layer": lx.layers.Dense(2)},
 }
+# JaxLayer / FlaxLayer: registered functions and a Flax module with a get_config.
+_WITH_LAYERS.update({
+    "JaxLayer": lambda: {"call_fn": _jax_layer_test().stateful_call,
+                         "init_fn": _jax_layer_test().stateful_init, "seed": 3},
+    "FlaxLayer": lambda: {"module": _jax_layer_test().ConfigurableDense(3)},
+})
+
+
+def _jax_layer_test():
+    from tests.layers import test_jax_layer
+
+    return test_jax_layer
 # Families of classes sharing their required arguments.
 _CONV = {"filters": 4, "kernel_size": 3, "strides": 1, "padding": "same", "activation": "relu",
          "kernel_initializer": lx.initializers.HeNormal(seed=1), "bias_constraint": lx.constraints.NonNeg()}
