@@ -19,6 +19,10 @@ from layerax.optimizers.builtin import AdamW as AdamW
 from layerax.optimizers.builtin import Lion as Lion
 from layerax.optimizers.builtin import Nadam as Nadam
 from layerax.optimizers.builtin import RMSprop as RMSprop
+from layerax.optimizers.extra import Ftrl as Ftrl
+from layerax.optimizers.extra import Lamb as Lamb
+from layerax.optimizers.extra import Muon as Muon
+from layerax.optimizers.extra import ScheduleFreeAdamW as ScheduleFreeAdamW
 from layerax.optimizers.loss_scale import LossScaleOptimizer as LossScaleOptimizer
 
 _TABLE: dict[str, Any] = {
@@ -33,6 +37,10 @@ _TABLE: dict[str, Any] = {
     "lion": Lion,
     "adafactor": Adafactor,
     "loss_scale_optimizer": LossScaleOptimizer,
+    "ftrl": Ftrl,
+    "lamb": Lamb,
+    "muon": Muon,
+    "schedulefreeadamw": ScheduleFreeAdamW,
 }
 _TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
 
@@ -90,11 +98,15 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",
