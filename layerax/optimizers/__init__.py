@@ -24,6 +24,8 @@ from layerax.optimizers.extra import Lamb as Lamb
 from layerax.optimizers.extra import Muon as Muon
 from layerax.optimizers.extra import ScheduleFreeAdamW as ScheduleFreeAdamW
 from layerax.optimizers.loss_scale import LossScaleOptimizer as LossScaleOptimizer
+from layerax.optimizers.multi import MultiOptimizer as MultiOptimizer
+from layerax.optimizers.multi import OptimizerMap as OptimizerMap
 
 _TABLE: dict[str, Any] = {
     "sgd": SGD,
@@ -41,6 +43,7 @@ _TABLE: dict[str, Any] = {
     "lamb": Lamb,
     "muon": Muon,
     "schedulefreeadamw": ScheduleFreeAdamW,
+    "multioptimizer": MultiOptimizer,
 }
 _TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
 
@@ -102,9 +105,11 @@ __all__ = [
     "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
     "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "ScheduleFreeAdamW",
     "deserialize",

@@ -243,11 +243,7 @@ class Optimizer:
                     f"Optimizer '{self.name}' can only update lx.Variable objects. Received: "
                     f"{type(var).__name__}. Pass `model.trainable_variables`."
                 )
-        transform = self._keras_step(list(variables))
-        if self.gradient_accumulation_steps:
-            transform = optax.MultiSteps(
-                transform, every_k_schedule=self.gradient_accumulation_steps
-            ).gradient_transformation()
+        transform = self._full_transform(list(variables))
         with jax.ensure_compile_time_eval():
             state = transform.init([_concrete(v) for v in variables])
         leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(state)
@@ -347,6 +343,15 @@ class Optimizer:
                 new = var.constraint(new)
             var.assign(new)
         self._iterations.assign(self._iterations.value + 1)
+
+    def _full_transform(self, variables: list[Variable]) -> optax.GradientTransformation:
+        """`_keras_step`, behind optax's `MultiSteps` with `gradient_accumulation_steps`."""
+        transform = self._keras_step(variables)
+        if self.gradient_accumulation_steps:
+            transform = optax.MultiSteps(
+                transform, every_k_schedule=self.gradient_accumulation_steps
+            ).gradient_transformation()
+        return transform
 
     def _keras_step(self, variables: list[Variable]) -> optax.GradientTransformation:
         """One Keras step for `variables` as an optax transformation.
