@@ -7,6 +7,7 @@ from typing import Any
 import optax
 
 from layerax.core import serialization
+from layerax.optimizers import legacy as legacy
 from layerax.optimizers import schedules as schedules
 from layerax.optimizers.base import Optimizer as Optimizer
 from layerax.optimizers.builtin import SGD as SGD
@@ -114,6 +115,7 @@ __all__ = [
     "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

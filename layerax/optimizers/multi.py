@@ -192,7 +192,9 @@ class MultiOptimizer(Optimizer):
         name: Optimizer name.
 
     `learning_rate` is not defined here: read or set it on each of
-    `optimizers`.
+    `optimizers`. Saved training state holds the update state of every
+    group and the MultiOptimizer's `iterations`, not the `iterations` of the
+    optimizers inside (their schedules restart counting after loading).
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp

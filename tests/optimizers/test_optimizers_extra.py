@@ -100,3 +100,14 @@ def test_bad_arguments():
         lx.optimizers.Muon(ns_steps=-1)
     with pytest.raises(ValueError, match="beta_1"):
         lx.optimizers.ScheduleFreeAdamW(beta_1=0.0)
+
+
+def test_every_keras_optimizers_name_exists_and_legacy_raises_as_keras():
+    k = keras()
+    missing = [n for n in dir(k.optimizers) if not n.startswith("_") and not hasattr(lx.optimizers, n)]
+    assert missing == []
+    for name in [n for n in dir(k.optimizers.legacy) if not n.startswith("_")]:
+        with pytest.raises(ImportError, match="not supported in Keras 3"):
+            getattr(k.optimizers.legacy, name)()
+        with pytest.raises(ImportError, match="not supported in Keras 3"):
+            getattr(lx.optimizers.legacy, name)()
