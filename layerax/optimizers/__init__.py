@@ -7,6 +7,7 @@ from typing import Any
 import optax
 
 from layerax.core import serialization
+from layerax.optimizers import legacy as legacy
 from layerax.optimizers import schedules as schedules
 from layerax.optimizers.base import Optimizer as Optimizer
 from layerax.optimizers.builtin import SGD as SGD
@@ -19,7 +20,13 @@ from layerax.optimizers.builtin import AdamW as AdamW
 from layerax.optimizers.builtin import Lion as Lion
 from layerax.optimizers.builtin import Nadam as Nadam
 from layerax.optimizers.builtin import RMSprop as RMSprop
+from layerax.optimizers.extra import Ftrl as Ftrl
+from layerax.optimizers.extra import Lamb as Lamb
+from layerax.optimizers.extra import Muon as Muon
+from layerax.optimizers.extra import ScheduleFreeAdamW as ScheduleFreeAdamW
 from layerax.optimizers.loss_scale import LossScaleOptimizer as LossScaleOptimizer
+from layerax.optimizers.multi import MultiOptimizer as MultiOptimizer
+from layerax.optimizers.multi import OptimizerMap as OptimizerMap
 
 _TABLE: dict[str, Any] = {
     "sgd": SGD,
@@ -33,6 +40,11 @@ _TABLE: dict[str, Any] = {
     "lion": Lion,
     "adafactor": Adafactor,
     "loss_scale_optimizer": LossScaleOptimizer,
+    "ftrl": Ftrl,
+    "lamb": Lamb,
+    "muon": Muon,
+    "schedulefreeadamw": ScheduleFreeAdamW,
+    "multioptimizer": MultiOptimizer,
 }
 _TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
 
@@ -90,13 +102,20 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

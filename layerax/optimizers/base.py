@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from layerax.core import naming
@@ -19,8 +20,10 @@ from layerax.optimizers import schedules as _schedules
 class _StateGroup:
     """Optax state for one list of variables, stored leaf by leaf in variables."""
 
-    def __init__(self, variables: list[Variable], state_vars: list[Variable], treedef: Any) -> None:
+    def __init__(self, variables: list[Variable], state_vars: list[Variable], treedef: Any,
+                 transform: optax.GradientTransformation) -> None:
         self.variables = variables
+        self.transform = transform
         self.index = {id(v): i for i, v in enumerate(variables)}
         self.state_vars = state_vars
         self.treedef = treedef
@@ -61,6 +64,11 @@ class Optimizer:
         clipnorm: Clip each gradient to this L2 norm.
         clipvalue: Clip each gradient element to `[-clipvalue, clipvalue]`.
         global_clipnorm: Clip all gradients together to this global norm.
+        gradient_accumulation_steps: None, or an int N >= 2: the variables
+            change only every N-th step, with the mean of the N gradients
+            since the last change (optax's `MultiSteps`). Every step counts
+            in the learning-rate schedule; `iterations` is the number of
+            real updates (steps // N), as in Keras.
         name: Optimizer name.
 
     Example:
@@ -103,12 +111,15 @@ class Optimizer:
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
         self.loss_scale_factor = kwargs.get("loss_scale_factor")
+        self.gradient_accumulation_steps = _accumulation_steps(
+            kwargs.get("gradient_accumulation_steps"), type(self).__name__
+        )
         self._exclude_ids: set[int] = set()
         self._exclude_names: tuple[str, ...] = ()
         self._groups: dict[frozenset[int], _StateGroup] = {}
         self._built_variables: list[Variable] = []
         with naming.name_scope(self.name):
-            self.iterations = Variable(jnp.zeros((), jnp.int32), name="iteration", trainable=False)
+            self._iterations = Variable(jnp.zeros((), jnp.int32), name="iteration", trainable=False)
             if transform is not None:
                 if not isinstance(transform, optax.GradientTransformation):
                     raise TypeError(
@@ -136,6 +147,32 @@ class Optimizer:
         """Whether the optax transformation applies `weight_decay` itself."""
         return False
 
+    # Subclasses whose update is not `learning_rate * something` set this: their
+    # transformation's `update` then receives `learning_rate=` (and `original_params=`,
+    # the values before weight decay) and returns the whole change of the variables.
+    _transform_takes_learning_rate = False
+
+    def _transform_for(self, variables: list[Variable]) -> optax.GradientTransformation:
+        """The transformation for one list of variables (Muon picks per variable)."""
+        return self._transform
+
+    def _weight_decay_for(self, var: Variable) -> float | None:
+        """The decoupled weight decay of `var` (None: none)."""
+        if not self.weight_decay or self._optax_weight_decay() or not self._decays(var):
+            return None
+        return self.weight_decay
+
+    @property
+    def iterations(self) -> Any:
+        """The step count: the `iteration` variable, counting every `apply`.
+
+        With `gradient_accumulation_steps=N` it is, as in Keras, the number of
+        real updates: the steps counted so far divided by N (an array).
+        """
+        if self.gradient_accumulation_steps:
+            return self._iterations.value // self.gradient_accumulation_steps
+        return self._iterations
+
     # ------------------------------------------------------- learning rate
     def _set_learning_rate(self, learning_rate: Any) -> None:
         if isinstance(learning_rate, _schedules.LearningRateSchedule) or (
@@ -151,7 +188,7 @@ class Optimizer:
 
     def _current_learning_rate(self) -> Any:
         if self._schedule is not None:
-            return jnp.asarray(self._schedule(self.iterations.value), jnp.float32)
+            return jnp.asarray(self._schedule(self._iterations.value), jnp.float32)
         return self._learning_rate.value
 
     @property
@@ -179,7 +216,7 @@ class Optimizer:
     @property
     def variables(self) -> list[Variable]:
         """`iterations`, the learning rate, then the optax state of each variable group."""
-        found = [self.iterations]
+        found = [self._iterations]
         if self._learning_rate is not None:
             found.append(self._learning_rate)
         for group in self._groups.values():
@@ -206,15 +243,16 @@ class Optimizer:
                     f"Optimizer '{self.name}' can only update lx.Variable objects. Received: "
                     f"{type(var).__name__}. Pass `model.trainable_variables`."
                 )
+        transform = self._full_transform(list(variables))
         with jax.ensure_compile_time_eval():
-            state = self._transform.init([_concrete(v) for v in variables])
+            state = transform.init([_concrete(v) for v in variables])
         leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(state)
         state_vars = []
         with naming.name_scope(self.name):
             for path, leaf in leaves_with_path:
                 label = _state_label(path, variables)
                 state_vars.append(Variable(leaf, name=label, trainable=False))
-        group = _StateGroup(list(variables), state_vars, treedef)
+        group = _StateGroup(list(variables), state_vars, treedef, transform)
         self._groups[key] = group
         if not self._built_variables:
             self._built_variables = list(variables)
@@ -246,7 +284,7 @@ class Optimizer:
                 "variables and that the tape watched them."
             )
         self.apply(grads, variables)
-        return self.iterations
+        return self._iterations
 
     def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:
         """Applies `grads` to `trainable_variables` (Keras 3's form)."""
@@ -295,17 +333,8 @@ class Optimizer:
         variables = group.variables
         params = [v.value for v in variables]
         grads = [jnp.asarray(g).astype(p.dtype) for g, p in zip(grads, params)]
-        grads = self._clip(grads)
         state = jax.tree_util.tree_unflatten(group.treedef, [s.value for s in group.state_vars])
-        updates, new_state = self._transform.update(grads, state, params)
-        if self._learning_rate is not None or self._schedule is not None:
-            lr = self._current_learning_rate()
-            updates = [u * lr.astype(u.dtype) for u in updates]
-            if self.weight_decay and not self._optax_weight_decay():
-                updates = [
-                    u - (lr * self.weight_decay).astype(p.dtype) * p if self._decays(v) else u
-                    for u, p, v in zip(updates, params, variables)
-                ]
+        updates, new_state = group.transform.update(grads, state, params)
         for state_var, value in zip(group.state_vars, jax.tree_util.tree_leaves(new_state)):
             state_var.assign(value)
         for var, param, update in zip(variables, params, updates):
@@ -313,7 +342,46 @@ class Optimizer:
             if var.constraint is not None:
                 new = var.constraint(new)
             var.assign(new)
-        self.iterations.assign(self.iterations.value + 1)
+        self._iterations.assign(self._iterations.value + 1)
+
+    def _full_transform(self, variables: list[Variable]) -> optax.GradientTransformation:
+        """`_keras_step`, behind optax's `MultiSteps` with `gradient_accumulation_steps`."""
+        transform = self._keras_step(variables)
+        if self.gradient_accumulation_steps:
+            transform = optax.MultiSteps(
+                transform, every_k_schedule=self.gradient_accumulation_steps
+            ).gradient_transformation()
+        return transform
+
+    def _keras_step(self, variables: list[Variable]) -> optax.GradientTransformation:
+        """One Keras step for `variables` as an optax transformation.
+
+        Clipping, then decoupled weight decay on the variables (before the
+        update, as Keras does), then the optimizer's own transformation scaled
+        by the learning rate; it returns the whole change of the variables, so
+        `MultiSteps` can accumulate in front of all of it.
+        """
+        inner = self._transform_for(variables)
+        decays = [self._weight_decay_for(v) for v in variables]
+        has_lr = self._learning_rate is not None or self._schedule is not None
+
+        def update(grads: Any, state: Any, params: Any = None, **extra: Any) -> Any:
+            grads = self._clip(list(grads))
+            if not has_lr:
+                return inner.update(grads, state, params)
+            lr = self._current_learning_rate()
+            decayed = [
+                p if not wd else p - (lr * wd).astype(p.dtype) * p for p, wd in zip(params, decays)
+            ]
+            if self._transform_takes_learning_rate:
+                updates, state = inner.update(grads, state, decayed, learning_rate=lr,
+                                              original_params=list(params))
+            else:
+                updates, state = inner.update(grads, state, decayed)
+                updates = [u * lr.astype(u.dtype) for u in updates]
+            return [d - p + u for d, p, u in zip(decayed, params, updates)], state
+
+        return optax.GradientTransformationExtraArgs(inner.init, update)
 
     def _clip(self, grads: list[Any]) -> list[Any]:
         if self.clipnorm:
@@ -351,7 +419,7 @@ class Optimizer:
                 `loss` is a value rather than a callable.
 
         Returns:
-            The `iterations` variable.
+            The `iteration` variable.
 
         Example:
             >>> import layerax as lx, jax.numpy as jnp, optax
@@ -417,7 +485,7 @@ class Optimizer:
             lr = float(self._learning_rate.numpy())
         else:
             lr = None
-        return {
+        config = {
             "name": self.name,
             "learning_rate": lr,
             "weight_decay": self.weight_decay,
@@ -425,6 +493,9 @@ class Optimizer:
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
         }
+        if self.gradient_accumulation_steps:
+            config["gradient_accumulation_steps"] = self.gradient_accumulation_steps
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Optimizer:
@@ -435,6 +506,17 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _accumulation_steps(steps: Any, owner: str) -> int | None:
+    if not steps:
+        return None  # Keras: None or 0 means no accumulation
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(
+            f"{owner}: `gradient_accumulation_steps` must be an integer >= 2 (or None for no "
+            f"accumulation). Received: gradient_accumulation_steps={steps!r}"
+        )
+    return int(steps)
 
 
 def _state_label(path: Any, variables: list[Variable]) -> str:

@@ -99,9 +99,13 @@ class LossScaleOptimizer(Optimizer):
 
     # ----------------------------------------------------------- delegation
     @property
-    def iterations(self) -> Variable:  # type: ignore[override]
+    def iterations(self) -> Any:  # type: ignore[override]
         """The inner optimizer's step count (skipped steps do not count)."""
         return self.inner_optimizer.iterations
+
+    @property
+    def _iterations(self) -> Variable:  # type: ignore[override]
+        return self.inner_optimizer._iterations
 
     @property
     def learning_rate(self) -> Any:

@@ -80,7 +80,7 @@ def _model_variables(model: Any) -> dict[str, Any]:
 
 def _optimizer_variables(model: Any, optimizer: Any) -> tuple[dict[str, Any], list[list[str]]]:
     keys = {id(v): k for k, v in _model_variables(model).items()}
-    found = {"iterations": optimizer.iterations}
+    found = {"iterations": optimizer._iterations}
     if optimizer._learning_rate is not None:
         found["learning_rate"] = optimizer._learning_rate
     groups = []

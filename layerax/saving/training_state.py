@@ -128,7 +128,7 @@ def optimizer_arrays(model: Any, optimizer: Any = None) -> tuple[dict[str, np.nd
     if optimizer is None:
         return None
     keys = _variable_keys(model)
-    arrays = {"iterations": np.asarray(optimizer.iterations.value)}
+    arrays = {"iterations": np.asarray(optimizer._iterations.value)}
     if optimizer._learning_rate is not None:
         arrays["learning_rate"] = np.asarray(optimizer._learning_rate.value)
     groups = []
@@ -173,7 +173,7 @@ def plan_optimizer_restore(
             f"The saved optimizer state is for a {saved_class} optimizer, but the model's "
             f"optimizer is a {type(optimizer).__name__}."
         )
-    add(optimizer.iterations, "iterations")
+    add(optimizer._iterations, "iterations")
     if "learning_rate" in arrays and optimizer._learning_rate is not None:
         add(optimizer._learning_rate, "learning_rate")
     for g, group_keys in enumerate(metadata.get("groups", [])):
