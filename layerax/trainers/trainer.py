@@ -38,9 +38,10 @@ from layerax.trainers.compile_utils import (
     tree_concat,
 )
 from layerax.trainers.state import STATE_ATTRIBUTES, TrainingState
+from layerax.trainers.stateless import StatelessTrainerMixin, stateful_adapter, takes_state
 
 
-class Trainer:
+class Trainer(StatelessTrainerMixin):
     """Mixin of `lx.Model` with the training API."""
 
     # ----------------------------------------------------------- compile
@@ -408,18 +409,23 @@ class Trainer:
         """Loss and metrics on a batch, in inference mode."""
         x, y, sample_weight = data_adapters.unpack(data)
         y_pred = self(x, training=False)
-        if type(self).compute_loss is not Trainer.compute_loss:  # a user's override decides
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        else:
-            self._ensure_compile_objects(y, y_pred)
-            compile_loss = self._lx_state().compile_loss
-            loss, per_output = compile_loss(y, y_pred, sample_weight)
-            for extra in self.losses:
-                loss = loss + jnp.asarray(extra, jnp.float32)
-            compile_loss.update_metrics(per_output, _batch_size(x))
+        loss = self._lx_loss_with_trackers(x, y, y_pred, sample_weight, training=False)
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _lx_loss_with_trackers(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Any:
+        """The loss of a batch (a `compute_loss` override decides), updating the per-output
+        loss trackers of the compiled loss."""
+        if type(self).compute_loss is not Trainer.compute_loss:  # a user's override decides
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        self._ensure_compile_objects(y, y_pred)
+        compile_loss = self._lx_state().compile_loss
+        loss, per_output = compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            loss = loss + jnp.asarray(extra, jnp.float32)
+        compile_loss.update_metrics(per_output, _batch_size(x))
+        return loss
 
     def predict_step(self, data: Any) -> Any:
         """The model's outputs on a batch, in inference mode."""
@@ -432,6 +438,8 @@ class Trainer:
         if kind in cache:
             return cache[kind]
         step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+        if takes_state(step):  # Keras-JAX's `step(state, data)`: run it on the variables' values
+            step = stateful_adapter(self, kind, step)
         if self.run_eagerly:
             fn: Callable[[Any], Any] = step
         else:
@@ -641,7 +649,11 @@ class Trainer:
                 )
             epoch_logs = {k: _to_float(v) for k, v in _flatten_logs(logs).items()}
             if val_adapter is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_adapter(val_adapter, callback_list=None)
+                # Validation is an evaluate() with fit's callbacks, as in Keras: the test hooks
+                # run (a ProgbarLogger stays quiet during them, it knows it is in fit).
+                callback_list.on_test_begin()
+                val_logs = self._evaluate_adapter(val_adapter, callback_list=callback_list)
+                callback_list.on_test_end(val_logs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             adapter.on_epoch_end()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from layerax.core.random import set_random_seed as set_random_seed
+from layerax.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_weight
+from layerax.utils.data_utils import unpack_x_y_sample_weight as unpack_x_y_sample_weight
 from layerax.utils.model_visualization import plot_model as plot_model
 from layerax.utils.numerical_utils import normalize as normalize
 from layerax.utils.numerical_utils import to_categorical as to_categorical
@@ -26,4 +28,6 @@ __all__ = [
     "plot_history",
     "set_random_seed",
     "to_categorical",
+    "pack_x_y_sample_weight",
+    "unpack_x_y_sample_weight",
 ]
