@@ -239,22 +239,47 @@ def state_variables(model: Any, kind: str) -> list[list[Any]]:
     return [list(parts[name]()) for name in STATE_PARTS[kind]]
 
 
-def _check_new_state(model: Any, kind: str, variables: list[list[Any]], new_state: Any) -> None:
+def _check_new_state(model: Any, kind: str, variables: list[list[Any]], new_state: Any,
+                     given: bool = False) -> None:
+    """Checks the parts of a state: returned by a stateless step, or `given` to one."""
     names = STATE_PARTS[kind]
+    what = "receive" if given else "return"
+    relation = "given to" if given else "returned by"
     if not isinstance(new_state, (tuple, list)) or len(new_state) != len(names):
         raise ValueError(
-            f"Model '{model.name}': a stateless `{kind}_step(state, data)` must return "
-            f"`(logs, state)` with state = ({', '.join(names)}). Received a state of type "
+            f"Model '{model.name}': a stateless `{kind}_step(state, data)` must {what} "
+            f"`state` = ({', '.join(names)}). Received a state of type "
             f"{type(new_state).__name__}"
             + (f" with {len(new_state)} parts." if isinstance(new_state, (tuple, list)) else ".")
         )
     for name, part, values in zip(names, variables, new_state):
         if len(values) != len(part):
             raise ValueError(
-                f"Model '{model.name}': the `{name}` returned by `{kind}_step(state, data)` hold "
+                f"Model '{model.name}': the `{name}` {relation} `{kind}_step(state, data)` hold "
                 f"{len(values)} values; expected {len(part)} (one per variable of "
                 f"`model.{name}`, in order)."
             )
+
+
+def run_as_stateless(model: Any, kind: str, stateful_step: Callable[[Any], Any], state: Any, data: Any) -> Any:
+    """Runs a stateful `step(data)` as the pure `step(state, data)`: with the state's values
+    bound to the model's variables, returning `(logs, new_state)` (for predict, `(outputs,
+    new_non_trainable_variables)`). A stateless override's `super().train_step(state, data)`
+    lands here."""
+    variables = state_variables(model, kind)
+    _check_new_state(model, kind, variables, state, given=True)
+    flat_variables = [v for part in variables for v in part]
+    flat_values = [value for part in state for value in part]
+    with StateScope(flat_variables, flat_values) as scope:
+        outputs = stateful_step(data)
+    new_values = scope.values_out
+    new_state, start = [], 0
+    for part in variables:
+        new_state.append(new_values[start : start + len(part)])
+        start += len(part)
+    if kind == "predict":
+        return outputs, new_state[1]
+    return outputs, tuple(new_state)
 
 
 def stateful_adapter(model: Any, kind: str, step: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
@@ -279,4 +304,11 @@ def stateful_adapter(model: Any, kind: str, step: Callable[[Any, Any], Any]) -> 
     return run
 
 
-__all__ = ["STATE_PARTS", "StatelessTrainerMixin", "stateful_adapter", "symbolic_build", "takes_state"]
+__all__ = [
+    "STATE_PARTS",
+    "StatelessTrainerMixin",
+    "run_as_stateless",
+    "stateful_adapter",
+    "symbolic_build",
+    "takes_state",
+]

@@ -38,7 +38,12 @@ from layerax.trainers.compile_utils import (
     tree_concat,
 )
 from layerax.trainers.state import STATE_ATTRIBUTES, TrainingState
-from layerax.trainers.stateless import StatelessTrainerMixin, stateful_adapter, takes_state
+from layerax.trainers.stateless import (
+    StatelessTrainerMixin,
+    run_as_stateless,
+    stateful_adapter,
+    takes_state,
+)
 
 
 class Trainer(StatelessTrainerMixin):
@@ -356,13 +361,20 @@ class Trainer(StatelessTrainerMixin):
             metric.reset_state()
 
     # ------------------------------------------------------------ steps
-    def train_step(self, data: Any) -> dict[str, Any]:
+    def train_step(self, *args: Any) -> Any:
         """One optimisation step on a batch `(x, y, sample_weight)`; returns the logs.
 
-        Override it in a subclass to customise training, in stateful style (a
-        `GradientTape` and `self.optimizer.apply_gradients`); `fit` compiles
-        the override.
+        Override it in a subclass to customise training, in stateful style
+        (`train_step(self, data)`: a `GradientTape` and
+        `self.optimizer.apply_gradients`) or in Keras-JAX's stateless style
+        (`train_step(self, state, data)` returning `(logs, state)`, see
+        trainers/stateless.py); `fit` compiles the override. Called with
+        `(state, data)`, as a stateless override's `super().train_step` is,
+        it returns `(logs, new_state)`.
         """
+        return _dispatch(self, "train", self._lx_train_step, args)
+
+    def _lx_train_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
         _ensure_built(self, x)
         trainable = self.trainable_variables
@@ -405,8 +417,12 @@ class Trainer(StatelessTrainerMixin):
                 tracker = trackers[name] = cls(name=name)
             tracker.update_state(value)
 
-    def test_step(self, data: Any) -> dict[str, Any]:
-        """Loss and metrics on a batch, in inference mode."""
+    def test_step(self, *args: Any) -> Any:
+        """Loss and metrics on a batch, in inference mode: `test_step(data)` returns the logs,
+        `test_step(state, data)` (Keras-JAX's stateless form) returns `(logs, new_state)`."""
+        return _dispatch(self, "test", self._lx_test_step, args)
+
+    def _lx_test_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
         y_pred = self(x, training=False)
         loss = self._lx_loss_with_trackers(x, y, y_pred, sample_weight, training=False)
@@ -427,8 +443,13 @@ class Trainer(StatelessTrainerMixin):
         compile_loss.update_metrics(per_output, _batch_size(x))
         return loss
 
-    def predict_step(self, data: Any) -> Any:
-        """The model's outputs on a batch, in inference mode."""
+    def predict_step(self, *args: Any) -> Any:
+        """The model's outputs on a batch, in inference mode: `predict_step(data)` returns
+        them, `predict_step(state, data)` (Keras-JAX's stateless form) returns
+        `(outputs, new_non_trainable_variables)`."""
+        return _dispatch(self, "predict", self._lx_predict_step, args)
+
+    def _lx_predict_step(self, data: Any) -> Any:
         x, _, _ = data_adapters.unpack(data)
         return self(x, training=False)
 
@@ -765,6 +786,18 @@ class Trainer(StatelessTrainerMixin):
 
 
 # ------------------------------------------------------------------ helpers
+def _dispatch(model: Any, kind: str, stateful_step: Callable[[Any], Any], args: tuple[Any, ...]) -> Any:
+    """Runs a built-in step called as `step(data)` or, stateless, as `step(state, data)`."""
+    if len(args) == 1:
+        return stateful_step(args[0])
+    if len(args) == 2:
+        return run_as_stateless(model, kind, stateful_step, *args)
+    raise TypeError(
+        f"Model '{model.name}': `{kind}_step` takes `(data)` or `(state, data)`. Received "
+        f"{len(args)} positional arguments."
+    )
+
+
 def _ensure_built(model: Any, x: Any) -> None:
     """Builds the model's weights from a batch, by abstract evaluation (nothing runs)."""
     if model.built:

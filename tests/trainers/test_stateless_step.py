@@ -123,7 +123,7 @@ def _pair(make, compile_kwargs):
 
 
 def _fit_both(models, x, y, **kwargs):
-    kwargs = {"batch_size": 16, "epochs": 3, "shuffle": False, "verbose": 0, **kwargs}
+    kwargs = {"batch_size": 16, "epochs": 2, "shuffle": False, "verbose": 0, **kwargs}
     return [m.fit(x, y, **kwargs).history for m in models]
 
 
@@ -171,9 +171,11 @@ def test_pure_helpers_match_keras(data):
         mv = [v.value for v in model.metrics_variables]
         model.optimizer.build(model.trainable_variables)
         ov = [v.value for v in model.optimizer.variables]
-        (loss, (_, y_pred, ntv, mv)), grads = jax.value_and_grad(model.compute_loss_and_updates, has_aux=True)(
-            tv, ntv, mv, x[:8], y[:8], None, training=True, optimizer_variables=ov
+        grad_fn = jax.jit(
+            jax.value_and_grad(lambda *a: model.compute_loss_and_updates(*a, training=True, optimizer_variables=ov),
+                               has_aux=True)
         )
+        (loss, (_, y_pred, ntv, mv)), grads = grad_fn(tv, ntv, mv, x[:8], y[:8], None)
         outs.append((loss, y_pred, ntv, grads))
     for l_part, k_part in zip(*reversed(outs)):
         assert_close(l_part, k_part, rtol=1e-4, atol=1e-5)
@@ -185,7 +187,7 @@ def test_pure_helpers_match_keras(data):
         y_pred, _ = l_model.stateless_call(tv, ntv, x[:8], training=True)
         return jax.numpy.mean((y_pred - y[:8]) ** 2)
 
-    assert_close(outs[1][3], jax.grad(hand_loss)(tv), rtol=1e-5, atol=1e-6)
+    assert_close(outs[1][3], jax.jit(jax.grad(hand_loss))(tv), rtol=1e-5, atol=1e-6)
 
 
 def test_a_bad_returned_state_is_an_error(data):
@@ -214,3 +216,35 @@ def test_unpack_and_pack_match_keras():
         assert type(got) is type(want) and jax.tree.structure(got) == jax.tree.structure(want)
     with pytest.raises(ValueError, match="length 4"):
         lx.utils.unpack_x_y_sample_weight((a, b, c, a))
+
+
+def test_super_steps_called_with_state_match_keras(data):
+    """A stateless override may delegate to the built-in steps with `super().train_step(state,
+    data)`; layerax's stateful built-ins then run on the given values, as Keras' do."""
+    x, y = data
+
+    def make(K):
+        class Delegating(K.Model):
+            def train_step(self, state, data):
+                logs, state = super().train_step(state, data)
+                return {**logs, "twice_loss": 2.0 * logs["loss"]}, state
+
+            def predict_step(self, state, data):
+                outputs, ntv = super().predict_step(state, data)
+                return outputs - 1.0, ntv
+
+        inputs = K.Input(shape=(6,))
+        hidden = K.layers.BatchNormalization()(K.layers.Dense(4, activation="tanh")(inputs))
+        return Delegating(inputs, K.layers.Dense(1)(hidden))
+
+    k_model, l_model = _pair(make, {"optimizer": "sgd", "loss": "mse", "metrics": ["mae"]})
+    k_hist, l_hist = _fit_both((k_model, l_model), x, y, epochs=2)
+    assert sorted(l_hist) == sorted(k_hist) == ["loss", "mae", "twice_loss"]
+    for key in k_hist:
+        assert_close(l_hist[key], k_hist[key], rtol=1e-4, atol=1e-5)
+    for l_w, k_w in zip(l_model.get_weights(), k_model.get_weights()):
+        assert_close(l_w, k_w, rtol=1e-4, atol=1e-5)
+    assert_close(l_model.predict(x, batch_size=16, verbose=0), k_model.predict(x, batch_size=16, verbose=0),
+                 rtol=1e-4, atol=1e-5)
+    with pytest.raises(TypeError, match="takes `\\(data\\)` or `\\(state, data\\)`"):
+        l_model.test_step(1, 2, 3)
