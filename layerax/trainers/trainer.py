@@ -1,7 +1,10 @@
 """`compile` / `fit` / `evaluate` / `predict`: the Keras training API, compiled with lx.function.
 
 The train step is ordinary stateful Keras code (`train_step(data)`): it reads
-and assigns variables of the model, the optimizer and the metrics. `fit`
+and assigns variables of the model, the optimizer and the metrics. A step
+overridden in Keras-JAX's stateless form (`train_step(state, data)`) runs through
+an adapter that passes the variables' values and assigns the returned ones
+(trainers/stateless.py). `fit`
 compiles it with `lx.function`, the same bridge a TF-style custom loop uses, so
 one call runs forward, losses (including `add_loss`), gradients, the optimizer
 update, constraints and metric updates as a single XLA computation. With
