@@ -1,7 +1,10 @@
 """`compile` / `fit` / `evaluate` / `predict`: the Keras training API, compiled with lx.function.
 
 The train step is ordinary stateful Keras code (`train_step(data)`): it reads
-and assigns variables of the model, the optimizer and the metrics. `fit`
+and assigns variables of the model, the optimizer and the metrics. A step
+overridden in Keras-JAX's stateless form (`train_step(state, data)`) runs through
+an adapter that passes the variables' values and assigns the returned ones
+(trainers/stateless.py). `fit`
 compiles it with `lx.function`, the same bridge a TF-style custom loop uses, so
 one call runs forward, losses (including `add_loss`), gradients, the optimizer
 update, constraints and metric updates as a single XLA computation. With
@@ -39,9 +42,15 @@ from layerax.trainers.compile_utils import (
     tree_concat,
 )
 from layerax.trainers.state import STATE_ATTRIBUTES, TrainingState
+from layerax.trainers.stateless import (
+    StatelessTrainerMixin,
+    run_as_stateless,
+    stateful_adapter,
+    takes_state,
+)
 
 
-class Trainer:
+class Trainer(StatelessTrainerMixin):
     """Mixin of `lx.Model` with the training API."""
 
     # ----------------------------------------------------------- compile
@@ -356,13 +365,20 @@ class Trainer:
             metric.reset_state()
 
     # ------------------------------------------------------------ steps
-    def train_step(self, data: Any) -> dict[str, Any]:
+    def train_step(self, *args: Any) -> Any:
         """One optimisation step on a batch `(x, y, sample_weight)`; returns the logs.
 
-        Override it in a subclass to customise training, in stateful style (a
-        `GradientTape` and `self.optimizer.apply_gradients`); `fit` compiles
-        the override.
+        Override it in a subclass to customise training, in stateful style
+        (`train_step(self, data)`: a `GradientTape` and
+        `self.optimizer.apply_gradients`) or in Keras-JAX's stateless style
+        (`train_step(self, state, data)` returning `(logs, state)`, see
+        trainers/stateless.py); `fit` compiles the override. Called with
+        `(state, data)`, as a stateless override's `super().train_step` is,
+        it returns `(logs, new_state)`.
         """
+        return _dispatch(self, "train", self._lx_train_step, args)
+
+    def _lx_train_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
         _ensure_built(self, x)
         trainable = self.trainable_variables
@@ -405,25 +421,39 @@ class Trainer:
                 tracker = trackers[name] = cls(name=name)
             tracker.update_state(value)
 
-    def test_step(self, data: Any) -> dict[str, Any]:
-        """Loss and metrics on a batch, in inference mode."""
+    def test_step(self, *args: Any) -> Any:
+        """Loss and metrics on a batch, in inference mode: `test_step(data)` returns the logs,
+        `test_step(state, data)` (Keras-JAX's stateless form) returns `(logs, new_state)`."""
+        return _dispatch(self, "test", self._lx_test_step, args)
+
+    def _lx_test_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
         y_pred = self(x, training=False)
-        if type(self).compute_loss is not Trainer.compute_loss:  # a user's override decides
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        else:
-            self._ensure_compile_objects(y, y_pred)
-            compile_loss = self._lx_state().compile_loss
-            loss, per_output = compile_loss(y, y_pred, sample_weight)
-            for extra in self.losses:
-                loss = loss + jnp.asarray(extra, jnp.float32)
-            compile_loss.update_metrics(per_output, _batch_size(x))
+        loss = self._lx_loss_with_trackers(x, y, y_pred, sample_weight, training=False)
         self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         self._update_added_metrics(self.added_metrics)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def predict_step(self, data: Any) -> Any:
-        """The model's outputs on a batch, in inference mode."""
+    def _lx_loss_with_trackers(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Any:
+        """The loss of a batch (a `compute_loss` override decides), updating the per-output
+        loss trackers of the compiled loss."""
+        if type(self).compute_loss is not Trainer.compute_loss:  # a user's override decides
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        self._ensure_compile_objects(y, y_pred)
+        compile_loss = self._lx_state().compile_loss
+        loss, per_output = compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            loss = loss + jnp.asarray(extra, jnp.float32)
+        compile_loss.update_metrics(per_output, _batch_size(x))
+        return loss
+
+    def predict_step(self, *args: Any) -> Any:
+        """The model's outputs on a batch, in inference mode: `predict_step(data)` returns
+        them, `predict_step(state, data)` (Keras-JAX's stateless form) returns
+        `(outputs, new_non_trainable_variables)`."""
+        return _dispatch(self, "predict", self._lx_predict_step, args)
+
+    def _lx_predict_step(self, data: Any) -> Any:
         x, _, _ = data_adapters.unpack(data)
         return self(x, training=False)
 
@@ -433,6 +463,8 @@ class Trainer:
         if kind in cache:
             return cache[kind]
         step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+        if takes_state(step):  # Keras-JAX's `step(state, data)`: run it on the variables' values
+            step = stateful_adapter(self, kind, step)
         if self.run_eagerly:
             fn: Callable[[Any], Any] = step
         else:
@@ -643,7 +675,11 @@ class Trainer:
                 )
             epoch_logs = {k: _to_float(v) for k, v in _flatten_logs(logs).items()}
             if val_adapter is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_adapter(val_adapter, callback_list=None)
+                # Validation is an evaluate() with fit's callbacks, as in Keras: the test hooks
+                # run (a ProgbarLogger stays quiet during them, it knows it is in fit).
+                callback_list.on_test_begin()
+                val_logs = self._evaluate_adapter(val_adapter, callback_list=callback_list)
+                callback_list.on_test_end(val_logs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             adapter.on_epoch_end()
@@ -757,6 +793,18 @@ class Trainer:
 
 
 # ------------------------------------------------------------------ helpers
+def _dispatch(model: Any, kind: str, stateful_step: Callable[[Any], Any], args: tuple[Any, ...]) -> Any:
+    """Runs a built-in step called as `step(data)` or, stateless, as `step(state, data)`."""
+    if len(args) == 1:
+        return stateful_step(args[0])
+    if len(args) == 2:
+        return run_as_stateless(model, kind, stateful_step, *args)
+    raise TypeError(
+        f"Model '{model.name}': `{kind}_step` takes `(data)` or `(state, data)`. Received "
+        f"{len(args)} positional arguments."
+    )
+
+
 def _ensure_built(model: Any, x: Any) -> None:
     """Builds the model's weights from a batch, by abstract evaluation (nothing runs)."""
     if model.built:

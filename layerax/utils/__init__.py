@@ -74,4 +74,6 @@ __all__ = [
     "plot_history",
     "set_random_seed",
     "to_categorical",
+    "pack_x_y_sample_weight",
+    "unpack_x_y_sample_weight",
 ]
