@@ -641,12 +641,20 @@ class Trainer:
                 )
             epoch_logs = {k: _to_float(v) for k, v in _flatten_logs(logs).items()}
             if val_adapter is not None and (epoch + 1) % validation_freq == 0:
+                # As Keras' fit (which calls evaluate with its callbacks): test hooks fire,
+                # e.g. for SwapEMAWeights to validate with the averaged weights.
+                callback_list.on_test_begin()
                 val_logs = self._evaluate_adapter(val_adapter, callback_list=None)
+                callback_list.on_test_end(val_logs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             adapter.on_epoch_end()
             if state.stop_training:
                 break
+        finalize = getattr(state.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > initial_epoch:
+            # use_ema=True: the trained model keeps the moving averages, as in Keras.
+            finalize(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
         return history
 
