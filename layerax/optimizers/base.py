@@ -272,10 +272,14 @@ class Optimizer:
             for path, leaf in leaves_with_path:
                 label = _state_label(path, variables)
                 state_vars.append(Variable(leaf, name=label, trainable=False))
-            averages = [
-                Variable(jnp.zeros_like(_concrete(v)), name=f"{v.name}_average", trainable=False)
-                for v in variables
-            ] if self.use_ema else []
+            averages = []
+            if self.use_ema:
+                # Zeros, as Keras (the first step copies the variable); concrete even when the
+                # first step is being traced.
+                with jax.ensure_compile_time_eval():
+                    zeros = [jnp.zeros_like(_concrete(v)) for v in variables]
+                averages = [Variable(z, name=f"{v.name}_average", trainable=False)
+                            for z, v in zip(zeros, variables)]
         group = _StateGroup(list(variables), state_vars, treedef, averages)
         self._groups[key] = group
         if not self._built_variables:
