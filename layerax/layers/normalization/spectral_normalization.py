@@ -60,11 +60,11 @@ class SpectralNormalization(Wrapper):
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
-        >>> layer = lx.layers.SpectralNormalization(lx.layers.Dense(3))
+        >>> layer = lx.layers.SpectralNormalization(lx.layers.Dense(3), power_iterations=20)
         >>> layer(jnp.ones((2, 4)), training=True).shape
         (2, 3)
-        >>> float(jnp.linalg.norm(layer.layer.kernel.value, 2)) < 1.01
-        True
+        >>> round(float(jnp.linalg.norm(layer.layer.kernel.value, 2)), 3)  # largest singular value
+        1.0
     """
 
     def __init__(self, layer: Layer, power_iterations: int = 1, **kwargs: Any) -> None:
