@@ -37,7 +37,7 @@ def test_spectral_normalization_matches_keras(case):
         x = rng.normal(size=(2, 6, 6, 2)).astype("float32")
         ours, theirs = _pair(lambda: lx.layers.Conv2D(3, 3), lambda k: k.layers.Conv2D(3, 3),
                              x, 3)
-    assert sorted(w.name for w in ours.weights) == sorted(w.name for w in theirs.weights)
+    assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
     assert [w.trainable for w in ours.weights if w.name == "vector_u"] == [False]
     # Inference: the stored kernel, nothing updated.
     assert_close(ours(x), theirs(x), 1e-5, 1e-5)

@@ -94,7 +94,9 @@ class SpectralNormalization(Wrapper):
         super().build(input_shape)
         input_shape = tuple(input_shape)
         self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})
-        kernel = self._kernel_variable()
+        # Tracked here too, as in Keras: the weights are ordered kernel, vector_u, then the
+        # wrapped layer's others (Keras' get_weights/set_weights order).
+        self.kernel = kernel = self._kernel_variable()
         self.vector_u = self.add_weight(
             name="vector_u",
             shape=(1, kernel.shape[-1]),
@@ -105,7 +107,7 @@ class SpectralNormalization(Wrapper):
 
     def call(self, inputs: Any, training: Any = False) -> Any:
         if training:
-            kernel = self._kernel_variable()
+            kernel = self.kernel
             old_u, old_kernel = self.vector_u.value, kernel.value
             new_u, new_kernel = jax.lax.cond(
                 jnp.all(old_kernel == 0),
