@@ -22,6 +22,7 @@ from layerax.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoin
 from layerax.callbacks.monitor_callback import MonitorCallback as MonitorCallback
 from layerax.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from layerax.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
+from layerax.callbacks.swap_ema_weights import SwapEMAWeights as SwapEMAWeights
 from layerax.callbacks.tensorboard import TensorBoard as TensorBoard
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "RemoteMonitor",
     "ResumePosition",
+    "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
     "pythonify_logs",

@@ -132,6 +132,18 @@ from layerax.layers.serialization import deserialize as deserialize
 from layerax.layers.serialization import get as get
 from layerax.layers.serialization import serialize as serialize
 
+# layers-extra: adaptive pooling, Wrapper, SpectralNormalization, ReversibleEmbedding, Pipeline.
+from layerax.layers.pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
+from layerax.layers.pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D
+from layerax.layers.pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D
+from layerax.layers.pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D
+from layerax.layers.pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D
+from layerax.layers.pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D
+from layerax.layers.core import Pipeline as Pipeline
+from layerax.layers.core import ReversibleEmbedding as ReversibleEmbedding
+from layerax.layers.normalization import SpectralNormalization as SpectralNormalization
+from layerax.layers.core import Wrapper as Wrapper
+
 
 __all__ = ["Dense", "InputSpec", "Layer"]
 # layers-a: core, activation, reshaping, merging, regularization and Keras-1 layers.
@@ -227,3 +239,16 @@ from layerax.layers.jax_layer import FlaxLayer as FlaxLayer  # noqa: E402
 from layerax.layers.jax_layer import JaxLayer as JaxLayer  # noqa: E402
 
 __all__ += ["FlaxLayer", "JaxLayer"]
+# layers-extra
+__all__ += [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
+    "Pipeline",
+    "ReversibleEmbedding",
+    "SpectralNormalization",
+    "Wrapper",
+]

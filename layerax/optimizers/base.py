@@ -21,12 +21,15 @@ class _StateGroup:
     """Optax state for one list of variables, stored leaf by leaf in variables."""
 
     def __init__(self, variables: list[Variable], state_vars: list[Variable], treedef: Any,
-                 transform: optax.GradientTransformation) -> None:
+                 transform: optax.GradientTransformation,
+                 averages: list[Variable] | None = None) -> None:
         self.variables = variables
         self.transform = transform
         self.index = {id(v): i for i, v in enumerate(variables)}
         self.state_vars = state_vars
         self.treedef = treedef
+        # The exponential moving averages of `variables` (use_ema=True), else empty.
+        self.averages = averages or []
 
 
 def _clip_by_norm(g: jax.Array, clip_norm: float) -> jax.Array:
@@ -70,6 +73,15 @@ class Optimizer:
             in the learning-rate schedule; `iterations` is the number of
             real updates (steps // N), as in Keras.
         name: Optimizer name.
+        use_ema: Keep an exponential moving average of the trained variables
+            ("Polyak averaging"), as Keras 3 does: after each step
+            `average = ema_momentum * average + (1 - ema_momentum) * variable`
+            (the first step copies the variable). `fit` ends by writing the
+            averages into the variables; `lx.callbacks.SwapEMAWeights`
+            evaluates with them.
+        ema_momentum: The averaging momentum, in [0, 1] (default 0.99).
+        ema_overwrite_frequency: If set (an int >= 1), the variables are
+            overwritten by their averages every that many steps.
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp, optax
@@ -98,8 +110,12 @@ class Optimizer:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
             )
-        if kwargs.get("use_ema"):
-            raise ValueError("use_ema=True is not supported yet; leave it False.")
+        self.use_ema = bool(kwargs.get("use_ema", False))
+        self.ema_momentum = kwargs.get("ema_momentum", 0.99)
+        self.ema_overwrite_frequency = kwargs.get("ema_overwrite_frequency")
+        if self.use_ema:
+            _check_ema_arguments(type(self).__name__, self.ema_momentum,
+                                 self.ema_overwrite_frequency)
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError(
                 "Only one of `clipnorm` and `global_clipnorm` can be set. Received: "
@@ -221,7 +237,49 @@ class Optimizer:
             found.append(self._learning_rate)
         for group in self._groups.values():
             found.extend(group.state_vars)
+            found.extend(group.averages)
         return found
+
+    @property
+    def _trainable_variables(self) -> list[Variable]:
+        """The variables the optimizer was built for (Keras' name, used by SwapEMAWeights)."""
+        return list(self._built_variables)
+
+    @property
+    def _model_variables_moving_average(self) -> list[Variable]:
+        """The moving averages of `_trainable_variables`, in the same order (use_ema=True)."""
+        if not self.use_ema:
+            raise AttributeError(
+                f"Optimizer '{self.name}' keeps no moving averages: create it with use_ema=True."
+            )
+        return [self._average_of(v) for v in self._built_variables]
+
+    def _average_of(self, var: Variable) -> Variable:
+        for group in self._groups.values():
+            if id(var) in group.index and group.averages:
+                return group.averages[group.index[id(var)]]
+        raise ValueError(
+            f"Optimizer '{self.name}' holds no moving average for variable '{var.path}': it was "
+            "not built for it. Build the optimizer with the model's trainable variables."
+        )
+
+    def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
+        """Writes the moving averages into `var_list` when `use_ema=True` (`fit` calls it last).
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp
+            >>> w = lx.Variable(jnp.array([1.0]))
+            >>> opt = lx.optimizers.SGD(1.0, use_ema=True, ema_momentum=0.5)
+            >>> for _ in range(2):
+            ...     _ = opt.apply_gradients([(jnp.array([1.0]), w)])
+            >>> opt.finalize_variable_values([w])
+            >>> w.numpy().tolist()  # 0.5 * 0.0 + 0.5 * -1.0
+            [-0.5]
+        """
+        if not self.use_ema:
+            return
+        for var in var_list:
+            var.assign(self._average_of(var).value)
 
     def build(self, var_list: Sequence[Variable]) -> None:
         """Creates the optimizer state for `var_list` (otherwise done on the first apply)."""
@@ -252,7 +310,15 @@ class Optimizer:
             for path, leaf in leaves_with_path:
                 label = _state_label(path, variables)
                 state_vars.append(Variable(leaf, name=label, trainable=False))
-        group = _StateGroup(list(variables), state_vars, treedef, transform)
+            averages = []
+            if self.use_ema:
+                # Zeros, as Keras (the first step copies the variable); concrete even when the
+                # first step is being traced.
+                with jax.ensure_compile_time_eval():
+                    zeros = [jnp.zeros_like(_concrete(v)) for v in variables]
+                averages = [Variable(z, name=f"{v.name}_average", trainable=False)
+                            for z, v in zip(zeros, variables)]
+        group = _StateGroup(list(variables), state_vars, treedef, transform, averages)
         self._groups[key] = group
         if not self._built_variables:
             self._built_variables = list(variables)
@@ -337,11 +403,15 @@ class Optimizer:
         updates, new_state = group.transform.update(grads, state, params)
         for state_var, value in zip(group.state_vars, jax.tree_util.tree_leaves(new_state)):
             state_var.assign(value)
+        new_values = []
         for var, param, update in zip(variables, params, updates):
             new = param + update.astype(param.dtype)
             if var.constraint is not None:
                 new = var.constraint(new)
             var.assign(new)
+            new_values.append(new)
+        if self.use_ema:
+            self._update_averages(group, new_values)
         self._iterations.assign(self._iterations.value + 1)
 
     def _full_transform(self, variables: list[Variable]) -> optax.GradientTransformation:
@@ -382,6 +452,21 @@ class Optimizer:
             return [d - p + u for d, p, u in zip(decayed, params, updates)], state
 
         return optax.GradientTransformationExtraArgs(inner.init, update)
+
+    def _update_averages(self, group: _StateGroup, new_values: list[Any]) -> None:
+        """The EMA step (before `iterations` counts this step, as in Keras)."""
+        step = self._iterations.value
+        not_first = step != 0
+        averaged = []
+        for average, value in zip(group.averages, new_values):
+            momentum = not_first.astype(value.dtype) * self.ema_momentum
+            new_average = momentum * average.value + (1 - momentum) * value
+            average.assign(new_average)
+            averaged.append(new_average)
+        if self.ema_overwrite_frequency:
+            overwrite = (step + 1) % self.ema_overwrite_frequency == 0
+            for var, value, new_average in zip(group.variables, new_values, averaged):
+                var.assign(jnp.where(overwrite, new_average, value))
 
     def _clip(self, grads: list[Any]) -> list[Any]:
         if self.clipnorm:
@@ -492,6 +577,9 @@ class Optimizer:
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
         }
         if self.gradient_accumulation_steps:
             config["gradient_accumulation_steps"] = self.gradient_accumulation_steps
@@ -517,6 +605,23 @@ def _accumulation_steps(steps: Any, owner: str) -> int | None:
             f"accumulation). Received: gradient_accumulation_steps={steps!r}"
         )
     return int(steps)
+
+
+def _check_ema_arguments(owner: str, momentum: Any, frequency: Any) -> None:
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
+        0 <= momentum <= 1
+    ):
+        raise ValueError(
+            f"{owner}: `ema_momentum` must be a number in the range [0, 1]. "
+            f"Received: ema_momentum={momentum!r}"
+        )
+    if frequency is not None and (
+        isinstance(frequency, bool) or not isinstance(frequency, int) or frequency < 1
+    ):
+        raise ValueError(
+            f"{owner}: `ema_overwrite_frequency` must be an integer >= 1 or None. "
+            f"Received: ema_overwrite_frequency={frequency!r}"
+        )
 
 
 def _state_label(path: Any, variables: list[Variable]) -> str:

@@ -124,6 +124,10 @@ class LossScaleOptimizer(Optimizer):
     def built(self) -> bool:
         return self.inner_optimizer.built
 
+    def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
+        """The inner optimizer's (writes its moving averages when it has use_ema=True)."""
+        self.inner_optimizer.finalize_variable_values(var_list)
+
     @property
     def _built_variables(self) -> list[Variable]:  # type: ignore[override]
         return self.inner_optimizer._built_variables

@@ -685,6 +685,10 @@ class Trainer(StatelessTrainerMixin):
             adapter.on_epoch_end()
             if state.stop_training:
                 break
+        finalize = getattr(state.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > initial_epoch:
+            # use_ema=True: the trained model keeps the moving averages, as in Keras.
+            finalize(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
         return history
 

@@ -15,11 +15,15 @@ from layerax.layers.normalization.layer_normalization import RMSNormalization as
 from layerax.layers.normalization.layer_normalization import (
     UnitNormalization as UnitNormalization,
 )
+from layerax.layers.normalization.spectral_normalization import (
+    SpectralNormalization as SpectralNormalization,
+)
 
 __all__ = [
     "BatchNormalization",
     "GroupNormalization",
     "LayerNormalization",
     "RMSNormalization",
+    "SpectralNormalization",
     "UnitNormalization",
 ]

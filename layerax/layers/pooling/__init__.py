@@ -1,7 +1,13 @@
-"""Pooling layers: windowed max/average pooling and global pooling, 1-D to 3-D."""
+"""Pooling layers: windowed, adaptive and global max/average pooling, 1-D to 3-D."""
 
 from __future__ import annotations
 
+from layerax.layers.pooling.adaptive_pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
+from layerax.layers.pooling.adaptive_pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D
+from layerax.layers.pooling.adaptive_pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D
+from layerax.layers.pooling.adaptive_pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D
+from layerax.layers.pooling.adaptive_pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D
+from layerax.layers.pooling.adaptive_pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D
 from layerax.layers.pooling.global_pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
 from layerax.layers.pooling.global_pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
 from layerax.layers.pooling.global_pooling import GlobalAveragePooling3D as GlobalAveragePooling3D
@@ -28,6 +34,12 @@ from layerax.layers.pooling.pooling import MaxPooling2D as MaxPooling2D
 from layerax.layers.pooling.pooling import MaxPooling3D as MaxPooling3D
 
 __all__ = [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",

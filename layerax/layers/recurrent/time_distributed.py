@@ -9,10 +9,10 @@ import jax.numpy as jnp
 
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
-from layerax.layers import serialization
+from layerax.layers.core.wrapper import Wrapper
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every temporal slice (axis 1) of its input.
 
     The batch and time axes are merged, the layer runs once on
@@ -47,8 +47,7 @@ class TimeDistributed(Layer):
                 "Please initialize `TimeDistributed` with a `lx.layers.Layer` instance. "
                 f"Received: {layer!r}"
             )
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
 
@@ -93,13 +92,5 @@ class TimeDistributed(Layer):
         child_out = self.layer.compute_output_shape(self._child_shape(input_shape))
         return (child_out[0], input_shape[1], *tuple(child_out)[1:])
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "layer": serialization.serialize(self.layer)}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> TimeDistributed:
-        config = dict(config)
-        layer = serialization.deserialize(config.pop("layer"), custom_objects=custom_objects)
-        return cls(layer, **config)
 
 __all__ = ["TimeDistributed"]
