@@ -409,3 +409,19 @@ def test_positional_array_for_training_is_rejected():
     assert model(data, False).shape == (2, 2)
     with pytest.raises(TypeError, match="positional argument `training`"):
         model(data, data)
+
+
+def test_layer_frozen_before_build_stays_frozen_in_a_model():
+    k = keras()
+    ours = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2, trainable=False), lx.layers.Dense(1)])
+    theirs = k.Sequential([k.Input((3,)), k.layers.Dense(2, trainable=False), k.layers.Dense(1)])
+    assert [len(ours.trainable_weights), len(ours.non_trainable_weights)] == [
+        len(theirs.trainable_weights), len(theirs.non_trainable_weights)] == [2, 2]
+    frozen = ours.layers[0].get_weights()
+    ours.compile(optimizer="sgd", loss="mse")
+    x = np.linspace(-1, 1, 12, dtype="float32").reshape(4, 3)
+    ours.fit(x, np.ones((4, 1), "float32"), epochs=1, verbose=0)
+    for before, after in zip(frozen, ours.layers[0].get_weights()):
+        np.testing.assert_array_equal(before, after)
+    ours.layers[0].trainable = True
+    assert len(ours.trainable_weights) == 4

@@ -57,7 +57,14 @@ class WeightsMixin:
             v is var for v in self._non_trainable_vars
         ):
             return
-        (self._trainable_vars if var.trainable else self._non_trainable_vars).append(var)
+        if var.trainable:
+            self._trainable_vars.append(var)
+            if not self.__dict__.get("_trainable", True):
+                # A frozen layer's new weights are frozen too, as the `trainable` setter
+                # freezes its existing ones (a layer made with trainable=False, built later).
+                var.trainable = False
+        else:
+            self._non_trainable_vars.append(var)
 
     def _cache(self) -> dict[str, Any]:
         cache = self.__dict__["_lx_cache"]
