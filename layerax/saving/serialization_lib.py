@@ -63,15 +63,17 @@ def serialize_keras_object(obj: Any) -> Any:
         return {"class_name": "__tuple__", "config": {"value": [serialize_keras_object(v) for v in obj]}}
     if isinstance(obj, list):
         return [serialize_keras_object(v) for v in obj]
-    if isinstance(obj, Mapping):
+    if isinstance(obj, Mapping) and not hasattr(obj, "get_config"):
         return {str(k): serialize_keras_object(v) for k, v in obj.items()}
     if hasattr(obj, "get_config") and not inspect.isclass(obj):
-        module = "layerax.layers"
-        for name, base, _ in _families():
-            if base is not None and isinstance(obj, base):
-                module = name
-                break
         cls = type(obj)
+        module = "layerax.layers"
+        for name, base, family in _families():
+            if (base is not None and isinstance(obj, base)) or (
+                family is not None and getattr(family, cls.__name__, None) is cls
+            ):
+                module = name  # a family member, or a helper class it exports (OptimizerMap)
+                break
         return {
             "module": module if cls.__module__.startswith("layerax.") else cls.__module__,
             "class_name": cls.__name__,
@@ -177,8 +179,12 @@ def _deserialize(config: Any, custom_objects: Mapping[str, Any] | None) -> Any:
         from layerax.models.layer_registry import deserialize_layer
 
         return deserialize_layer(config, custom_objects=custom_objects)
-    for family_name, _, family in _families():
+    for family_name, base, family in _families():
         if module == family_name:
+            helper = getattr(family, str(class_name), None)
+            if inspect.isclass(helper) and base is not None and not issubclass(helper, base):
+                # A helper class the family exports (OptimizerMap), not one of its members.
+                return helper.from_config(dict(inner or {}), custom_objects)
             return family.deserialize(dict(config), custom_objects=custom_objects)
     raise ValueError(f"Unknown module {module!r} in config {config!r}.")
 

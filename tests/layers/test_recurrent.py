@@ -235,10 +235,12 @@ def test_padding_after_the_last_token_does_not_change_the_result():
     assert out.shape == (2, U)
     assert_close(out[:1], model(tokens[:1, :3]), 1e-6, 1e-6)
     assert_close(jax.jit(lambda m, t: m(t))(model, tokens), out, 1e-6, 1e-6)
-    # A padded batch computed by the LSTM directly: the mask is what removes the padding.
+    # The LSTM called directly: the embedding's mask travels with its eager output (Keras'
+    # `_keras_mask`), and the mask is what removes the padding.
     lstm = model.lstm
     x = model.embedding(tokens[:1])
-    assert not np.allclose(lstm(x), out[:1], atol=1e-3)
+    assert_close(lstm(x), out[:1], 1e-6, 1e-6)
+    assert not np.allclose(lstm(x, mask=jnp.ones(x.shape[:2], bool)), out[:1], atol=1e-3)
 
 
 def test_masked_steps_repeat_the_output_and_keep_the_states():

@@ -61,11 +61,29 @@ REQUIRED.update({
     "GroupedQueryAttention": {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
     "GroupQueryAttention": {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
 })
+# Classes added for Keras 3.15's names.
+REQUIRED.update({
+    **{f"Adaptive{kind}Pooling{d}D": {"output_size": 2} for kind in ("Average", "Max") for d in (1, 2, 3)},
+    "ReversibleEmbedding": {"input_dim": 10, "output_dim": 4, "tie_weights": False},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [0, 2]},
+    "OneHotMeanIoU": {"num_classes": 3},
+    "PrecisionAtRecall": {"recall": 0.5},
+    "RecallAtPrecision": {"precision": 0.5},
+    "SensitivityAtSpecificity": {"specificity": 0.5},
+    "SpecificityAtSensitivity": {"sensitivity": 0.5},
+})
 _WITH_LAYERS = {
     "RNN": lambda: {"cell": lx.layers.LSTMCell(2), "return_state": True},
     "StackedRNNCells": lambda: {"cells": [lx.layers.LSTMCell(2), lx.layers.GRUCell(3)]},
     "Bidirectional": lambda: {"layer": lx.layers.LSTM(2, return_sequences=True), "merge_mode": "sum"},
     "TimeDistributed": lambda: {"layer": lx.layers.Dense(2)},
+    "Wrapper": lambda: {"layer": lx.layers.Dense(2)},
+    "SpectralNormalization": lambda: {"layer": lx.layers.Dense(2), "power_iterations": 2},
+    "Pipeline": lambda: {"layers": [lx.layers.Dense(2), lx.layers.Dense(1)]},
+    "OptimizerMap": lambda: {"default_optimizer": lx.optimizers.SGD(),
+                             "optimizer_map": {"enc/.*": lx.optimizers.Adam()}},
+    "MultiOptimizer": lambda: {"optimizer_map": lx.optimizers.OptimizerMap(
+        lx.optimizers.SGD(), {"enc/.*": lx.optimizers.Adam()})},
 }
 # JaxLayer / FlaxLayer: registered functions and a Flax module with a get_config.
 _WITH_LAYERS.update({
