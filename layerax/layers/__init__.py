@@ -252,3 +252,10 @@ __all__ += [
     "SpectralNormalization",
     "Wrapper",
 ]
+
+# Preprocessing layers (numeric, lookup, image, audio): each family's
+# subpackage lists its own names.
+from layerax.layers import preprocessing as _preprocessing  # noqa: E402
+
+globals().update({_n: getattr(_preprocessing, _n) for _n in _preprocessing.__all__})
+__all__ += _preprocessing.__all__
