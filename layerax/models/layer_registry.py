@@ -90,3 +90,4 @@ def deserialize_layer(config: Mapping[str, Any], custom_objects: Mapping[str, An
         layer.build_from_config(build)
         object.__setattr__(layer, "built", True)
     return layer
+
