@@ -286,6 +286,11 @@ def deserialize(
             "`@lx.saving.register_serializable()`."
         )
     inner = config.get("config") or {}
+    if family == "layer" and isinstance(cls, type):
+        from layerax.core.keras_configs import is_keras_config, normalize_keras_layer_config
+
+        if is_keras_config(config):
+            inner = normalize_keras_layer_config(cls, inner)
     if hasattr(cls, "from_config"):
         return cls.from_config(dict(inner))
     return cls(**inner)

@@ -52,7 +52,18 @@ def serialize_layer(layer: Layer) -> dict[str, Any]:
     config = serialization.serialize(layer)
     if not isinstance(config, dict):
         raise TypeError(f"Cannot serialize {layer!r}: it has no get_config().")
+    if _overrides_build_hooks(layer):
+        # As Keras 3: the layer's own build config travels with its config, and
+        # `deserialize_layer` hands it to its `build_from_config`.
+        build = layer.get_build_config()
+        if build is not None:
+            config["build_config"] = build
     return config
+
+
+def _overrides_build_hooks(layer: Layer) -> bool:
+    return any(getattr(type(layer), hook) is not getattr(Layer, hook)
+               for hook in ("get_build_config", "build_from_config"))
 
 
 def deserialize_layer(config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Layer:
@@ -74,4 +85,9 @@ def deserialize_layer(config: Mapping[str, Any], custom_objects: Mapping[str, An
         raise ValueError(
             f"Deserializing {config.get('class_name')!r} gave {type(layer).__name__}, not a layer."
         )
+    build = config.get("build_config")
+    if build and not layer.built and _overrides_build_hooks(layer):
+        layer.build_from_config(build)
+        object.__setattr__(layer, "built", True)
     return layer
+

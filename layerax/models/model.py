@@ -266,6 +266,48 @@ class Model(Trainer, Layer):
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     # -------------------------------------------------------------- config
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """The arguments of `compile()` as JSON-able data (None if not compiled).
+
+        `model.save` stores it; `load_model` passes it to `compile_from_config`.
+
+        Example:
+            >>> import layerax as lx
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> model.compile(optimizer="sgd", loss="mse")
+            >>> model.get_compile_config()["loss"]
+            'mse'
+        """
+        from layerax.saving.training_state import compile_config
+
+        return compile_config(self)
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Compiles the model from what `get_compile_config` returned.
+
+        An optimizer that could not be saved (a raw optax transformation) leaves
+        the model uncompiled, with a warning.
+
+        Example:
+            >>> import layerax as lx
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> opt = lx.optimizers.serialize(lx.optimizers.Adam())
+            >>> model.compile_from_config({"optimizer": opt, "loss": "mse"})
+            >>> type(model.optimizer).__name__
+            'Adam'
+        """
+        import warnings
+
+        from layerax.saving.training_state import compile_from_config
+
+        if not compile_from_config(self, config):
+            warnings.warn(
+                f"Model '{self.name}' was not compiled from its saved compile config: its "
+                f"optimizer ({config.get('optimizer_class')}) could not be saved. Call "
+                "`model.compile(...)` yourself.",
+                stacklevel=2,
+            )
+
     def to_json(self, **kwargs: Any) -> str:
         """The model's serialized config as a JSON string (`json.dumps` kwargs pass through).
 

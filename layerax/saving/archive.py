@@ -12,7 +12,18 @@ name for the same format, which Keras itself cannot read):
   (`layers/dense/vars/0`), seed-generator states included;
 * `optimizer.npz` (when the model is compiled and `include_optimizer=True`):
   the optimizer's iterations, learning rate and slots;
+* `assets/<layer path>/...` (when a layer defines `save_assets(dir_path)`):
+  the files each layer wrote into its own directory;
 * optional extra JSON members (the training position of `BackupAndRestore`).
+
+Keras 3's saving hooks are honoured, in Keras' order. Saving: the model's
+`get_build_config()` and `get_compile_config()`, then, layer by layer in the
+layout walk, `save_own_variables(store)` and `save_assets(dir_path)`. Loading:
+the config is deserialized (a nested layer that overrides a build hook gets
+its `build_config` entry back through `build_from_config` as it is
+deserialized, see `serialize_layer`), then the model's `build_from_config` and
+`compile_from_config`; then, layer by layer, `load_own_variables(store)`,
+then `load_assets(dir_path)`, and last the optimizer's state.
 
 The archive is written atomically and every member's CRC is checked when it is
 read; everything is read and validated before any variable is assigned.
@@ -25,6 +36,7 @@ import datetime
 import io
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -35,7 +47,7 @@ import numpy as np
 from layerax.core import serialization
 from layerax.saving import training_state
 from layerax.saving._atomic import atomic_path, check_overwrite
-from layerax.saving.weights import apply_weights, assign_all, collect_weights, plan_assignments
+from layerax.saving.weights import apply_weights, assign_all, collect_weights, overrides, plan_assignments
 from layerax.saving.keras_layout import layout
 from layerax.saving.weights_formats import read_npz_bytes, write_npz_bytes
 
@@ -55,6 +67,7 @@ class Archive:
     weights: dict[str, np.ndarray]
     optimizer: tuple[dict[str, np.ndarray], dict[str, Any]] | None
     extra: dict[str, Any]
+    assets: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
 
 def _check_suffix(path: str) -> None:
@@ -91,8 +104,75 @@ def model_config(model: Any) -> dict[str, Any]:
             "class with `@lx.saving.register_serializable()`), or save only the weights with "
             "`model.save_weights(...)`."
         ) from None
-    config["build_config"] = build_config(model)
+    if overrides(model, "get_build_config"):
+        config["build_config"] = model.get_build_config()
+    else:
+        config["build_config"] = build_config(model)
     return config
+
+
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    hook = getattr(model, "get_compile_config", None)
+    return hook() if callable(hook) else training_state.compile_config(model)
+
+
+ASSETS = "assets"
+
+
+def _assets_dir(root: str, path: str) -> str:
+    return os.path.join(root, *path.split("/")) if path else root
+
+
+def collect_assets(model: Any) -> dict[str, bytes]:
+    """The files the layers' `save_assets(dir_path)` wrote, as archive members."""
+    members: dict[str, bytes] = {}
+    entries = [e for e in layout(model) if callable(getattr(e.layer, "save_assets", None))]
+    if not entries:
+        return members
+    with tempfile.TemporaryDirectory(prefix="layerax-assets-") as root:
+        for entry in entries:
+            directory = _assets_dir(root, entry.path)
+            os.makedirs(directory, exist_ok=True)
+            entry.layer.save_assets(directory)
+        for here, dirs, files in os.walk(root, followlinks=False):
+            for name in sorted(dirs):
+                if os.path.islink(os.path.join(here, name)):
+                    raise ValueError(
+                        f"save_assets wrote a symbolic link {os.path.join(here, name)!r}: only "
+                        "regular files and directories can be saved. Write the files themselves."
+                    )
+            for name in sorted(files):
+                full = os.path.join(here, name)
+                if os.path.islink(full) or not os.path.isfile(full):
+                    raise ValueError(
+                        f"save_assets wrote {full!r}, which is not a regular file: only regular "
+                        "files can be saved. Write the file itself."
+                    )
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                with open(full, "rb") as f:
+                    members[f"{ASSETS}/{rel}"] = f.read()
+    return members
+
+
+def load_assets(model: Any, assets: Mapping[str, bytes]) -> None:
+    """Gives each layer with `load_assets(dir_path)` its directory of saved files."""
+    entries = [e for e in layout(model) if callable(getattr(e.layer, "load_assets", None))]
+    if not entries:
+        return
+    with tempfile.TemporaryDirectory(prefix="layerax-assets-") as root:
+        real_root = os.path.realpath(root)
+        for name, data in assets.items():
+            rel = name[len(ASSETS) + 1 :]
+            target = os.path.realpath(os.path.join(root, *rel.split("/")))
+            if not target.startswith(real_root + os.sep):
+                raise ValueError(f"Invalid asset path {name!r} in the archive: it escapes the assets directory.")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+        for entry in entries:
+            directory = _assets_dir(root, entry.path)
+            os.makedirs(directory, exist_ok=True)
+            entry.layer.load_assets(directory)
 
 
 def write_archive(
@@ -109,8 +189,9 @@ def write_archive(
 
     config = model_config(model) if include_config else {}
     if include_config:
-        config["compile_config"] = training_state.compile_config(model)
+        config["compile_config"] = _compile_config(model)
     arrays, weights_meta = collect_weights(model)
+    assets = collect_assets(model) if include_config else {}
     opt = training_state.optimizer_arrays(model, optimizer) if include_optimizer else None
     metadata = {
         "format": FORMAT,
@@ -125,6 +206,8 @@ def write_archive(
             zf.writestr("model.weights.npz", write_npz_bytes(arrays, weights_meta))
             if opt is not None:
                 zf.writestr("optimizer.npz", write_npz_bytes(*opt))
+            for name, data in assets.items():
+                zf.writestr(name, data)
             for name, value in (extra or {}).items():
                 zf.writestr(f"{name}.json", json.dumps(value, default=_json_default))
 
@@ -194,13 +277,16 @@ def read_archive(path: str) -> Archive:
     if "optimizer.npz" in members:
         optimizer = read_npz_bytes(members["optimizer.npz"], f"{path}:optimizer.npz")
     extra = {}
+    assets = {name: raw for name, raw in members.items() if name.startswith(f"{ASSETS}/") and not name.endswith("/")}
     for name, raw in members.items():
+        if name.startswith(f"{ASSETS}/"):
+            continue
         if name.endswith(".json") and name not in ("metadata.json", "config.json"):
             try:
                 extra[name[: -len(".json")]] = json.loads(raw.decode())
             except (UnicodeDecodeError, json.JSONDecodeError) as err:
                 raise corrupted(f"invalid JSON in {name}: {err}") from None
-    return Archive(metadata, config, weights, optimizer, extra)
+    return Archive(metadata, config, weights, optimizer, extra, assets)
 
 
 def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True,
@@ -276,17 +362,31 @@ def _tuple(value: Any) -> Any:
     return value
 
 
-def model_from_archive(archive: Archive, custom_objects: Any = None, safe_mode: bool = True) -> Any:
-    """A new model from the archive's config, built, with the archive's weights."""
+def model_from_archive(archive: Archive, custom_objects: Any = None, safe_mode: bool = True,
+                       compile: bool = False) -> Any:
+    """A new model from the archive's config, built (and compiled when `compile`), with the
+    archive's weights and assets."""
     from layerax.saving.serialization_lib import deserialize_keras_object
 
     config = dict(archive.config)
     build = config.pop("build_config", None)
-    config.pop("compile_config", None)
+    compile_cfg = config.pop("compile_config", None)
     with serialization.custom_object_scope(custom_objects or {}), serialization.safe_mode_scope(safe_mode):
         model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
-        build_from_config(model, build)
+        if overrides(model, "build_from_config"):
+            if build and not model.built:
+                model.build_from_config(build)
+                object.__setattr__(model, "built", True)
+        else:
+            build_from_config(model, build)
+        if compile and compile_cfg:
+            hook = getattr(model, "compile_from_config", None)
+            if callable(hook):
+                hook(compile_cfg)
+            else:
+                training_state.compile_from_config(model, compile_cfg)
     apply_weights(model, archive.weights, source="the archive")
+    load_assets(model, archive.assets)
     return model
 
 
@@ -320,14 +420,10 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     filepath = os.fspath(filepath)
     _check_suffix(filepath)
     archive = read_archive(filepath)
-    model = model_from_archive(archive, custom_objects, safe_mode)
-    compile_cfg = archive.config.get("compile_config")
-    if compile and compile_cfg:
-        with serialization.custom_object_scope(custom_objects or {}):
-            compiled = training_state.compile_from_config(model, compile_cfg)
-        if compiled and archive.optimizer is not None:
-            arrays, meta = archive.optimizer
-            assign_all(training_state.plan_optimizer_restore(model, arrays, meta))
+    model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
+    if compile and getattr(model, "compiled", False) and archive.optimizer is not None:
+        arrays, meta = archive.optimizer
+        assign_all(training_state.plan_optimizer_restore(model, arrays, meta))
     return model
 
 

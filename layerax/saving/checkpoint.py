@@ -24,6 +24,7 @@ variables (abstract targets, no host copy), then assigns them.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,9 +69,30 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+_WARNED_HOOKS: set[type] = set()
+
+
+def _warn_saving_hooks(layer: Any) -> None:
+    """Orbax checkpoints hold the arrays themselves: a layer's own saving hooks are not run."""
+    from layerax.saving.weights import overrides
+
+    hooks = [h for h in ("save_own_variables", "load_own_variables") if overrides(layer, h)]
+    hooks += [h for h in ("save_assets", "load_assets") if callable(getattr(layer, h, None))]
+    if hooks and type(layer) not in _WARNED_HOOKS:
+        _WARNED_HOOKS.add(type(layer))
+        warnings.warn(
+            f"CheckpointManager checkpoints the variables of layer '{layer.name}' "
+            f"({type(layer).__name__}) by position and does not call its {', '.join(hooks)}: "
+            "state kept only through those hooks is not in the checkpoint. Use `model.save()` "
+            "to run them.",
+            stacklevel=4,
+        )
+
+
 def _model_variables(model: Any) -> dict[str, Any]:
     found = {}
     for entry in layout(model):
+        _warn_saving_hooks(entry.layer)
         for i, var in enumerate(entry.variables):
             found[entry.var_key(i)] = var
         for i, var in enumerate(entry.seed_states):

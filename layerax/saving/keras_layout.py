@@ -44,7 +44,7 @@ class LayerEntry:
     variables: list[Variable]
     seed_states: list[Variable]
 
-    def var_key(self, index: int) -> str:
+    def var_key(self, index: int | str) -> str:
         """Key of variable `index` (`layers/dense/vars/0`; `vars/0` for the root)."""
         return _join(self.path, f"vars/{index}")
 

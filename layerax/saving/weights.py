@@ -4,6 +4,11 @@ Loading is two-phase: the whole file is read and every entry is checked
 against the model (count, shape, dtype) first; variables are assigned only
 when everything matches (or, with `skip_mismatch=True`, for the layers that
 match), so a bad file never leaves a half-loaded model.
+
+A layer that overrides `save_own_variables` / `load_own_variables` (as in
+Keras 3) writes and reads its own entries: the store it gets is a dict of
+its `<layer path>/vars/<key>` arrays keyed by `<key>`. Its
+`load_own_variables` runs in the assignment phase, in layout order.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from layerax.saving._atomic import check_overwrite
 from layerax.saving.keras_layout import LayerEntry, layout
 from layerax.saving.weights_formats import read_weights, weights_format, write_weights
 
-__all__ = ["apply_weights", "collect_weights", "load_weights", "save_weights"]
+__all__ = ["apply_weights", "collect_weights", "load_weights", "overrides", "save_weights"]
 
 FORMAT_VERSION = 1
 
@@ -49,7 +54,12 @@ def collect_weights(model: Layer, *, include_seeds: bool = True) -> tuple[dict[s
     paths: dict[str, str] = {}
     for entry in layout(model):
         layers[entry.path] = entry.name
-        for i, var in enumerate(entry.variables):
+        if overrides(entry.layer, "save_own_variables"):
+            arrays.update(_hook_arrays(entry))
+            entry_vars: list[Variable] = []
+        else:
+            entry_vars = entry.variables
+        for i, var in enumerate(entry_vars):
             arrays[entry.var_key(i)] = np.asarray(var.value)
             paths[entry.var_key(i)] = var.path
         if include_seeds:
@@ -63,6 +73,61 @@ def collect_weights(model: Layer, *, include_seeds: bool = True) -> tuple[dict[s
         "variable_paths": paths,
     }
     return arrays, metadata
+
+
+def overrides(layer: Layer, hook: str) -> bool:
+    """Whether `layer`'s class replaces the base `Layer`'s saving hook `hook`."""
+    return getattr(type(layer), hook, None) is not getattr(Layer, hook)
+
+
+def _hook_arrays(entry: LayerEntry) -> dict[str, np.ndarray]:
+    """What a layer's own `save_own_variables(store)` wrote, keyed like the file."""
+    store: dict[str, Any] = {}
+    entry.layer.save_own_variables(store)
+    arrays = {}
+    for key, value in store.items():
+        if not isinstance(key, str) or not key or "/" in key:
+            raise TypeError(
+                f"Layer '{entry.name}' ({type(entry.layer).__name__}).save_own_variables wrote "
+                f"the key {key!r}: store keys must be non-empty strings without '/', like "
+                "Keras' '0', '1', ... Use such keys."
+            )
+        value = value.value if isinstance(value, Variable) else value
+        try:
+            arrays[entry.var_key(key)] = np.asarray(value)  # type: ignore[arg-type]
+        except Exception as err:
+            raise TypeError(
+                f"Layer '{entry.name}' ({type(entry.layer).__name__}).save_own_variables wrote "
+                f"a value for key {key!r} that is not an array ({type(value).__name__}: {err}). "
+                "Store arrays (or variables); save other state with `save_assets`."
+            ) from None
+        if arrays[entry.var_key(key)].dtype == object:
+            raise TypeError(
+                f"Layer '{entry.name}' ({type(entry.layer).__name__}).save_own_variables wrote "
+                f"an object array for key {key!r}, which cannot be saved. Store numeric arrays; "
+                "save other state with `save_assets`."
+            )
+    return arrays
+
+
+class _LoadOwnVariables:
+    """A plan step: the layer's own `load_own_variables(store)`, run at assignment time."""
+
+    def __init__(self, entry: LayerEntry, skip_mismatch: bool, source: str) -> None:
+        self.entry, self.skip_mismatch, self.source = entry, skip_mismatch, source
+
+    def __call__(self, store: dict[str, np.ndarray]) -> None:
+        try:
+            self.entry.layer.load_own_variables(store)
+        except Exception as err:
+            if not self.skip_mismatch:
+                raise
+            warnings.warn(
+                f"Could not load the weights of layer '{self.entry.name}' from {self.source!r}: "
+                f"its load_own_variables raised {type(err).__name__}: {err}. Skipping it "
+                "(skip_mismatch=True).",
+                stacklevel=4,
+            )
 
 
 def save_weights(model: Layer, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
@@ -143,6 +208,14 @@ def plan_assignments(
     problems: list[str] = []
     expected_keys: set[str] = set()
     for entry in entries:
+        if overrides(entry.layer, "load_own_variables"):
+            # The layer reads its own entries (any string keys) when the plan runs.
+            prefix = entry.var_key("")
+            store = {k[len(prefix):]: v for k, v in arrays.items()
+                     if k.startswith(prefix) and "/" not in k[len(prefix):]}
+            expected_keys.update(prefix + key for key in store)
+            plan.append((_LoadOwnVariables(entry, skip_mismatch, source), store))  # type: ignore[arg-type]
+            continue
         saved = _indexed(arrays, entry.path, "vars")
         layer_plan: list[tuple[Variable, np.ndarray]] = []
         problem = None
@@ -227,10 +300,16 @@ def assign_all(plan: list[tuple[Variable, Any]]) -> None:
     (same device or sharding), after converting all of them."""
     prepared = []
     for var, value in plan:
+        if isinstance(var, _LoadOwnVariables):
+            prepared.append((var, value))
+            continue
         value = np.asarray(value)
         if value.dtype != np.dtype(var.dtype):
             value = value.astype(var.dtype)
         sharding = getattr(var._value, "sharding", None)
         prepared.append((var, jax.device_put(value, sharding) if sharding is not None else value))
     for var, value in prepared:
-        var.assign(value)
+        if isinstance(var, _LoadOwnVariables):
+            var(value)
+        else:
+            var.assign(value)

@@ -29,6 +29,7 @@ from layerax.core.layer.call_utils import (
     remat_call,
 )
 from layerax.core.layer.forward_state import ForwardStateMixin
+from layerax.core.layer.saving_hooks import SavingHooksMixin
 from layerax.core.layer.weights import WeightsMixin
 from layerax.core.random import SeedGenerator
 from layerax.core.state import StateScope
@@ -40,7 +41,7 @@ _ALLOWED_KWARGS = frozenset(
 )
 
 
-class Layer(WeightsMixin, ForwardStateMixin):
+class Layer(WeightsMixin, ForwardStateMixin, SavingHooksMixin):
     """The base class of all layers: state (weights) plus computation (`call`).
 
     Subclasses create weights in `__init__` or, better, in `build(input_shape)`
