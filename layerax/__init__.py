@@ -49,6 +49,10 @@ from layerax.metrics import Metric as Metric
 from layerax.optimizers import Optimizer as Optimizer
 from layerax.regularizers import Regularizer as Regularizer
 from layerax.scopes import device as device
+from layerax.models.operation import Operation as Operation
+from layerax.stateless_scope import StatelessScope as StatelessScope
+from layerax.core.symbolic_scope import SymbolicScope as SymbolicScope
+from layerax import legacy as legacy
 from layerax.scopes import name_scope as name_scope
 from layerax.scopes import version as version
 
@@ -68,10 +72,13 @@ __all__ = [
     "Loss",
     "Metric",
     "Model",
+    "Operation",
     "Optimizer",
     "Regularizer",
     "RematScope",
     "Sequential",
+    "StatelessScope",
+    "SymbolicScope",
     "UnconnectedGradients",
     "Variable",
     "activations",
@@ -86,6 +93,7 @@ __all__ = [
     "remat",
     "jit",
     "layers",
+    "legacy",
     "losses",
     "metrics",
     "mixed_precision",

@@ -17,6 +17,7 @@ from layerax.saving import get_registered_name as get_registered_name
 from layerax.saving import get_registered_object as get_registered_object
 from layerax.saving import register_keras_serializable as register_keras_serializable
 from layerax.saving import serialize_keras_object as serialize_keras_object
+from layerax.utils import legacy as legacy
 from layerax.utils.config_dict import Config as Config
 from layerax.utils.data_utils import get_source_inputs as get_source_inputs
 from layerax.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_weight
@@ -41,6 +42,7 @@ Sequence = PyDataset
 
 __all__ = [
     "Config",
+    "legacy",
     "CustomObjectScope",
     "Progbar",
     "PyDataset",
