@@ -38,7 +38,7 @@ class StatelessScope:
         >>> _ = layer(np.ones((1, 2), "float32"))
         >>> with lx.StatelessScope([(layer.kernel, np.full((2, 1), 3.0, "float32"))]) as scope:
         ...     y = layer(np.ones((1, 2), "float32"))
-        ...     layer.kernel.assign(np.zeros((2, 1), "float32"))
+        ...     _ = layer.kernel.assign(np.zeros((2, 1), "float32"))
         >>> float(y[0, 0]), float(scope.get_current_value(layer.kernel).sum()), float(layer.kernel.numpy().sum())
         (6.0, 0.0, 2.0)
     """
