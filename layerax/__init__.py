@@ -53,6 +53,7 @@ from layerax.models.operation import Operation as Operation
 from layerax.stateless_scope import StatelessScope as StatelessScope
 from layerax.core.symbolic_scope import SymbolicScope as SymbolicScope
 from layerax import legacy as legacy
+from layerax import export as export
 from layerax.scopes import name_scope as name_scope
 from layerax.scopes import version as version
 
@@ -88,6 +89,7 @@ __all__ = [
     "device",
     "distribution",
     "dtype_policies",
+    "export",
     "function",
     "initializers",
     "remat",
