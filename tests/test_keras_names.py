@@ -44,7 +44,6 @@ PENDING: dict[str, dict[str, str]] = {
     "": {
         "applications": ISSUE20,
         "datasets": ISSUE19,
-        "export": ISSUE23,
         "preprocessing": ISSUE19,
         "distillation": ISSUE18,
         "visualization": ISSUE18,
@@ -83,7 +82,7 @@ MODULES = [
     "losses", "metrics", "optimizers", "optimizers.schedules", "optimizers.legacy", "callbacks",
     "initializers", "regularizers", "constraints", "utils", "utils.legacy", "legacy",
     "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
-    "mixed_precision", "dtype_policies", "distribution",
+    "mixed_precision", "dtype_policies", "distribution", "export",
 ]
 
 
