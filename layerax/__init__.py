@@ -57,7 +57,7 @@ from layerax import export as export
 from layerax.scopes import name_scope as name_scope
 from layerax.scopes import version as version
 
-__version__ = "0.1.0"
+from layerax._version import __version__ as __version__  # noqa: E402
 
 __all__ = [
     "DTypePolicy",
