@@ -243,7 +243,12 @@ def read_archive(path: str) -> Archive:
             data = f.read()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = {info.filename: zf.read(info) for info in zf.infolist()}  # CRC-checked
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+    except FileNotFoundError:
+        raise
+    except Exception as err:
+        # Damaged zip headers raise NotImplementedError, RuntimeError, zlib.error, ... too;
+        # all of them mean an unreadable archive (a ValueError, so that callers such as
+        # BackupAndRestore fall back to another copy).
         if b"HDF" in data[:8]:
             raise ValueError(
                 f"{path!r} is an HDF5 file (a Keras model or weights file?), not a layerax "

@@ -126,8 +126,10 @@ def read_npz_bytes(data: bytes, path: str = "<bytes>") -> tuple[dict[str, np.nda
                 arrays[info.filename[: -len(".npy")]] = np.lib.format.read_array(
                     io.BytesIO(raw), allow_pickle=False
                 )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            UnicodeDecodeError, json.JSONDecodeError, KeyError, struct.error) as err:
+    except Exception as err:
+        # A damaged header byte surfaces as almost any exception: NotImplementedError (the
+        # version needed or the compression method), RuntimeError (the encryption flag),
+        # zlib.error, struct.error, ... Every one means the same: the file is unreadable.
         raise _corrupted(path, "npz", err) from None
     return arrays, metadata
 
