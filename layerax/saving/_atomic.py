@@ -124,7 +124,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
         >>> with atomic_path(target) as tmp:
         ...     with open(tmp, "w") as f:
         ...         _ = f.write("done")
-        >>> open(target).read()
+        >>> with open(target) as f:
+        ...     f.read()
         'done'
     """
     path = os.fspath(path)
