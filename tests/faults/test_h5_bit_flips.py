@@ -66,7 +66,8 @@ def _save_model(model, tmp_path):
 
 
 def _save(tmp_path):
-    return _save_model(lx.Sequential([lx.Input((3,)), lx.layers.Dense(4), lx.layers.Dense(2)]), tmp_path)
+    model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(4), lx.layers.Dense(2)])
+    return _save_model(model, tmp_path)
 
 
 def test_bit_flips_give_value_error_or_equal_values_never_a_hang_or_signal(tmp_path):
@@ -90,7 +91,10 @@ def test_bit_flips_give_value_error_or_equal_values_never_a_hang_or_signal(tmp_p
         if out.returncode != 0:
             last = [w for w in out.stdout.splitlines() if w.startswith("case")][-1]
             case = batch[int(last.split()[1])]
-            died = f"signal {signal.Signals(-out.returncode).name}" if out.returncode < 0 else out.stderr[-2000:]
+            if out.returncode < 0:
+                died = f"signal {signal.Signals(-out.returncode).name}"
+            else:
+                died = out.stderr[-2000:]
             raise AssertionError(f"load_weights died on flip {case}: {died}")
         assert lines[-1] == "finished"
         assert "DIFFERENT" not in lines
