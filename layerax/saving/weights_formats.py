@@ -300,7 +300,13 @@ def _read_h5(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 
 # ------------------------------------------------------------ dispatch
 def write_weights(path: str, arrays: Mapping[str, np.ndarray], metadata: Mapping[str, Any]) -> None:
-    """Writes `arrays` to `path` atomically in the format of its suffix."""
+    """Writes `arrays` to `path` atomically in the format of its suffix.
+
+    Raises:
+        ValueError: for an unknown suffix.
+        OSError: when the file cannot be written (a full disk, ...), naming
+            `path`; the previous file at `path` is then unchanged.
+    """
     fmt = weights_format(path)
     try:
         if fmt == "npz":
