@@ -1,4 +1,4 @@
-"""Weight files read tensor by tensor: `.safetensors` memory-mapped, `.weights.h5` per dataset.
+"""Weight files read tensor by tensor: `.safetensors` by offset, `.weights.h5` per dataset.
 
 `open_weights(path)` verifies a layerax-written file's digest first, reading
 the raw bytes in chunks (no copy of the file in memory), then returns one
@@ -125,15 +125,19 @@ def _open_safetensors(path: str) -> tuple[dict[str, Any], dict[str, Any]] | None
 
     def reader(shape: tuple[int, ...], dtype: np.dtype, offset: int) -> Any:
         def read() -> np.ndarray:
-            if not shape or 0 in shape:
-                with open(path, "rb") as f:
-                    f.seek(offset)
-                    return np.frombuffer(f.read(dtype.itemsize * int(np.prod(shape))), dtype).reshape(shape).copy()
-            mapped = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
-            try:
-                return np.array(mapped)
-            finally:
-                mapped._mmap.close()  # type: ignore[attr-defined]
+            # Read straight into the new array: no second copy, and no mapped pages that
+            # would stay resident while the tensor is placed on its device.
+            out = np.empty(shape, dtype)
+            view = memoryview(out.reshape(-1).view(np.uint8)) if out.size else memoryview(b"")
+            with open(path, "rb") as f:
+                f.seek(offset)
+                done = 0
+                while done < len(view):
+                    got = f.readinto(view[done:])
+                    if not got:
+                        raise wf._corrupted(path, "safetensors", ValueError("truncated data"))
+                    done += got
+            return out
         return read
 
     lazy = {key: LazyTensor(shape, dtype, reader(shape, dtype, offset))
