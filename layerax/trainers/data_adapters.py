@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -223,6 +224,7 @@ def get_adapter(x: Any, y: Any = None, sample_weight: Any = None, *, batch_size:
     """The adapter for `x` (arrays, generator/iterator, or PyDataset)."""
     if x is None:
         raise ValueError("No data: pass `x` (arrays, a generator, or a PyDataset).")
+    from layerax.trainers import foreign_adapters
     from layerax.trainers.foreign_adapters import foreign_adapter
     from layerax.utils.py_dataset import PyDataset
 
@@ -233,6 +235,14 @@ def get_adapter(x: Any, y: Any = None, sample_weight: Any = None, *, batch_size:
             raise ValueError(
                 f"`class_weight` is not supported with a {type(x).__name__}: make it yield "
                 "`(x, y, sample_weight)` instead."
+            )
+        if shuffle:
+            kind = foreign_adapters.kind_name(x)
+            warnings.warn(
+                f"`shuffle=True` was passed, but will be ignored since the data `x` was provided as "
+                f"a {kind}. The {kind} is expected to already be shuffled. Pass `shuffle=False` "
+                "to silence this warning.",
+                stacklevel=3,
             )
         return foreign  # type: ignore[return-value]
     if isinstance(x, PyDataset) or (

@@ -37,6 +37,15 @@ def is_tf_dataset(x: Any) -> bool:
                         "tensorflow.python.")
 
 
+def kind_name(x: Any) -> str:
+    """How the warnings name the loader: "torch DataLoader", "grain dataset", "tf.data.Dataset"."""
+    if is_torch_dataloader(x):
+        return "torch DataLoader"
+    if is_grain_dataset(x):
+        return "grain dataset"
+    return "tf.data.Dataset"
+
+
 def _to_numpy(leaf: Any) -> Any:
     module = type(leaf).__module__
     if module.startswith("torch"):
