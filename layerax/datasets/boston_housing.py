@@ -29,6 +29,8 @@ def load_data(path: str = "boston_housing.npz", test_split: float = 0.2,
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.boston_housing.ORIGIN_FOLDER  # where it downloads from (a mirror can replace it)
+        'https://storage.googleapis.com/tensorflow/tf-keras-datasets/'
         >>> (x_train, y_train), _ = lx.datasets.boston_housing.load_data()  # doctest: +SKIP
         >>> x_train.shape  # doctest: +SKIP
         (404, 13)

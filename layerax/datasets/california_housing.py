@@ -31,6 +31,8 @@ def load_data(version: str = "large", path: str = "california_housing.npz", test
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.california_housing.ORIGIN_FOLDER  # where it downloads from (a mirror can replace it)
+        'https://storage.googleapis.com/tensorflow/tf-keras-datasets/'
         >>> (x_train, y_train), _ = lx.datasets.california_housing.load_data("small")  # doctest: +SKIP
         >>> x_train.shape  # doctest: +SKIP
         (480, 8)

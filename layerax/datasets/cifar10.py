@@ -27,6 +27,8 @@ def load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.cifar10.ORIGIN  # where it downloads from (a mirror can replace it)
+        'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz'
         >>> (x_train, y_train), _ = lx.datasets.cifar10.load_data()  # doctest: +SKIP
         >>> x_train.shape, y_train.shape  # doctest: +SKIP
         ((50000, 32, 32, 3), (50000, 1))

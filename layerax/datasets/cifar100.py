@@ -29,6 +29,8 @@ def load_data(label_mode: str = "fine") -> tuple[tuple[np.ndarray, np.ndarray], 
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.cifar100.ORIGIN  # where it downloads from (a mirror can replace it)
+        'https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz'
         >>> (x_train, y_train), _ = lx.datasets.cifar100.load_data("coarse")  # doctest: +SKIP
         >>> int(y_train.max())  # doctest: +SKIP
         19

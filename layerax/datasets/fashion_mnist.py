@@ -32,6 +32,8 @@ def load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.fashion_mnist.ORIGIN_FOLDER  # where it downloads from (a mirror can replace it)
+        'https://storage.googleapis.com/tensorflow/tf-keras-datasets/'
         >>> (x_train, y_train), _ = lx.datasets.fashion_mnist.load_data()  # doctest: +SKIP
         >>> x_train.shape  # doctest: +SKIP
         (60000, 28, 28)

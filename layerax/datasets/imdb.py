@@ -53,6 +53,8 @@ def load_data(
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.imdb.ORIGIN_FOLDER  # where it downloads from (a mirror can replace it)
+        'https://storage.googleapis.com/tensorflow/tf-keras-datasets/'
         >>> (x_train, y_train), _ = lx.datasets.imdb.load_data(num_words=10000)  # doctest: +SKIP
         >>> x_train.shape  # doctest: +SKIP
         (25000,)

@@ -29,6 +29,8 @@ def load_data(path: str = "mnist.npz") -> tuple[tuple[np.ndarray, np.ndarray], t
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.mnist.ORIGIN_FOLDER  # where it downloads from (a mirror can replace it)
+        'https://storage.googleapis.com/tensorflow/tf-keras-datasets/'
         >>> (x_train, y_train), (x_test, y_test) = lx.datasets.mnist.load_data()  # doctest: +SKIP
         >>> x_train.shape, y_train.dtype  # doctest: +SKIP
         ((60000, 28, 28), dtype('uint8'))

@@ -55,6 +55,8 @@ def load_data(
 
     Example:
         >>> import layerax as lx
+        >>> lx.datasets.reuters.ORIGIN_FOLDER  # where it downloads from (a mirror can replace it)
+        'https://storage.googleapis.com/tensorflow/tf-keras-datasets/'
         >>> (x_train, y_train), _ = lx.datasets.reuters.load_data(num_words=1000)  # doctest: +SKIP
         >>> x_train.shape  # doctest: +SKIP
         (8982,)
