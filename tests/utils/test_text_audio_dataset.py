@@ -54,6 +54,26 @@ def test_text_matches_keras_grain(tmp_path, max_length):
     assert isinstance(shuffled[0], np.ndarray)
 
 
+def test_text_explicit_labels_and_links(tmp_path):
+    root = _texts(str(tmp_path / "data"))
+    os.symlink(os.path.join(root, "pos"), os.path.join(root, "neg", "linked"))
+    for follow in (False, True):
+        listed = _keras_index(root, None, (".txt",), shuffle=False, follow_links=follow, verbose=False)[0]
+        labels = [i % 3 for i in range(len(listed))]
+        ds = lx.utils.text_dataset_from_directory(root, labels=labels, label_mode="categorical", shuffle=False,
+                                                  follow_links=follow, batch_size=None, verbose=False)
+        assert ds.file_paths == listed and len(listed) == (7 if follow else 5)
+        assert ds.class_names == ["0", "1", "2"]
+        text, one_hot = ds[4]
+        with open(listed[4], encoding="utf-8") as f:
+            assert text == f.read()
+        np.testing.assert_array_equal(one_hot, np.eye(3, dtype="float32")[labels[4]])
+    with pytest.raises(ValueError, match="class_names"):
+        lx.utils.text_dataset_from_directory(root, labels=labels, class_names=["a"], verbose=False)
+    with pytest.raises(ValueError, match="label_mode"):
+        lx.utils.text_dataset_from_directory(root, label_mode="sparse", verbose=False)
+
+
 def _wav(path, samples, rate=8000, width=2, channels=1):
     with wave.open(path, "wb") as f:
         f.setnchannels(channels)
