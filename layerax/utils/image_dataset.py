@@ -86,7 +86,9 @@ def image_dataset_from_directory(
     sorted sub-folder names, the files are listed in sorted order and shuffled once with
     `seed`, and `validation_split` keeps the last fraction of them for validation. Images
     are read with Pillow when a batch is asked for, converted to `color_mode` and resized
-    to `image_size` with `lx.ops.image.resize`.
+    to `image_size` with `lx.ops.image.resize`: the values of Keras' `format="grain"`
+    path, which does the same (Keras' `tf` path decodes and resizes with TensorFlow, whose
+    JPEG decoder and resize kernels can differ slightly).
 
     Args:
         directory: The folder of the data.
