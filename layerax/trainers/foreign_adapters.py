@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import jax
-import numpy as np
 
 
 def _mro_matches(x: Any, names: tuple[str, ...], module_part: str) -> bool:

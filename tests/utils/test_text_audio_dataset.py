@@ -8,6 +8,7 @@ the `wave` module.
 from __future__ import annotations
 
 import os
+import pickle
 import wave
 
 import numpy as np
@@ -52,6 +53,9 @@ def test_text_matches_keras_grain(tmp_path, max_length):
     shuffled = lx.utils.text_dataset_from_directory(root, seed=5, verbose=False, labels=None)
     assert shuffled.file_paths == _keras_index(root, None, (".txt",), shuffle=True, seed=5, verbose=False)[0]
     assert isinstance(shuffled[0], np.ndarray)
+    # picklable, for use_multiprocessing=True workers
+    copy = pickle.loads(pickle.dumps(shuffled))
+    assert copy[0].tolist() == shuffled[0].tolist() and copy.file_paths == shuffled.file_paths
 
 
 def test_text_explicit_labels_and_links(tmp_path):
