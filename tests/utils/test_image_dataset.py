@@ -134,16 +134,18 @@ def test_image_argument_errors(image_root):
 
 
 def test_fit_on_image_dataset_with_workers(image_root):
-    train = lx.utils.image_dataset_from_directory(
-        image_root, image_size=(8, 8), batch_size=4, seed=0, verbose=False, workers=2
+    train, val = lx.utils.image_dataset_from_directory(
+        image_root, image_size=(8, 8), batch_size=4, seed=0, verbose=False, workers=2,
+        validation_split=0.25, subset="both",
     )
     model = lx.Sequential([
         lx.Input((8, 8, 3)), lx.layers.Lambda(lambda t: t / 255.0),
         lx.layers.GlobalAveragePooling2D(), lx.layers.Dense(3),
     ])
     model.compile("adam", lx.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    history = model.fit(train, epochs=2, verbose=0)
+    history = model.fit(train, validation_data=val, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+    assert len(history.history["val_loss"]) == 2
     loss, acc = model.evaluate(train, verbose=0)
     assert np.isfinite(loss) and 0 <= acc <= 1
     predictions = model.predict(lx.utils.image_dataset_from_directory(
