@@ -10,6 +10,7 @@ from layerax import activations as activations
 from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
+from layerax import datasets as datasets
 from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
@@ -86,6 +87,7 @@ __all__ = [
     "backend",
     "config",
     "constraints",
+    "datasets",
     "device",
     "distribution",
     "dtype_policies",

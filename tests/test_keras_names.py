@@ -43,7 +43,6 @@ ISSUE18 = "issue 18 (scikit-learn wrappers, distillation, visualization)"
 PENDING: dict[str, dict[str, str]] = {
     "": {
         "applications": ISSUE20,
-        "datasets": ISSUE19,
         "preprocessing": ISSUE19,
         "distillation": ISSUE18,
         "visualization": ISSUE18,
@@ -68,11 +67,7 @@ PENDING: dict[str, dict[str, str]] = {
     "utils": {
         "FeatureSpace": ISSUE19,
         "model_to_dot": ISSUE18,
-        "audio_dataset_from_directory": ISSUE19,
         "bounding_boxes": ISSUE19,
-        "image_dataset_from_directory": ISSUE19,
-        "text_dataset_from_directory": ISSUE19,
-        "timeseries_dataset_from_array": ISSUE19,
     },
     "saving": {"KerasFileEditor": ISSUE20},
 }
@@ -83,6 +78,8 @@ MODULES = [
     "initializers", "regularizers", "constraints", "utils", "utils.legacy", "legacy",
     "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
     "mixed_precision", "dtype_policies", "distribution", "export",
+    "datasets", "datasets.mnist", "datasets.fashion_mnist", "datasets.cifar10", "datasets.cifar100",
+    "datasets.imdb", "datasets.reuters", "datasets.boston_housing", "datasets.california_housing",
 ]
 
 

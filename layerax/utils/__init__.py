@@ -23,7 +23,10 @@ from layerax.utils.data_utils import get_source_inputs as get_source_inputs
 from layerax.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_weight
 from layerax.utils.data_utils import split_dataset as split_dataset
 from layerax.utils.data_utils import unpack_x_y_sample_weight as unpack_x_y_sample_weight
+from layerax.utils.audio_dataset import audio_dataset_from_directory as audio_dataset_from_directory
+from layerax.utils.file_dataset import FileDataset as FileDataset
 from layerax.utils.file_utils import get_file as get_file
+from layerax.utils.image_dataset import image_dataset_from_directory as image_dataset_from_directory
 from layerax.utils.image_utils import array_to_img as array_to_img
 from layerax.utils.image_utils import img_to_array as img_to_array
 from layerax.utils.image_utils import load_img as load_img
@@ -36,6 +39,9 @@ from layerax.utils.progbar import Progbar as Progbar
 from layerax.utils.py_dataset import PyDataset as PyDataset
 from layerax.utils.py_dataset import PyDatasetIterator as PyDatasetIterator
 from layerax.utils.sequence_utils import pad_sequences as pad_sequences
+from layerax.utils.text_dataset import text_dataset_from_directory as text_dataset_from_directory
+from layerax.utils.timeseries_dataset import TimeseriesDataset as TimeseriesDataset
+from layerax.utils.timeseries_dataset import timeseries_dataset_from_array as timeseries_dataset_from_array
 
 # Keras' older name of PyDataset.
 Sequence = PyDataset
@@ -43,6 +49,12 @@ Sequence = PyDataset
 __all__ = [
     "Config",
     "legacy",
+    "FileDataset",
+    "TimeseriesDataset",
+    "audio_dataset_from_directory",
+    "image_dataset_from_directory",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
     "CustomObjectScope",
     "Progbar",
     "PyDataset",
