@@ -3,8 +3,9 @@
 Strings have no JAX dtype, so string tokens live in numpy unicode (`<U`)
 arrays; bytes and object arrays are decoded with the layer's `encoding`.
 Hashing of OOV strings (`num_oov_indices > 1`) uses FarmHash's
-`Fingerprint64`, the function behind TensorFlow's `to_hash_bucket_fast`
-that Keras uses, so that the buckets carry over.
+`Fingerprint64` (TensorFlow's `to_hash_bucket_fast`) or, with a `salt`,
+SipHash-2-4 (`to_hash_bucket_strong`), the functions Keras uses, so that the
+buckets carry over.
 """
 
 from __future__ import annotations
@@ -176,13 +177,56 @@ def fingerprint64(s: bytes) -> int:
     )
 
 
+def _sip_round(v0: int, v1: int, v2: int, v3: int) -> tuple[int, int, int, int]:
+    v0 = (v0 + v1) & _MASK64
+    v1 = _rotl(v1, 13) ^ v0
+    v0 = _rotl(v0, 32)
+    v2 = (v2 + v3) & _MASK64
+    v3 = _rotl(v3, 16) ^ v2
+    v0 = (v0 + v3) & _MASK64
+    v3 = _rotl(v3, 21) ^ v0
+    v2 = (v2 + v1) & _MASK64
+    v1 = _rotl(v1, 17) ^ v2
+    v2 = _rotl(v2, 32)
+    return v0, v1, v2, v3
+
+
+def _rotl(v: int, s: int) -> int:
+    return ((v << s) | (v >> (64 - s))) & _MASK64
+
+
+def siphash64(s: bytes, key: tuple[int, int]) -> int:
+    """SipHash-2-4 of `s` with the two 64-bit key halves `key` (TensorFlow's
+    `to_hash_bucket_strong`)."""
+    k0, k1 = key[0] & _MASK64, key[1] & _MASK64
+    v0, v1 = k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D
+    v2, v3 = k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573
+    n = len(s)
+    tail = n - n % 8
+    for i in range(0, tail, 8):
+        m = _f64(s, i)
+        v3 ^= m
+        for _ in range(2):
+            v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+        v0 ^= m
+    last = ((n & 0xFF) << 56) | int.from_bytes(s[tail:], "little")
+    v3 ^= last
+    for _ in range(2):
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+    v0 ^= last
+    v2 ^= 0xFF
+    for _ in range(4):
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+    return v0 ^ v1 ^ v2 ^ v3
+
+
 def hash_buckets(values: np.ndarray, num_buckets: int, salt: Any = None) -> np.ndarray:
-    """`Fingerprint64(value) % num_buckets` for every string of `values` (int64 array)."""
-    if salt is not None:
-        raise ValueError(
-            "Hashing with a `salt` (SipHash, TensorFlow's `to_hash_bucket_strong`) is not "
-            f"supported by layerax' lookup layers yet. Received: salt={salt}. Leave `salt=None` "
-            "(FarmHash buckets) or use one OOV index."
-        )
-    flat = [fingerprint64(str(v).encode("utf-8")) % num_buckets for v in values.reshape(-1)]
+    """The bucket of every string of `values` (int64 array): `Fingerprint64 % num_buckets`,
+    or with `salt` (two ints) `SipHash64 % num_buckets`, as TensorFlow's
+    `to_hash_bucket_fast` / `to_hash_bucket_strong`."""
+    if salt is None:
+        flat = [fingerprint64(str(v).encode("utf-8")) % num_buckets for v in values.reshape(-1)]
+    else:
+        key = (int(salt[0]), int(salt[1]))
+        flat = [siphash64(str(v).encode("utf-8"), key) % num_buckets for v in values.reshape(-1)]
     return np.asarray(flat, np.int64).reshape(values.shape)
