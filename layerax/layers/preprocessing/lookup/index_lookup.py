@@ -629,7 +629,12 @@ def _batches(data: Any, steps: int | None) -> Iterable[Any]:
     if isinstance(data, (list, tuple, np.ndarray, jax.Array, str, bytes)) or not hasattr(
         data, "__iter__"
     ):
-        arr = np.asarray(data) if not isinstance(data, jax.Array) else np.asarray(data)
+        if isinstance(data, list) and data and all(np.ndim(r) == 1 for r in data) and len(
+            {len(r) for r in data}
+        ) > 1:
+            yield data  # ragged: one document per row
+            return
+        arr = np.asarray(data)
         yield arr.reshape(-1, 1) if arr.ndim == 1 else arr
         return
     for i, batch in enumerate(data):
