@@ -40,10 +40,6 @@ class _Table:
         return int(self.tokens.shape[0])
 
 
-def _is_traced(x: Any) -> bool:
-    return isinstance(x, jax.core.Tracer)
-
-
 def _xp(x: Any) -> Any:
     """`jax.numpy` for JAX arrays (and tracers), numpy for host data."""
     return jnp if isinstance(x, jax.Array) else np
