@@ -118,7 +118,8 @@ def _functional_prefix(model: Any) -> HostPrefix | None:
             runs_on_host(node.layer)
             and len(tensors) == 1
             and len(node.outputs) == 1
-            and node.args and node.args[0] is tensors[0]
+            and node.args
+            and node.args[0] is tensors[0]
             and id(tensors[0]) in available
         ):
             host_nodes.append(node)

@@ -11,7 +11,11 @@ import layerax as lx
 from layerax.models import host_prefix
 from tests.helpers import assert_close
 
-POSITIVE, NEGATIVE, FILLER = ["good", "great", "fine"], ["bad", "awful", "poor"], ["the", "a", "movie", "film"]
+POSITIVE, NEGATIVE, FILLER = (
+    ["good", "great", "fine"],
+    ["bad", "awful", "poor"],
+    ["the", "a", "movie", "film"],
+)
 
 
 def _corpus(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -33,17 +37,22 @@ def test_text_classification_end_to_end(tmp_path, monkeypatch):
     h = lx.layers.Embedding(20, 8)(vectorize(inputs))
     h = lx.layers.GlobalAveragePooling1D()(h)
     model = lx.Model(inputs, lx.layers.Dense(1, activation="sigmoid")(h))
-    model.compile(optimizer=lx.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=lx.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"]
+    )
 
     finds = []
     original = host_prefix.find
     monkeypatch.setattr(host_prefix, "find", lambda m: finds.append(m) or original(m))
-    history = model.fit(x, y, epochs=6, batch_size=32, verbose=0)
+    history = model.fit(
+        x, y, epochs=6, batch_size=32, validation_data=(x[:64], y[:64]), verbose=0
+    )
     assert len(finds) == 1  # the prefix is found once, not per step
     losses = history.history["loss"]
     assert losses[-1] < 0.6 * losses[0], losses
-    loss, accuracy = model.evaluate(x, y, verbose=0)
+    _loss, accuracy = model.evaluate(x, y, verbose=0)
     assert accuracy > 0.9, accuracy  # chance is 0.5
+    assert history.history["val_accuracy"][-1] > 0.9
     predicted = model.predict(x[:10], verbose=0)
     assert_close(predicted, model(x[:10]), rtol=1e-5)
 
@@ -59,13 +68,15 @@ def test_sequential_string_lookup_first_with_steps_per_execution(tmp_path):
     vocab = POSITIVE + NEGATIVE
     x = rng.choice(vocab + ["unknown"], size=(12, 2))
     y = rng.normal(size=(12, 1)).astype("float32")
-    model = lx.Sequential([
-        lx.Input(shape=(2,), dtype="string"),
-        lx.layers.StringLookup(vocabulary=vocab),
-        lx.layers.Embedding(7, 3),
-        lx.layers.Flatten(),
-        lx.layers.Dense(1),
-    ])
+    model = lx.Sequential(
+        [
+            lx.Input(shape=(2,), dtype="string"),
+            lx.layers.StringLookup(vocabulary=vocab),
+            lx.layers.Embedding(7, 3),
+            lx.layers.Flatten(),
+            lx.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer="sgd", loss="mse", steps_per_execution=2)
     before = model(x)
     history = model.fit(x, y, batch_size=6, epochs=2, verbose=0)

@@ -19,14 +19,20 @@ VOCAB = [12, 36, 1138, 42]
 
 def test_harness():
     check_layer(
-        lambda: lx.layers.IntegerLookup(vocabulary=[0, 2, 3]), (4, 3), input_dtype="int32",
-        run_grad=False, expected_num_trainable_weights=0,
+        lambda: lx.layers.IntegerLookup(vocabulary=[0, 2, 3]),
+        (4, 3),
+        input_dtype="int32",
+        run_grad=False,
+        expected_num_trainable_weights=0,
     )
 
 
 def test_docstring_examples():
     data = np.array([[12, 1138, 42], [42, 1000, 36]])
-    assert lx.layers.IntegerLookup(vocabulary=[12, 1138, 42])(data).tolist() == [[1, 2, 3], [3, 0, 0]]
+    assert lx.layers.IntegerLookup(vocabulary=[12, 1138, 42])(data).tolist() == [
+        [1, 2, 3],
+        [3, 0, 0],
+    ]
     adapted = lx.layers.IntegerLookup()
     adapted.adapt(data)
     assert adapted.get_vocabulary() == [-1, 42, 1138, 1000, 36, 12]
@@ -35,7 +41,8 @@ def test_docstring_examples():
     masked = lx.layers.IntegerLookup(vocabulary=VOCAB, mask_token=0)
     assert masked(np.array([[12, 1138, 42], [42, 0, 36]])).tolist() == [[2, 4, 5], [5, 0, 3]]
     assert lx.layers.IntegerLookup(vocabulary=VOCAB, output_mode="multi_hot")(
-        np.array([[12, 1138, 42, 42], [42, 7, 36, 7]])).tolist() == [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]]
+        np.array([[12, 1138, 42, 42], [42, 7, 36, 7]])
+    ).tolist() == [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]]
     tf_idf = lx.layers.IntegerLookup(
         output_mode="tf_idf", vocabulary=VOCAB, idf_weights=[0.25, 0.75, 0.6, 0.4]
     )(np.array([[12, 1138, 42, 42], [42, 7, 36, 7]]))
@@ -55,8 +62,10 @@ def test_jit_agrees_with_the_host_path_and_a_dict(shape):
     jitted = jax.jit(lambda x: layer(x))
     assert np.asarray(jitted(jnp.asarray(data, jnp.int32))).tolist() == expected.tolist()
     encoded = jax.jit(lambda x: lx.layers.IntegerLookup(vocabulary=VOCAB, output_mode="count")(x))
-    assert_close(encoded(jnp.asarray(data, jnp.int32)),
-                 lx.layers.IntegerLookup(vocabulary=VOCAB, output_mode="count")(data))
+    assert_close(
+        encoded(jnp.asarray(data, jnp.int32)),
+        lx.layers.IntegerLookup(vocabulary=VOCAB, output_mode="count")(data),
+    )
     inverse = lx.layers.IntegerLookup(vocabulary=VOCAB, num_oov_indices=2, invert=True)
     back = np.asarray(jax.jit(lambda i: inverse(i))(jnp.asarray(expected, jnp.int32)))
     assert back.tolist() == np.array([-1, -1] + VOCAB)[expected].tolist()
@@ -67,7 +76,11 @@ def test_farmhash_oov_method_hashes_the_decimal_string():
 
     layer = lx.layers.IntegerLookup(vocabulary=VOCAB, num_oov_indices=3, oov_method="farmhash")
     out = layer(np.array([7, 12, 123456]))
-    assert out.tolist() == [_strings.fingerprint64(b"7") % 3, 3, _strings.fingerprint64(b"123456") % 3]
+    assert out.tolist() == [
+        _strings.fingerprint64(b"7") % 3,
+        3,
+        _strings.fingerprint64(b"123456") % 3,
+    ]
 
 
 def test_config_matches_keras_signature_and_round_trips(tmp_path):

@@ -26,7 +26,10 @@ def test_docstring_examples_int_and_inverse():
     layer = lx.layers.StringLookup(vocabulary=VOCAB)
     assert layer([["a", "c", "d"], ["d", "z", "b"]]).tolist() == [[1, 3, 4], [4, 0, 2]]
     inverse = lx.layers.StringLookup(vocabulary=VOCAB, invert=True)
-    assert inverse(np.array([[1, 3, 4], [4, 0, 2]])).tolist() == [["a", "c", "d"], ["d", "[UNK]", "b"]]
+    assert inverse(np.array([[1, 3, 4], [4, 0, 2]])).tolist() == [
+        ["a", "c", "d"],
+        ["d", "[UNK]", "b"],
+    ]
     # Round trip, as in Keras' "forward and inverse lookup pairs" example.
     assert inverse(layer(DATA)).tolist() == [["a", "c", "d", "d"], ["d", "[UNK]", "b", "[UNK]"]]
 
@@ -69,8 +72,23 @@ def test_hashes_match_tensorflow_documented_buckets():
     from layerax.layers.preprocessing.lookup import _strings
 
     # tf.strings.to_hash_bucket_fast / _strong and keras.layers.Hashing docstring values.
-    assert [_strings.fingerprint64(w.encode()) % 3 for w in ["Hello", "TensorFlow", "2.x"]] == [0, 2, 2]
+    assert [_strings.fingerprint64(w.encode()) % 3 for w in ["Hello", "TensorFlow", "2.x"]] == [
+        0,
+        2,
+        2,
+    ]
     assert [_strings.fingerprint64(c.encode()) % 3 for c in "ABCDE"] == [1, 0, 1, 1, 2]
+    # FarmHash Fingerprint64 values documented for BigQuery's FARM_FINGERPRINT and Redshift's
+    # farmFingerprint64 (signed 64-bit).
+    documented = {
+        "alphabet": -2427165924636348523,
+        "1footrue": -1541654101129638711,
+        "2applefalse": 2794438866806483259,
+        "3true": -4880158226897771312,
+        "Amazon Redshift": 8085098817162212970,
+    }
+    for text, value in documented.items():
+        assert _strings.fingerprint64(text.encode()) == value % (1 << 64)
     assert [_strings.siphash64(w.encode(), (1, 2)) % 3 for w in ["Hello", "TF"]] == [2, 0]
     assert [_strings.siphash64(c.encode(), (133, 137)) % 3 for c in "ABCDE"] == [1, 2, 1, 0, 2]
     salted = lx.layers.StringLookup(vocabulary=["zz"], num_oov_indices=3, salt=133)
@@ -97,7 +115,10 @@ def test_random_tokens_against_dict_lookup_and_keras_encoding(shape):
     # Bytes and object arrays decode with `encoding`.
     as_bytes = np.char.encode(tokens, "utf-8")
     assert lx.layers.StringLookup(vocabulary=vocab)(as_bytes).tolist() == expected.tolist()
-    assert lx.layers.StringLookup(vocabulary=vocab)(tokens.astype(object)).tolist() == expected.tolist()
+    assert (
+        lx.layers.StringLookup(vocabulary=vocab)(tokens.astype(object)).tolist()
+        == expected.tolist()
+    )
 
 
 def test_vocabulary_file_set_vocabulary_and_sizes(tmp_path):
@@ -117,7 +138,9 @@ def test_vocabulary_file_set_vocabulary_and_sizes(tmp_path):
 
 def test_config_round_trip_and_keys_match_keras_signature():
     k = keras()
-    layer = lx.layers.StringLookup(vocabulary=VOCAB, mask_token="", num_oov_indices=2, max_tokens=10)
+    layer = lx.layers.StringLookup(
+        vocabulary=VOCAB, mask_token="", num_oov_indices=2, max_tokens=10
+    )
     config = layer.get_config()
     params = set(inspect.signature(k.layers.StringLookup.__init__).parameters) - {"self", "kwargs"}
     # Keras' config: the signature, plus IndexLookup's oov_method and the frozen vocabulary size.
@@ -146,17 +169,17 @@ def test_model_save_load_keeps_an_adapted_vocabulary_and_idf(tmp_path):
 
 def test_errors_name_the_argument():
     cases = [
-        (dict(max_tokens=1), "max_tokens"),
-        (dict(num_oov_indices=-1), "num_oov_indices"),
-        (dict(output_mode="bogus"), "output_mode"),
-        (dict(invert=True, output_mode="count"), "invert"),
-        (dict(sparse=True, output_mode="count"), "sparse"),
-        (dict(idf_weights=[1.0]), "idf_weights"),
-        (dict(pad_to_max_tokens=True), "max_tokens"),
-        (dict(vocabulary=["a", "a"]), "repeated"),
-        (dict(vocabulary=["a", ""], mask_token=""), "mask"),
-        (dict(vocabulary=["a", "b", "c"], max_tokens=3), "max_tokens"),
-        (dict(vocabulary="/no/such/file.txt"), "does not exist"),
+        ({"max_tokens": 1}, "max_tokens"),
+        ({"num_oov_indices": -1}, "num_oov_indices"),
+        ({"output_mode": "bogus"}, "output_mode"),
+        ({"invert": True, "output_mode": "count"}, "invert"),
+        ({"sparse": True, "output_mode": "count"}, "sparse"),
+        ({"idf_weights": [1.0]}, "idf_weights"),
+        ({"pad_to_max_tokens": True}, "max_tokens"),
+        ({"vocabulary": ["a", "a"]}, "repeated"),
+        ({"vocabulary": ["a", ""], "mask_token": ""}, "mask"),
+        ({"vocabulary": ["a", "b", "c"], "max_tokens": 3}, "max_tokens"),
+        ({"vocabulary": "/no/such/file.txt"}, "does not exist"),
     ]
     for kwargs, word in cases:
         with pytest.raises(ValueError, match=word):

@@ -21,12 +21,14 @@ def _python_tokens(text: str, ngrams: tuple[int, ...] = (1,)) -> list[str]:
     class, split on whitespace, then n-grams joined by spaces."""
     lowered = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
     words = re.sub(r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']", "", lowered).split()
-    return [" ".join(words[i:i + n]) for n in ngrams for i in range(len(words) - n + 1)]
+    return [" ".join(words[i : i + n]) for n in ngrams for i in range(len(words) - n + 1)]
 
 
 def test_docstring_example_with_a_vocabulary():
     layer = lx.layers.TextVectorization(
-        max_tokens=5000, output_mode="int", output_sequence_length=4,
+        max_tokens=5000,
+        output_mode="int",
+        output_sequence_length=4,
         vocabulary=["earth", "wind", "and", "fire"],
     )
     out = layer(np.array([["earth wind and fire"], ["fire and earth michigan"]]))
@@ -36,7 +38,13 @@ def test_docstring_example_with_a_vocabulary():
 
 @pytest.mark.parametrize("ngrams", [None, 2, (1, 3)])
 def test_adapt_and_call_match_a_python_pipeline(ngrams):
-    widths = (1,) if ngrams is None else tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
+    widths = (
+        (1,)
+        if ngrams is None
+        else tuple(range(1, ngrams + 1))
+        if isinstance(ngrams, int)
+        else ngrams
+    )
     layer = lx.layers.TextVectorization(ngrams=ngrams)
     layer.adapt(TEXTS)
     counts: dict[str, int] = {}
@@ -68,14 +76,15 @@ def test_standardize_and_split_options_and_callables():
     unsplit = lx.layers.TextVectorization(split=None, standardize="lower", vocabulary=["a b"])
     assert unsplit(np.array([["A B"], ["a"]])).tolist() == [[2], [1]]
     custom = lx.layers.TextVectorization(
-        standardize=lambda t: np.char.replace(t, "-", " "), split=lambda t: [s.split(" ") for s in t],
+        standardize=lambda t: np.char.replace(t, "-", " "),
+        split=lambda t: [s.split(" ") for s in t],
         vocabulary=["x", "y"],
     )
     assert custom(["x-y", "y"]).tolist() == [[2, 3], [3, 0]]
 
 
 def test_output_modes_equal_string_lookup_on_the_tokens():
-    layer_args = dict(max_tokens=8, pad_to_max_tokens=True)
+    layer_args = {"max_tokens": 8, "pad_to_max_tokens": True}
     docs = ["a b b c", "c d", "e"]
     tokens = [["a", "b", "b", "c"], ["c", "d", "", ""], ["e", "", "", ""]]
     for mode in ("multi_hot", "count", "tf_idf"):
@@ -119,7 +128,10 @@ def test_config_round_trip_and_keys_match_keras_signature():
     layer = lx.layers.TextVectorization(ngrams=(1, 2), output_sequence_length=3)
     layer.adapt(TEXTS)
     config = layer.get_config()
-    params = set(inspect.signature(k.layers.TextVectorization.__init__).parameters) - {"self", "kwargs"}
+    params = set(inspect.signature(k.layers.TextVectorization.__init__).parameters) - {
+        "self",
+        "kwargs",
+    }
     assert set(config) == params | {"trainable", "dtype", "vocabulary_size"}
     assert config["vocabulary_size"] == layer.vocabulary_size()
     clone = lx.layers.TextVectorization.from_config(config)
@@ -130,12 +142,12 @@ def test_config_round_trip_and_keys_match_keras_signature():
 
 def test_errors():
     cases = [
-        (dict(standardize="upper"), "standardize"),
-        (dict(split="comma"), "split"),
-        (dict(ngrams="2"), "ngrams"),
-        (dict(output_mode="count", output_sequence_length=3), "output_sequence_length"),
-        (dict(ragged=True), "ragged"),
-        (dict(sparse=True), "sparse"),
+        ({"standardize": "upper"}, "standardize"),
+        ({"split": "comma"}, "split"),
+        ({"ngrams": "2"}, "ngrams"),
+        ({"output_mode": "count", "output_sequence_length": 3}, "output_sequence_length"),
+        ({"ragged": True}, "ragged"),
+        ({"sparse": True}, "sparse"),
     ]
     for kwargs, word in cases:
         with pytest.raises(ValueError, match=word):

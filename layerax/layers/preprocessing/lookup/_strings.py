@@ -49,11 +49,11 @@ def _rot(v: int, s: int) -> int:
 
 
 def _f64(b: bytes, i: int) -> int:
-    return int.from_bytes(b[i:i + 8], "little")
+    return int.from_bytes(b[i : i + 8], "little")
 
 
 def _f32(b: bytes, i: int) -> int:
-    return int.from_bytes(b[i:i + 4], "little")
+    return int.from_bytes(b[i : i + 4], "little")
 
 
 def _shift_mix(v: int) -> int:
@@ -95,8 +95,11 @@ def _len17to32(s: bytes) -> int:
     b = _f64(s, 8)
     c = (_f64(s, n - 8) * mul) & _MASK64
     d = (_f64(s, n - 16) * _K2) & _MASK64
-    return _len16((_rot((a + b) & _MASK64, 43) + _rot(c, 30) + d) & _MASK64,
-                  (a + _rot((b + _K2) & _MASK64, 18) + c) & _MASK64, mul)
+    return _len16(
+        (_rot((a + b) & _MASK64, 43) + _rot(c, 30) + d) & _MASK64,
+        (a + _rot((b + _K2) & _MASK64, 18) + c) & _MASK64,
+        mul,
+    )
 
 
 def _len33to64(s: bytes) -> int:
@@ -112,8 +115,11 @@ def _len33to64(s: bytes) -> int:
     f = _f64(s, 24)
     g = ((y + _f64(s, n - 32)) * mul) & _MASK64
     h = ((z + _f64(s, n - 24)) * mul) & _MASK64
-    return _len16((_rot((e + f) & _MASK64, 43) + _rot(g, 30) + h) & _MASK64,
-                  (e + _rot((f + a) & _MASK64, 18) + g) & _MASK64, mul)
+    return _len16(
+        (_rot((e + f) & _MASK64, 43) + _rot(g, 30) + h) & _MASK64,
+        (e + _rot((f + a) & _MASK64, 18) + g) & _MASK64,
+        mul,
+    )
 
 
 def _weak32(s: bytes, i: int, a: int, b: int) -> tuple[int, int]:

@@ -210,12 +210,14 @@ class IndexLookup(Layer):
             >>> lx.layers.StringLookup(vocabulary=["a", "b"], mask_token="").get_vocabulary()
             ['', '[UNK]', 'a', 'b']
         """
-        tokens = [] if self._table is None else [self._special_python(t) for t in self._table.tokens]
+        tokens = (
+            [] if self._table is None else [self._special_python(t) for t in self._table.tokens]
+        )
         specials = [self._special_python(self.oov_token)] * self._token_start_index()
         if self.mask_token is not None and self.output_mode == "int":
             specials[0] = self._special_python(self.mask_token)
         vocab = specials + tokens
-        return vocab if include_special_tokens else vocab[self._token_start_index():]
+        return vocab if include_special_tokens else vocab[self._token_start_index() :]
 
     # --------------------------------------------------------- vocabulary
     def set_vocabulary(self, vocabulary: Any, idf_weights: Any = None) -> None:
@@ -258,12 +260,19 @@ class IndexLookup(Layer):
             # As Keras' text-file table: every line is a term, from the first token index on.
             self._install(self._host_tokens([self._parse_line(line) for line in lines]))
             return
-        vocab = self._host_tokens(np.asarray(vocabulary).reshape(-1) if not isinstance(
-            vocabulary, (list, tuple)) else list(vocabulary))
+        vocab = self._host_tokens(
+            np.asarray(vocabulary).reshape(-1)
+            if not isinstance(vocabulary, (list, tuple))
+            else list(vocabulary)
+        )
         if vocab.size == 0:
-            raise ValueError(f"{cls}: cannot set an empty vocabulary. Received: vocabulary={vocabulary}")
+            raise ValueError(
+                f"{cls}: cannot set an empty vocabulary. Received: vocabulary={vocabulary}"
+            )
         token_start = self._token_start_index()
-        special = [self.mask_token] * self._oov_start_index() + [self.oov_token] * self.num_oov_indices
+        special = [self.mask_token] * self._oov_start_index() + [
+            self.oov_token
+        ] * self.num_oov_indices
         special_arr = self._host_tokens(special) if special else vocab[:0]
         found_special = bool(
             len(vocab) >= token_start and np.array_equal(special_arr, vocab[:token_start])
@@ -275,8 +284,10 @@ class IndexLookup(Layer):
                 f"{cls}: the passed vocabulary has at least one repeated term. Please uniquify "
                 f"your dataset. The repeated terms are: {repeated}"
             )
-        for what, token, check in (("mask", self.mask_token, True),
-                                   ("OOV", self.oov_token, self.invert)):
+        for what, token, check in (
+            ("mask", self.mask_token, True),
+            ("OOV", self.oov_token, self.invert),
+        ):
             if check and token is not None and np.any(tokens == self._host_tokens([token])[0]):
                 raise ValueError(
                     f"{cls}: found reserved {what} token at unexpected location in `vocabulary`. "
@@ -306,17 +317,22 @@ class IndexLookup(Layer):
                 )
             front = 0 if found_special else token_start
             front_value = 0.0 if found_special else float(np.average(weights))
-            back = (self.max_tokens - front - len(weights)) if (
-                self.pad_to_max_tokens and self.max_tokens is not None) else 0
-            self.idf_weights = np.concatenate([
-                np.full(front, front_value, np.float32), weights, np.zeros(back, np.float32)
-            ]).astype(np.float32)
+            back = (
+                (self.max_tokens - front - len(weights))
+                if (self.pad_to_max_tokens and self.max_tokens is not None)
+                else 0
+            )
+            self.idf_weights = np.concatenate(
+                [np.full(front, front_value, np.float32), weights, np.zeros(back, np.float32)]
+            ).astype(np.float32)
 
     def _install(self, tokens: np.ndarray) -> None:
         if self.output_mode != "int" and not self.pad_to_max_tokens:
             new_size = self._token_start_index() + len(tokens)
-            if self._frozen_vocab_size is not None and self._table is not None and (
-                new_size != self._frozen_vocab_size
+            if (
+                self._frozen_vocab_size is not None
+                and self._table is not None
+                and (new_size != self._frozen_vocab_size)
             ):
                 raise RuntimeError(
                     f"{type(self).__name__}: when using `output_mode={self.output_mode}` and "
@@ -378,9 +394,12 @@ class IndexLookup(Layer):
 
     def _rows(self, data: Any) -> list[np.ndarray]:
         """A batch as a list of 1D token arrays, one per document (ragged allowed)."""
-        if isinstance(data, list) and data and all(
-            isinstance(r, (list, np.ndarray)) and np.ndim(r) == 1 for r in data
-        ) and len({len(r) for r in data}) > 1:
+        if (
+            isinstance(data, list)
+            and data
+            and all(isinstance(r, (list, np.ndarray)) and np.ndim(r) == 1 for r in data)
+            and len({len(r) for r in data}) > 1
+        ):
             return [self._host_tokens(r) for r in data]
         arr = self._host_tokens(data)
         if arr.ndim == 0:
@@ -459,7 +478,9 @@ class IndexLookup(Layer):
             keys = table.keys if xp is np else jnp.asarray(table.keys)
             pos = xp.clip(xp.searchsorted(keys, values), 0, len(table) - 1)
             found = keys[pos] == values
-            out = xp.where(found, (table.indices if xp is np else jnp.asarray(table.indices))[pos], default)
+            out = xp.where(
+                found, (table.indices if xp is np else jnp.asarray(table.indices))[pos], default
+            )
         is_mask = None
         if self.mask_token is not None:
             is_mask = values == self._host_tokens([self.mask_token])[0]
@@ -546,22 +567,24 @@ class IndexLookup(Layer):
     # -------------------------------------------------------------- saving
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update({
-            "invert": self.invert,
-            "max_tokens": self.max_tokens,
-            "num_oov_indices": self.num_oov_indices,
-            "oov_token": self.oov_token,
-            "mask_token": self.mask_token,
-            "output_mode": self.output_mode,
-            "sparse": self.sparse,
-            "pad_to_max_tokens": self.pad_to_max_tokens,
-            "vocabulary_dtype": self.vocabulary_dtype,
-            "idf_weights": _listify(self.input_idf_weights),
-            "vocabulary": _listify(self.input_vocabulary),
-            "vocabulary_size": self._frozen_vocab_size,
-            "oov_method": self.oov_method,
-            "salt": self.salt,
-        })
+        config.update(
+            {
+                "invert": self.invert,
+                "max_tokens": self.max_tokens,
+                "num_oov_indices": self.num_oov_indices,
+                "oov_token": self.oov_token,
+                "mask_token": self.mask_token,
+                "output_mode": self.output_mode,
+                "sparse": self.sparse,
+                "pad_to_max_tokens": self.pad_to_max_tokens,
+                "vocabulary_dtype": self.vocabulary_dtype,
+                "idf_weights": _listify(self.input_idf_weights),
+                "vocabulary": _listify(self.input_vocabulary),
+                "vocabulary_size": self._frozen_vocab_size,
+                "oov_method": self.oov_method,
+                "salt": self.salt,
+            }
+        )
         return config
 
     def get_build_config(self) -> dict[str, Any]:
@@ -625,9 +648,12 @@ def _batches(data: Any, steps: int | None) -> Iterable[Any]:
     if isinstance(data, (list, tuple, np.ndarray, jax.Array, str, bytes)) or not hasattr(
         data, "__iter__"
     ):
-        if isinstance(data, list) and data and all(np.ndim(r) == 1 for r in data) and len(
-            {len(r) for r in data}
-        ) > 1:
+        if (
+            isinstance(data, list)
+            and data
+            and all(np.ndim(r) == 1 for r in data)
+            and len({len(r) for r in data}) > 1
+        ):
             yield data  # ragged: one document per row
             return
         arr = np.asarray(data)

@@ -73,10 +73,20 @@ class StringLookup(IndexLookup):
         self.encoding = encoding
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(
-            max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
-            oov_token=oov_token, vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
-            output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens, sparse=sparse,
-            name=name, salt=salt, vocabulary_dtype="string", **kwargs,
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            pad_to_max_tokens=pad_to_max_tokens,
+            sparse=sparse,
+            name=name,
+            salt=salt,
+            vocabulary_dtype="string",
+            **kwargs,
         )
 
     @property
@@ -84,7 +94,11 @@ class StringLookup(IndexLookup):
         return "int64" if self.invert else "string"
 
     def _host_tokens(self, values: Any) -> np.ndarray:
-        if self.invert and not isinstance(values, (list, tuple)) and np.asarray(values).dtype.kind in "iu":
+        if (
+            self.invert
+            and not isinstance(values, (list, tuple))
+            and np.asarray(values).dtype.kind in "iu"
+        ):
             return np.asarray(values)
         return _strings.as_strings(values, self.__dict__.get("encoding", "utf-8"))
 

@@ -35,7 +35,7 @@ def _ngrams(tokens: list[str], widths: tuple[int, ...]) -> list[str]:
     """TensorFlow's `strings.ngrams(..., separator=" ")`: every width in turn, no padding."""
     out: list[str] = []
     for width in widths:
-        out.extend(" ".join(tokens[i:i + width]) for i in range(len(tokens) - width + 1))
+        out.extend(" ".join(tokens[i : i + width]) for i in range(len(tokens) - width + 1))
     return out
 
 
@@ -118,9 +118,11 @@ class TextVectorization(Layer):
         _check_choice(split, _SPLIT, "split")
         if isinstance(ngrams, list):
             ngrams = tuple(ngrams)
-        if not (ngrams is None or (isinstance(ngrams, int) and not isinstance(ngrams, bool)) or (
-            isinstance(ngrams, tuple) and all(isinstance(i, int) for i in ngrams)
-        )):
+        if not (
+            ngrams is None
+            or (isinstance(ngrams, int) and not isinstance(ngrams, bool))
+            or (isinstance(ngrams, tuple) and all(isinstance(i, int) for i in ngrams))
+        ):
             raise ValueError(
                 f"`ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={ngrams}"
             )
@@ -146,15 +148,23 @@ class TextVectorization(Layer):
         self._split = split
         self._ngrams_arg = ngrams
         self._ngrams = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
-        self._output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
+        self._output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(
+            output_mode, output_mode
+        )
         self._output_sequence_length = output_sequence_length
         self._ragged = ragged
         self._encoding = encoding
         self._has_input_vocabulary = has_input_vocabulary
         lookup = StringLookup(
-            max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
-            pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
-            sparse=sparse, has_input_vocabulary=has_input_vocabulary, encoding=encoding,
+            max_tokens=max_tokens,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            pad_to_max_tokens=pad_to_max_tokens,
+            mask_token="",
+            output_mode=output_mode,
+            sparse=sparse,
+            has_input_vocabulary=has_input_vocabulary,
+            encoding=encoding,
             vocabulary_size=vocabulary_size,
         )
         # Not a tracked sublayer: its vocabulary is saved through this layer's hooks, once.
@@ -171,9 +181,17 @@ class TextVectorization(Layer):
         if callable(self._standardize):
             return _strings.as_strings(self._standardize(text), self._encoding)
         if self._standardize in ("lower", "lower_and_strip_punctuation"):
-            text = np.vectorize(lambda s: s.translate(_ASCII_LOWER), otypes=[str])(text) if text.size else text
+            text = (
+                np.vectorize(lambda s: s.translate(_ASCII_LOWER), otypes=[str])(text)
+                if text.size
+                else text
+            )
         if self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
-            text = np.vectorize(lambda s: _PUNCTUATION.sub("", s), otypes=[str])(text) if text.size else text
+            text = (
+                np.vectorize(lambda s: _PUNCTUATION.sub("", s), otypes=[str])(text)
+                if text.size
+                else text
+            )
         return text
 
     def _preprocess(self, inputs: Any) -> Any:
@@ -200,8 +218,10 @@ class TextVectorization(Layer):
             elif self._split == "character":
                 rows = [list(s) for s in text]
             else:
-                rows = [[str(t) for t in _strings.as_strings(r, self._encoding).reshape(-1)]
-                        for r in self._split(text)]
+                rows = [
+                    [str(t) for t in _strings.as_strings(r, self._encoding).reshape(-1)]
+                    for r in self._split(text)
+                ]
         if self._ngrams is not None:
             rows = [_ngrams(r, self._ngrams) for r in rows]
         return rows
@@ -220,7 +240,9 @@ class TextVectorization(Layer):
             grid = np.full((len(tokens), width), "", dtype=object)
             for i, row in enumerate(tokens):
                 grid[i, : len(row)] = row
-            indices = lookup._lookup(_strings.as_strings(grid) if width else np.zeros((len(tokens), 0), str))
+            indices = lookup._lookup(
+                _strings.as_strings(grid) if width else np.zeros((len(tokens), 0), str)
+            )
         if self._output_mode != "int":
             if lookup.output_mode != "int":
                 lookup._depth()
@@ -238,7 +260,7 @@ class TextVectorization(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         if self._output_mode == "int":
-            return (tuple(input_shape)[0], self._output_sequence_length)
+            return (next(iter(input_shape)), self._output_sequence_length)
         shape = tuple(input_shape)
         if self._split is None:
             if len(shape) <= 1:
@@ -280,9 +302,11 @@ class TextVectorization(Layer):
         if isinstance(tokens, np.ndarray):
             lookup.update_state(tokens)
         else:
-            lookup.update_state([np.asarray(r, dtype=str) if r else np.zeros(0, str) for r in tokens]
-                                if len({len(r) for r in tokens}) > 1 else
-                                np.asarray(tokens, dtype=str).reshape(len(tokens), -1))
+            lookup.update_state(
+                [np.asarray(r, dtype=str) if r else np.zeros(0, str) for r in tokens]
+                if len({len(r) for r in tokens}) > 1
+                else np.asarray(tokens, dtype=str).reshape(len(tokens), -1)
+            )
 
     def finalize_state(self) -> None:
         """Turns the counts into the vocabulary."""
@@ -332,23 +356,27 @@ class TextVectorization(Layer):
         config = super().get_config()
 
         def callable_config(value: Any) -> Any:
-            return value if value is None or isinstance(value, str) else serialize_keras_object(value)
+            return (
+                value if value is None or isinstance(value, str) else serialize_keras_object(value)
+            )
 
-        config.update({
-            "max_tokens": lookup.max_tokens,
-            "standardize": callable_config(self._standardize),
-            "split": callable_config(self._split),
-            "ngrams": self._ngrams_arg,
-            "output_mode": self._output_mode,
-            "output_sequence_length": self._output_sequence_length,
-            "pad_to_max_tokens": lookup.pad_to_max_tokens,
-            "sparse": lookup.sparse,
-            "ragged": self._ragged,
-            "vocabulary": _listify(lookup.input_vocabulary),
-            "idf_weights": _listify(lookup.input_idf_weights),
-            "encoding": self._encoding,
-            "vocabulary_size": self.vocabulary_size(),
-        })
+        config.update(
+            {
+                "max_tokens": lookup.max_tokens,
+                "standardize": callable_config(self._standardize),
+                "split": callable_config(self._split),
+                "ngrams": self._ngrams_arg,
+                "output_mode": self._output_mode,
+                "output_sequence_length": self._output_sequence_length,
+                "pad_to_max_tokens": lookup.pad_to_max_tokens,
+                "sparse": lookup.sparse,
+                "ragged": self._ragged,
+                "vocabulary": _listify(lookup.input_vocabulary),
+                "idf_weights": _listify(lookup.input_idf_weights),
+                "encoding": self._encoding,
+                "vocabulary_size": self.vocabulary_size(),
+            }
+        )
         return config
 
     @classmethod
@@ -357,7 +385,11 @@ class TextVectorization(Layer):
 
         config = dict(config)
         for key in ("standardize", "split"):
-            if config.get(key) is not None and not isinstance(config[key], str) and not callable(config[key]):
+            if (
+                config.get(key) is not None
+                and not isinstance(config[key], str)
+                and not callable(config[key])
+            ):
                 config[key] = deserialize_keras_object(config[key], custom_objects=custom_objects)
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
