@@ -32,12 +32,25 @@ class _Table:
 
     def __init__(self, tokens: np.ndarray, start: int) -> None:
         order = np.argsort(tokens, kind="stable")
+        self.start = start
         self.tokens = tokens
         self.keys = tokens[order]
         self.indices = (order + start).astype(np.int64)
 
     def __len__(self) -> int:
         return int(self.tokens.shape[0])
+
+    def as_dict(self, mask: Any = None, mask_value: int = 0) -> dict[Any, int]:
+        """`{token: index}`, plus `mask: mask_value` when a mask is given (built on first use
+        and kept: the host fast path of TextVectorization)."""
+        key = (mask, mask_value)
+        cache = self.__dict__.setdefault("_dicts", {})
+        if key not in cache:
+            index = dict(zip(self.tokens.tolist(), range(self.start, self.start + len(self))))
+            if mask is not None:
+                index[mask] = mask_value
+            cache[key] = index
+        return cache[key]
 
 
 def _xp(x: Any) -> Any:
@@ -497,6 +510,12 @@ class IndexLookup(Layer):
         if is_mask is not None:
             out = xp.where(is_mask, 0 if self.output_mode == "int" else -1, out)
         return out.astype(np.int64) if xp is np else out
+
+    def _token_index(self, mask_value: int) -> dict[Any, int]:
+        """`{token: index}` with the mask token mapped to `mask_value` (host string path)."""
+        if self._table is None:
+            return {} if self.mask_token is None else {self.mask_token: mask_value}
+        return self._table.as_dict(self.mask_token, mask_value)
 
     def _oov_buckets(self, values: Any, xp: Any) -> Any:
         n = self.num_oov_indices

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +13,15 @@ from layerax.layers.preprocessing.lookup import _strings
 from layerax.layers.preprocessing.lookup.index_lookup import _batches
 from layerax.layers.preprocessing.lookup.string_lookup import StringLookup
 
-# Keras' punctuation class (TensorFlow's `regex_replace` pattern, as a Python regex).
-_PUNCTUATION = re.compile(r'[!"#$%&()\*\+,\-\./:;<=>?@\[\\\]^_`{|}~\']')
-# `tf.strings.lower` without an encoding lowercases ASCII letters only.
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Keras' punctuation class (its `regex_replace` pattern) and `tf.strings.lower`, which without
+# an encoding lowercases ASCII letters only: both as `str.translate` tables.
+_STRIP = dict.fromkeys(map(ord, "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'"))
+_LOWER = {ord(c): ord(c) + 32 for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_TRANSLATIONS: dict[Any, dict[int, Any]] = {
+    "lower": _LOWER,
+    "strip_punctuation": _STRIP,
+    "lower_and_strip_punctuation": {**_LOWER, **_STRIP},
+}
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = ("whitespace", "character")
 
@@ -176,33 +180,27 @@ class TextVectorization(Layer):
         return "string"
 
     # -------------------------------------------------------- preprocessing
-    def _standardized(self, inputs: Any) -> np.ndarray:
-        text = _strings.as_strings(inputs, self._encoding)
+    def _standardized(self, flat: list[str]) -> list[str]:
+        """Standardizes a flat list of strings (one `str.translate` each for the built-ins)."""
         if callable(self._standardize):
-            return _strings.as_strings(self._standardize(text), self._encoding)
-        if self._standardize in ("lower", "lower_and_strip_punctuation"):
-            text = (
-                np.vectorize(lambda s: s.translate(_ASCII_LOWER), otypes=[str])(text)
-                if text.size
-                else text
+            out = _strings.as_strings(
+                self._standardize(np.asarray(flat, dtype=str)), self._encoding
             )
-        if self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
-            text = (
-                np.vectorize(lambda s: _PUNCTUATION.sub("", s), otypes=[str])(text)
-                if text.size
-                else text
-            )
-        return text
+            return out.reshape(-1).tolist()
+        table = _TRANSLATIONS.get(self._standardize)
+        return flat if table is None else [s.translate(table) for s in flat]
 
     def _preprocess(self, inputs: Any) -> Any:
         """Strings -> a 2D array of tokens (no split) or a list of token lists (split)."""
-        text = self._standardized(inputs)
+        text = _strings.as_strings(inputs, self._encoding)
         if self._split is None:
             if text.ndim <= 1:
                 text = text.reshape(-1, 1) if text.ndim == 1 else text.reshape(1, 1)
+            flat = self._standardized(text.reshape(-1).tolist())
+            text = np.asarray(flat, dtype=str).reshape(text.shape) if flat else text
             if self._ngrams is None:
                 return text
-            rows = [list(r) for r in text]
+            rows = [list(r) for r in text.tolist()]
         else:
             if text.ndim > 1:
                 if text.shape[-1] != 1:
@@ -212,15 +210,15 @@ class TextVectorization(Layer):
                         f"inputs.shape={text.shape} with rank={text.ndim}"
                     )
                 text = text.reshape(text.shape[:-1])
-            text = text.reshape(-1)
+            flat = self._standardized(text.reshape(-1).tolist())
             if self._split == "whitespace":
-                rows = [s.split() for s in text]
+                rows = [s.split() for s in flat]
             elif self._split == "character":
-                rows = [list(s) for s in text]
+                rows = [list(s) for s in flat]
             else:
                 rows = [
-                    [str(t) for t in _strings.as_strings(r, self._encoding).reshape(-1)]
-                    for r in self._split(text)
+                    _strings.as_strings(r, self._encoding).reshape(-1).tolist()
+                    for r in self._split(np.asarray(flat, dtype=str))
                 ]
         if self._ngrams is not None:
             rows = [_ngrams(r, self._ngrams) for r in rows]
@@ -233,19 +231,8 @@ class TextVectorization(Layer):
         if isinstance(tokens, np.ndarray):
             indices = lookup._lookup(tokens)
         else:
-            width = max((len(r) for r in tokens), default=0)
-            if self._output_sequence_length is not None:
-                width = max(width, self._output_sequence_length)
-            # Padding with "" (the mask token) gives index 0 in int mode, nothing otherwise.
-            grid = np.full((len(tokens), width), "", dtype=object)
-            for i, row in enumerate(tokens):
-                grid[i, : len(row)] = row
-            indices = lookup._lookup(
-                _strings.as_strings(grid) if width else np.zeros((len(tokens), 0), str)
-            )
+            indices = self._lookup_rows(tokens)
         if self._output_mode != "int":
-            if lookup.output_mode != "int":
-                lookup._depth()
             return lookup._encode(indices)
         if self._output_sequence_length is not None:
             length = self._output_sequence_length
@@ -254,6 +241,24 @@ class TextVectorization(Layer):
                 pad = [(0, 0)] * (indices.ndim - 1) + [(0, length - indices.shape[-1])]
                 indices = np.pad(indices, pad)
         return indices
+
+    def _lookup_rows(self, rows: list[list[str]]) -> np.ndarray:
+        """Ragged token rows -> a padded int64 index array, by a dict lookup per token (the
+        vocabulary has one OOV index and the mask "", so no hashing is needed)."""
+        lookup = self._lookup_layer
+        pad = 0 if self._output_mode == "int" else -1  # the mask's index, or dropped
+        index = lookup._token_index(mask_value=pad)
+        oov = lookup._oov_start_index()
+        lengths = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+        width = int(lengths.max()) if len(rows) else 0
+        if self._output_sequence_length is not None and self._output_mode == "int":
+            width = max(width, self._output_sequence_length)
+        flat = np.fromiter(
+            (index.get(t, oov) for row in rows for t in row), np.int64, int(lengths.sum())
+        )
+        out = np.full((len(rows), width), pad, np.int64)
+        out[np.arange(width) < lengths[:, None]] = flat
+        return out
 
     def build(self, input_shape: Any = None) -> None:
         self.built = True
