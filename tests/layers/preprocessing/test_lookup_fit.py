@@ -44,9 +44,7 @@ def test_text_classification_end_to_end(tmp_path, monkeypatch):
     finds = []
     original = host_prefix.find
     monkeypatch.setattr(host_prefix, "find", lambda m: finds.append(m) or original(m))
-    history = model.fit(
-        x, y, epochs=6, batch_size=32, validation_data=(x[:64], y[:64]), verbose=0
-    )
+    history = model.fit(x, y, epochs=6, batch_size=32, validation_data=(x[:64], y[:64]), verbose=0)
     assert len(finds) == 1  # the prefix is found once, not per step
     losses = history.history["loss"]
     assert losses[-1] < 0.6 * losses[0], losses

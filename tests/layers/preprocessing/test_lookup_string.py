@@ -190,3 +190,90 @@ def test_errors_name_the_argument():
         lx.layers.StringLookup(output_mode="multi_hot")(["a"])
     with pytest.raises(ValueError, match="static vocabulary"):
         lx.layers.StringLookup(vocabulary=VOCAB).adapt(["a"])
+
+
+def _keras_written(class_name: str, **config):
+    """A layer config in the format Keras 3 writes (`keras.layers`, a DTypePolicy dict, and
+    the hidden `vocabulary_size` of IndexLookup.get_config)."""
+    policy = {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": "float32"},
+        "registered_name": None,
+    }
+    base = {"name": class_name.lower(), "trainable": True, "dtype": policy}
+    return {
+        "module": "keras.layers",
+        "class_name": class_name,
+        "registered_name": None,
+        "config": {**base, **config},
+    }
+
+
+def test_keras_written_configs_load_without_warnings():
+    import warnings
+
+    lookup = {
+        "invert": False,
+        "max_tokens": None,
+        "num_oov_indices": 1,
+        "mask_token": None,
+        "output_mode": "int",
+        "sparse": False,
+        "pad_to_max_tokens": False,
+        "idf_weights": None,
+        "oov_method": "floormod",
+        "salt": None,
+    }
+    configs = [
+        (
+            _keras_written(
+                "StringLookup",
+                **lookup,
+                oov_token="[UNK]",
+                vocabulary=["a", "b"],
+                vocabulary_size=3,
+                encoding="utf-8",
+            ),
+            ["b", "q"],
+            [2, 0],
+        ),
+        (
+            _keras_written(
+                "IntegerLookup",
+                **lookup,
+                oov_token=-1,
+                vocabulary=[3, 5],
+                vocabulary_dtype="int64",
+                vocabulary_size=3,
+            ),
+            np.array([5, 9]),
+            [2, 0],
+        ),
+        (
+            _keras_written(
+                "TextVectorization",
+                max_tokens=None,
+                standardize="lower_and_strip_punctuation",
+                split="whitespace",
+                ngrams=None,
+                output_mode="int",
+                output_sequence_length=3,
+                pad_to_max_tokens=False,
+                sparse=False,
+                ragged=False,
+                vocabulary=["x", "y"],
+                idf_weights=None,
+                encoding="utf-8",
+                vocabulary_size=4,
+            ),
+            ["Y x z"],
+            [[3, 2, 1]],
+        ),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for config, data, expected in configs:
+            layer = lx.saving.deserialize_keras_object(config)
+            assert type(layer).__name__ == config["class_name"]
+            assert layer(data).tolist() == expected

@@ -90,6 +90,9 @@ class IndexLookup(Layer):
         oov_method: str = "floormod",
         name: str | None = None,
         salt: Any = None,
+        *,
+        vocabulary_size: int | None = None,
+        has_input_vocabulary: bool | None = None,
         **kwargs: Any,
     ) -> None:
         cls = type(self).__name__
@@ -149,8 +152,11 @@ class IndexLookup(Layer):
                 f"{cls}: `idf_weights` should only be set if `output_mode` is `'tf_idf'`. "
                 f"Received: idf_weights={idf_weights} and output_mode={output_mode}"
             )
-        frozen_size = kwargs.pop("vocabulary_size", None)
-        has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
+        # Keras' hidden arguments: the frozen size (for shapes before the vocabulary loads) and
+        # whether the vocabulary was given (then adapt is refused).
+        frozen_size = vocabulary_size
+        if has_input_vocabulary is None:
+            has_input_vocabulary = vocabulary is not None
         kwargs.pop("dtype", None)
         super().__init__(name=name, **kwargs)
         self.invert = invert

@@ -106,6 +106,9 @@ class TextVectorization(Layer):
         ragged: bool = False,
         encoding: str = "utf-8",
         name: str | None = None,
+        *,
+        vocabulary_size: int | None = None,
+        has_input_vocabulary: bool | None = None,
         **kwargs: Any,
     ) -> None:
         if sparse:
@@ -145,8 +148,8 @@ class TextVectorization(Layer):
                 "TextVectorization: `output_mode` must be one of ('int', 'multi_hot', 'count', "
                 "'tf_idf'). Received: output_mode='one_hot'"
             )
-        has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
-        vocabulary_size = kwargs.pop("vocabulary_size", None)
+        if has_input_vocabulary is None:
+            has_input_vocabulary = vocabulary is not None
         super().__init__(name=name, **kwargs)
         self._standardize = standardize
         self._split = split
@@ -386,9 +389,12 @@ class TextVectorization(Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> TextVectorization:
+        from layerax.core.keras_configs import _dtype
         from layerax.saving.serialization_lib import deserialize_keras_object
 
         config = dict(config)
+        if "dtype" in config:  # a Keras-written config holds a serialized dtype policy
+            config["dtype"] = _dtype(config["dtype"])
         for key in ("standardize", "split"):
             if (
                 config.get(key) is not None
