@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import layerax as lx
+from layerax.models import host_prefix
 from tests.helpers import assert_close, keras
 from tests.layers.harness import check_layer
 
@@ -81,6 +82,14 @@ def test_farmhash_oov_method_hashes_the_decimal_string():
         3,
         _strings.fingerprint64(b"123456") % 3,
     ]
+    # Hashing strings cannot compile: as a model's first layer it joins the host prefix,
+    # while the floormod layer stays in the compiled part.
+    model = lx.Sequential([lx.Input((3,), dtype="int32"), layer, lx.layers.Embedding(7, 2)])
+    prefix = host_prefix.find(model)
+    assert prefix.host_layers == [layer]
+    assert prefix.apply(np.array([[7, 12, 123456]])).tolist() == [out.tolist()]
+    floormod = lx.layers.IntegerLookup(vocabulary=VOCAB, num_oov_indices=3)
+    assert host_prefix.find(lx.Sequential([lx.Input((3,), dtype="int32"), floormod])) is None
 
 
 def test_config_matches_keras_signature_and_round_trips(tmp_path):

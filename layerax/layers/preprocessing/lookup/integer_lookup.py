@@ -98,6 +98,12 @@ class IntegerLookup(IndexLookup):
     def compute_dtype(self) -> str:  # type: ignore[override]
         return "int64"
 
+    @property
+    def _lx_runs_on_host(self) -> bool:
+        """FarmHash OOV buckets hash decimal strings: then the layer runs on the host (as a
+        model's first layer, before `fit`'s compiled step); otherwise it compiles."""
+        return self.num_oov_indices > 1 and self.oov_method == "farmhash"
+
     def _host_tokens(self, values: Any) -> np.ndarray:
         if isinstance(values, jax.Array):
             values = np.asarray(values)
