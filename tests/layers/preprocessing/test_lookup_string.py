@@ -106,7 +106,7 @@ def test_random_tokens_against_dict_lookup_and_keras_encoding(shape):
     index = {t: i + 1 for i, t in enumerate(vocab)}
     expected = np.vectorize(lambda t: index.get(t, 0))(tokens)
     ints = lx.layers.StringLookup(vocabulary=vocab)(tokens)
-    assert ints.dtype == np.int64 and ints.tolist() == expected.tolist()
+    assert ints.dtype == np.int32 and ints.tolist() == expected.tolist()
     for mode in ("one_hot", "multi_hot", "count"):
         ours = lx.layers.StringLookup(vocabulary=vocab, output_mode=mode)(tokens)
         theirs = encode_categorical_inputs(k.ops.convert_to_tensor(expected), mode, 7, "float32")

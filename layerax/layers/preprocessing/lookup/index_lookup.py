@@ -491,7 +491,7 @@ class IndexLookup(Layer):
         table = self._table
         default = self._oov_start_index() if self.num_oov_indices == 1 else -1
         if table is None or len(table) == 0:
-            out = xp.full(values.shape, default, xp.int64 if xp is np else jnp.int32)
+            out = xp.full(values.shape, default, np.int32)
             found = xp.zeros(values.shape, bool)
         else:
             keys = table.keys if xp is np else jnp.asarray(table.keys)
@@ -515,7 +515,8 @@ class IndexLookup(Layer):
             out = xp.where(found, out, buckets + self._oov_start_index())
         if is_mask is not None:
             out = xp.where(is_mask, 0 if self.output_mode == "int" else -1, out)
-        return out.astype(np.int64) if xp is np else out
+        # int32 indices, as Keras' JAX backend returns them (its int64 without x64).
+        return out.astype(np.int32)
 
     def _token_index(self, mask_value: int) -> dict[Any, int]:
         """`{token: index}` with the mask token mapped to `mask_value` (host string path)."""

@@ -15,7 +15,7 @@ class StringLookup(IndexLookup):
 
     Strings have no JAX dtype: the layer runs on the host, on numpy `str`,
     `bytes` or object arrays and Python lists of str, and returns numpy arrays
-    (int64 indices in `"int"` mode, float32 otherwise; strings with
+    (int32 indices in `"int"` mode, as Keras on JAX, float32 otherwise; strings with
     `invert=True`). As the first layer of a model it runs before the compiled
     step of `fit`/`evaluate`/`predict` (see docs/models.md).
 

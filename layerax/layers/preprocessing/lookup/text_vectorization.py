@@ -50,7 +50,7 @@ class TextVectorization(Layer):
     tokens (on whitespace), recombined into n-grams, then looked up in a
     vocabulary (a `StringLookup` with mask token `""` at index 0 and OOV
     `"[UNK]"` at 1). The layer runs on the host on numpy string arrays (or
-    lists of str) and returns numpy arrays: int64 in `"int"` mode (padded with
+    lists of str) and returns numpy arrays: int32 in `"int"` mode (padded with
     0 to the longest row, or to `output_sequence_length`), float32 otherwise.
     As a model's first layer it runs before the compiled step of `fit`.
 
@@ -246,7 +246,7 @@ class TextVectorization(Layer):
         return indices
 
     def _lookup_rows(self, rows: list[list[str]]) -> np.ndarray:
-        """Ragged token rows -> a padded int64 index array, by a dict lookup per token (the
+        """Ragged token rows -> a padded int32 index array, by a dict lookup per token (the
         vocabulary has one OOV index and the mask "", so no hashing is needed)."""
         lookup = self._lookup_layer
         pad = 0 if self._output_mode == "int" else -1  # the mask's index, or dropped
@@ -259,7 +259,7 @@ class TextVectorization(Layer):
         flat = np.fromiter(
             (index.get(t, oov) for row in rows for t in row), np.int64, int(lengths.sum())
         )
-        out = np.full((len(rows), width), pad, np.int64)
+        out = np.full((len(rows), width), pad, np.int32)
         out[np.arange(width) < lengths[:, None]] = flat
         return out
 
