@@ -191,12 +191,7 @@ class Hashing(Layer):
         return encode(bins, self.output_mode, self.num_bins, self.compute_dtype, self.sparse)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        shape = tuple(input_shape)
-        if self.output_mode == "int":
-            return shape
-        if not shape:
-            return (self.num_bins,)
-        return (*shape[:-1], self.num_bins)
+        return encoded_shape(input_shape, self.output_mode, self.num_bins)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -31,7 +31,7 @@ def iterate_batches(layer: str, data: Any, batch_size: int | None, steps: int | 
     as numpy arrays; at most `steps` of them."""
     from layerax.utils.py_dataset import PyDataset
 
-    if _is_array(data) or isinstance(data, (list, float, int)) and not _is_list_of_arrays(data):
+    if _is_array(data):
         array = np.asarray(data)
         if batch_size is None:
             batches: Any = iter([array])
@@ -51,10 +51,6 @@ def iterate_batches(layer: str, data: Any, batch_size: int | None, steps: int | 
     if steps is not None:
         batches = itertools.islice(batches, steps)
     return (np.asarray(b) for b in batches)
-
-
-def _is_list_of_arrays(data: Any) -> bool:
-    return isinstance(data, list) and bool(data) and all(_is_array(b) for b in data)
 
 
 class _MomentsAccumulator:
