@@ -110,3 +110,23 @@ def test_hashed_crossing_harness_and_errors(tmp_path):
         lx.layers.Hashing(num_bins=2, sparse=True)
     with pytest.raises(TypeError, match="traced"):
         jax.jit(lx.layers.Hashing(num_bins=2))(jnp.ones(3))
+
+
+def test_feature_layers_in_a_saved_model(tmp_path):
+    """Adapted Discretization -> integer Hashing -> CategoryEncoding -> Dense: a compiled fit
+    step, then `model.save` / `load_model` give the same predictions (the adapted boundaries
+    travel in the config)."""
+    x = RNG.normal(size=(16, 4)).astype("float32")
+    bins = lx.layers.Discretization(num_bins=4)
+    bins.adapt(x)
+    model = lx.Sequential([
+        lx.Input((4,)), bins, lx.layers.Hashing(num_bins=6, salt=[7, 9]),
+        lx.layers.CategoryEncoding(6, output_mode="count"), lx.layers.Dense(1),
+    ])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.ones((16, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+    path = tmp_path / "features.keras"
+    model.save(path)
+    loaded = lx.saving.load_model(path)
+    assert loaded.layers[0].bin_boundaries == bins.bin_boundaries
+    assert_close(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

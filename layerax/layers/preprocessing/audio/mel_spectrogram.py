@@ -40,6 +40,31 @@ def linear_to_mel_weight_matrix(num_mel_bins: int, num_spectrogram_bins: int,
     return np.pad(weights, ((1, 0), (0, 0))).astype(np.float32)
 
 
+def _mel_forward(x: jax.Array, mel: jax.Array, *, sequence_length: int, sequence_stride: int,
+                 fft_length: int, window: Any, mag_exp: float,
+                 db: tuple[float, float, float] | None) -> jax.Array:
+    """The spectrogram, mel bands and (with `db`: min power, ref power, top dB) decibels,
+    as `(..., num_mel_bins, frames)`."""
+    real, imag = stft(x, sequence_length, sequence_stride, fft_length, window=window,
+                      center=True)
+    spec = jnp.power(jnp.sqrt(jnp.square(real) + jnp.square(imag)), mag_exp)
+    out = jnp.tensordot(spec, mel, axes=1)
+    if db is not None:
+        min_power, ref_power, top_db = db
+        out = 10.0 * jnp.log10(jnp.maximum(out, min_power))
+        out = out - 10.0 * np.log10(max(abs(ref_power), min_power))
+        # The floor is relative to the maximum over the whole input (all examples), as Keras.
+        out = jnp.maximum(out, jnp.max(out) - top_db)
+    return jnp.swapaxes(out, -1, -2)
+
+
+_mel_forward_jit = jax.jit(
+    _mel_forward,
+    static_argnames=("sequence_length", "sequence_stride", "fft_length", "window", "mag_exp",
+                     "db"),
+)
+
+
 class MelSpectrogram(Layer):
     """Converts raw audio to a mel spectrogram, in decibels by default.
 
@@ -112,18 +137,17 @@ class MelSpectrogram(Layer):
     def call(self, inputs: Any) -> jax.Array:
         dtype = self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32"
         x = jnp.asarray(inputs, dtype)
-        real, imag = stft(x, self.sequence_length, self.sequence_stride, self.fft_length,
-                          window=self.window, center=True)
-        spec = jnp.power(jnp.sqrt(jnp.square(real) + jnp.square(imag)), self.mag_exp)
-        mel = jnp.tensordot(spec, jnp.asarray(self._mel_matrix(), dtype), axes=1)
-        if self.power_to_db:
-            mel = self._to_db(mel)
-        return jnp.swapaxes(mel, -1, -2).astype(self.compute_dtype)
-
-    def _to_db(self, power: jax.Array) -> jax.Array:
-        db = 10.0 * jnp.log10(jnp.maximum(power, self.min_power))
-        db = db - 10.0 * np.log10(max(abs(self.ref_power), self.min_power))
-        return jnp.maximum(db, jnp.max(db) - self.top_db)
+        options = dict(
+            sequence_length=self.sequence_length, sequence_stride=self.sequence_stride,
+            fft_length=self.fft_length, window=self.window, mag_exp=float(self.mag_exp),
+            db=(float(self.min_power), float(self.ref_power), float(self.top_db))
+            if self.power_to_db else None,
+        )
+        mel = jnp.asarray(self._mel_matrix(), dtype)
+        # One compiled program per input shape (eager calls too); a window given as an array
+        # is not hashable, so that case runs op by op.
+        forward = _mel_forward_jit if isinstance(self.window, (str, type(None))) else _mel_forward
+        return forward(x, mel, **options).astype(self.compute_dtype)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = tuple(input_shape)

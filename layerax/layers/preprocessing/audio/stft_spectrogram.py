@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any
@@ -16,6 +17,67 @@ from layerax.core.layer import Layer
 from layerax.initializers_stft import STFT, _scipy_window
 
 _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
+
+
+def _convolve(inputs: jax.Array, kernel: Any, frame_step: int, padding: str,
+              data_format: str) -> jax.Array:
+    """Every channel through `kernel`: `(batch, channels, freq, frames)`."""
+    if data_format == "channels_last":
+        _, time, channels = inputs.shape
+        signals = jnp.transpose(inputs, (0, 2, 1)).reshape(-1, time, 1)
+    else:
+        _, channels, time = inputs.shape
+        signals = inputs.reshape(-1, 1, time)
+    out = ops.conv(signals, jnp.asarray(kernel, inputs.dtype), strides=frame_step,
+                   padding=padding, data_format=data_format)
+    if data_format == "channels_last":
+        out = jnp.transpose(out, (0, 2, 1))
+    return out.reshape(-1, channels, out.shape[1], out.shape[2])
+
+
+def _arrange(x: jax.Array, data_format: str, expand_dims: bool) -> jax.Array:
+    """`(batch, channels, freq, frames)` to the output layout."""
+    batch, channels, freq, frames = x.shape
+    if data_format == "channels_last":
+        if expand_dims:
+            return jnp.transpose(x, (0, 3, 2, 1))
+        return jnp.transpose(x.reshape(batch, channels * freq, frames), (0, 2, 1))
+    if expand_dims:
+        return jnp.transpose(x, (0, 1, 3, 2))
+    return x.reshape(batch, channels * freq, frames)
+
+
+@functools.partial(jax.jit, static_argnames=("mode", "frame_step", "padding", "data_format",
+                                             "expand_dims"))
+def _stft_forward(inputs: jax.Array, real_kernel: Any, imag_kernel: Any, *, mode: str,
+                  frame_step: int, padding: str, data_format: str,
+                  expand_dims: bool) -> jax.Array:
+    def arrange(x: jax.Array) -> jax.Array:
+        return _arrange(x, data_format, expand_dims)
+
+    real = imag = None
+    if real_kernel is not None:
+        real = _convolve(inputs, real_kernel, frame_step, padding, data_format)
+    if imag_kernel is not None:
+        imag = _convolve(inputs, imag_kernel, frame_step, padding, data_format)
+    if mode == "real":
+        return arrange(real)
+    if mode == "imag":
+        return arrange(imag)
+    if mode == "angle":
+        return arrange(jnp.arctan2(imag, real))
+    if mode == "stft":
+        return arrange(jnp.concatenate([real, imag], axis=2))
+    power = jnp.square(real) + jnp.square(imag)
+    if mode == "psd":
+        # One-sided density: the bins between DC and Nyquist count twice.
+        inner = jnp.pad(power[:, :, 1:-1, :], ((0, 0), (0, 0), (1, 1), (0, 0)))
+        return arrange(power + inner)
+    eps = _config.epsilon()
+    magnitude = arrange(jnp.sqrt(jnp.maximum(power, eps)))
+    if mode == "magnitude":
+        return magnitude
+    return jnp.log(jnp.maximum(magnitude, eps))
 
 
 class STFTSpectrogram(Layer):
@@ -122,31 +184,6 @@ class STFTSpectrogram(Layer):
                 name="imag_kernel", shape=shape,
                 initializer=STFT("imag", self.window, self.scaling, self.periodic))
 
-    def _convolve(self, inputs: jax.Array, kernel: Any) -> jax.Array:
-        """Every channel through `kernel`: `(batch, channels, freq, frames)`."""
-        if self.data_format == "channels_last":
-            _, time, channels = inputs.shape
-            signals = jnp.transpose(inputs, (0, 2, 1)).reshape(-1, time, 1)
-        else:
-            _, channels, time = inputs.shape
-            signals = inputs.reshape(-1, 1, time)
-        out = ops.conv(signals, jnp.asarray(kernel, inputs.dtype), strides=self._frame_step,
-                       padding=self.padding, data_format=self.data_format)
-        if self.data_format == "channels_last":
-            out = jnp.transpose(out, (0, 2, 1))
-        return out.reshape(-1, channels, out.shape[1], out.shape[2])
-
-    def _arrange(self, x: jax.Array) -> jax.Array:
-        """`(batch, channels, freq, frames)` to the output layout."""
-        batch, channels, freq, frames = x.shape
-        if self.data_format == "channels_last":
-            if self.expand_dims:
-                return jnp.transpose(x, (0, 3, 2, 1))
-            return jnp.transpose(x.reshape(batch, channels * freq, frames), (0, 2, 1))
-        if self.expand_dims:
-            return jnp.transpose(x, (0, 1, 3, 2))
-        return x.reshape(batch, channels * freq, frames)
-
     def call(self, inputs: Any) -> jax.Array:
         inputs = jnp.asarray(inputs)
         if inputs.dtype not in (jnp.float16, jnp.float32, jnp.float64):
@@ -154,26 +191,12 @@ class STFTSpectrogram(Layer):
                 "STFTSpectrogram: invalid input type. Expected float16, float32 or float64. "
                 f"Received: input type={inputs.dtype}"
             )
-        real = self._convolve(inputs, self.real_kernel) if self.mode != "imag" else None
-        imag = self._convolve(inputs, self.imag_kernel) if self.mode != "real" else None
-        if self.mode == "real":
-            return self._arrange(real)
-        if self.mode == "imag":
-            return self._arrange(imag)
-        if self.mode == "angle":
-            return self._arrange(jnp.arctan2(imag, real))
-        if self.mode == "stft":
-            return self._arrange(jnp.concatenate([real, imag], axis=2))
-        power = jnp.square(real) + jnp.square(imag)
-        if self.mode == "psd":
-            # One-sided density: the bins between DC and Nyquist count twice.
-            inner = jnp.pad(power[:, :, 1:-1, :], ((0, 0), (0, 0), (1, 1), (0, 0)))
-            return self._arrange(power + inner)
-        eps = _config.epsilon()
-        magnitude = self._arrange(jnp.sqrt(jnp.maximum(power, eps)))
-        if self.mode == "magnitude":
-            return magnitude
-        return jnp.log(jnp.maximum(magnitude, eps))
+        real = self.real_kernel.value if self.mode != "imag" else None
+        imag = self.imag_kernel.value if self.mode != "real" else None
+        # One compiled program per input shape, eager calls included.
+        return _stft_forward(inputs, real, imag, mode=self.mode, frame_step=self._frame_step,
+                             padding=self.padding, data_format=self.data_format,
+                             expand_dims=self.expand_dims)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = tuple(input_shape)
