@@ -45,7 +45,8 @@ def test_mel_spectrogram_matches_keras():
 
 STFT_CASES = [
     (dict(mode="log", frame_length=16, frame_step=8), (2, 64, 2)),
-    (dict(mode="psd", frame_length=20, fft_length=32, padding="same", expand_dims=True), (2, 50, 1)),
+    (dict(mode="psd", frame_length=20, fft_length=32, padding="same", expand_dims=True),
+     (2, 50, 1)),
     (dict(mode="stft", frame_length=16, window=None, scaling="spectrum",
           data_format="channels_first"), (2, 3, 48)),
     (dict(mode="magnitude", frame_length=12, frame_step=5, window="hamming", periodic=True,

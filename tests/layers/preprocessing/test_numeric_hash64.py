@@ -61,7 +61,8 @@ FARMHASH64 = [
 ]
 
 
-@pytest.mark.parametrize("text,expected", FARMHASH64, ids=[str(len(t.encode())) for t, _ in FARMHASH64])
+@pytest.mark.parametrize("text,expected", FARMHASH64,
+                         ids=[str(len(t.encode())) for t, _ in FARMHASH64])
 def test_fingerprint64_published_vectors(text, expected):
     assert _hash64.fingerprint64(text.encode("utf-8")) == expected
 
@@ -86,7 +87,8 @@ LETTERS = [["A"], ["B"], ["C"], ["D"], ["E"]]
 # (layer kwargs, inputs, Keras' recorded output)
 KERAS_HASHING = [
     ({"num_bins": 3}, LETTERS, [[1], [0], [1], [1], [2]]),
-    ({"num_bins": 3, "mask_value": ""}, [["A"], ["B"], [""], ["C"], ["D"]], [[1], [1], [0], [2], [2]]),
+    ({"num_bins": 3, "mask_value": ""}, [["A"], ["B"], [""], ["C"], ["D"]],
+     [[1], [1], [0], [2], [2]]),
     ({"num_bins": 3, "salt": [133, 137]}, LETTERS, [[1], [2], [1], [0], [2]]),
     ({"num_bins": 3, "salt": 133}, LETTERS, [[0], [0], [2], [1], [0]]),
     ({"num_bins": 2}, WORDS, [[0], [0], [1], [0], [0]]),

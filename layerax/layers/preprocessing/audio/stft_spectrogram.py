@@ -154,7 +154,8 @@ class STFTSpectrogram(Layer):
             )
         if padding not in ("valid", "same"):
             raise ValueError(
-                f"STFTSpectrogram: `padding` must be 'valid' or 'same'. Received: padding={padding!r}"
+                "STFTSpectrogram: `padding` must be 'valid' or 'same'. Received: "
+                f"padding={padding!r}"
             )
         if isinstance(window, str):
             _scipy_window(window, 1, periodic)  # an unknown window name raises here

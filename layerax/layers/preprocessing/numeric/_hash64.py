@@ -224,7 +224,8 @@ def as_bytes(value: object) -> bytes:
     if isinstance(value, (int, np.integer)):
         return str(int(value)).encode("ascii")
     raise TypeError(
-        f"Hashing takes strings, bytes or integers. Received a value of type {type(value).__name__}: "
+        "Hashing takes strings, bytes or integers. Received a value of type "
+        f"{type(value).__name__}: "
         f"{value!r}."
     )
 

@@ -229,7 +229,8 @@ class HashedCrossing(Layer):
     Example:
         >>> import layerax as lx, numpy as np
         >>> layer = lx.layers.HashedCrossing(num_bins=5)
-        >>> layer((np.array(["A", "B", "A", "B", "A"]), np.array([101, 101, 101, 102, 102]))).tolist()
+        >>> features = (np.array(["A", "B", "A", "B", "A"]), np.array([101, 101, 101, 102, 102]))
+        >>> layer(features).tolist()
         [1, 4, 1, 1, 3]
     """
 
@@ -263,11 +264,11 @@ class HashedCrossing(Layer):
                 f"{len(inputs)} input(s)."
             )
         for x in inputs:
-            kind = x.dtype.kind if _is_traced(x) else np.asarray(x).dtype.kind
-            if kind not in "iuSUO":
+            dtype = x.dtype if _is_traced(x) else np.asarray(x).dtype
+            if np.dtype(dtype).kind not in "iuSUO":
                 raise ValueError(
                     "All HashedCrossing inputs should have an integer or string dtype. "
-                    f"Received: an input of dtype {x.dtype if _is_traced(x) else np.asarray(x).dtype}."
+                    f"Received: an input of dtype {dtype}."
                 )
         features = [x if _is_traced(x) else _host_values(x, "HashedCrossing") for x in inputs]
         first = tuple(np.shape(features[0]))
@@ -284,6 +285,8 @@ class HashedCrossing(Layer):
         return features
 
     def _bins(self, *features: np.ndarray) -> np.ndarray:
+        # Under `jax.vmap` the callback may see unbatched features with size-1 axes.
+        features = tuple(np.broadcast_arrays(*[np.asarray(f) for f in features]))
         columns = []
         for f in features:
             f = _host_values(f, "HashedCrossing").reshape(-1)

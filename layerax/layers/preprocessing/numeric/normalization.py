@@ -26,7 +26,8 @@ def _is_array(data: Any) -> bool:
     return isinstance(data, (np.ndarray, jax.Array))
 
 
-def iterate_batches(layer: str, data: Any, batch_size: int | None, steps: int | None) -> Iterator[np.ndarray]:
+def iterate_batches(layer: str, data: Any, batch_size: int | None,
+                    steps: int | None) -> Iterator[np.ndarray]:
     """The batches `adapt` reads from `data` (an array, a `PyDataset` or an iterable of batches),
     as numpy arrays; at most `steps` of them."""
     from layerax.utils.py_dataset import PyDataset
