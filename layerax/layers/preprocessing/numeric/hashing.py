@@ -34,7 +34,7 @@ def _host_values(x: Any, layer: str) -> np.ndarray:
         return array.astype(object)
     if array.dtype.kind == "f":
         return array.astype(np.int64)
-    if array.dtype.kind in "iub":
+    if array.dtype.kind in "iu":
         return array.astype(np.int64)
     raise TypeError(
         f"{layer} takes strings, integers or floats. Received an array of dtype {array.dtype}."
@@ -47,13 +47,10 @@ def _per_unique(values: np.ndarray, hash_one: Callable[[np.ndarray], np.ndarray]
     if flat.size == 0:
         return np.zeros(values.shape, np.uint64)
     keyed = flat.astype(str) if flat.dtype == object else flat
-    unique, inverse = np.unique(keyed, return_inverse=True)
-    if flat.dtype == object:
-        # Hash the original objects (bytes stay bytes), one representative per distinct key.
-        first = np.zeros(len(unique), np.int64)
-        first[inverse[::-1]] = np.arange(len(flat))[::-1]
-        unique = flat[first]
-    return hash_one(unique)[inverse].reshape(values.shape)
+    _, first, inverse = np.unique(keyed, return_index=True, return_inverse=True)
+    # The original objects of one representative per key (bytes stay bytes; entries with
+    # the same key have the same bytes to hash).
+    return hash_one(flat[first])[inverse.reshape(-1)].reshape(values.shape)
 
 
 def _equal_to(values: np.ndarray, target: Any) -> np.ndarray:
