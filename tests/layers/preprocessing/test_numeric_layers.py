@@ -165,3 +165,26 @@ def test_discretization_harness_and_errors():
         lx.layers.Discretization(num_bins=3, output_mode="binary")
     with pytest.raises(ValueError, match="adapt"):
         lx.layers.Discretization(num_bins=3)(np.ones(3, "float32"))
+
+
+def test_keras_written_configs_load_and_match():
+    """Configs Keras writes deserialize into the layerax layers, whose own configs carry the
+    same entries (so that saved models carry over both ways)."""
+    k = keras()
+    cases = [
+        ("Normalization", dict(axis=(1,), mean=[1.0, 2.0], variance=[1.0, 4.0], invert=True)),
+        ("Discretization", dict(bin_boundaries=[0.0, 1.0], output_mode="one_hot")),
+        ("CategoryEncoding", dict(num_tokens=4, output_mode="count")),
+        ("STFTSpectrogram", dict(mode="psd", frame_length=8, frame_step=3, fft_length=16)),
+        ("MelSpectrogram", dict(fft_length=256, sequence_stride=64, num_mel_bins=16,
+                                top_db=60.0)),
+    ]
+    for name, kwargs in cases:
+        theirs = getattr(k.layers, name)(**kwargs)
+        ours = lx.layers.deserialize(k.layers.serialize(theirs))
+        assert type(ours) is getattr(lx.layers, name)
+        expected = {key: value for key, value in theirs.get_config().items()
+                    if key not in ("dtype", "name")}
+        got = ours.get_config()
+        for key, value in expected.items():
+            assert np.array(got[key]).tolist() == np.array(value).tolist(), (name, key)
