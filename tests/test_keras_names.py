@@ -71,6 +71,10 @@ PENDING: dict[str, dict[str, str]] = {
     },
     "saving": {"KerasFileEditor": ISSUE20},
 }
+# Landed from issue 19: the numeric/feature and audio preprocessing layers.
+for _landed in ("CategoryEncoding", "Discretization", "HashedCrossing", "Hashing",
+                "MelSpectrogram", "Normalization", "STFTSpectrogram"):
+    del PENDING["layers"][_landed]
 
 MODULES = [
     "", "layers", "ops", "ops.nn", "ops.numpy", "ops.linalg", "ops.image", "activations",
