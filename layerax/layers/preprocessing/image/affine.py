@@ -61,6 +61,14 @@ def _named_factor(layer: str, factor: Any, name: str, low: float, high: float,
     return -abs(factor), abs(factor)
 
 
+def _shear_factor(factor: Any, name: str) -> tuple[float, float]:
+    """A number in [0, 1] (-> `(-f, f)`), or a pair in [-1, 1]: what `get_config` stores, so
+    that configs (also Keras') load back."""
+    if isinstance(factor, (tuple, list)):
+        return _named_factor("RandomShear", factor, name, -1.0, 1.0)
+    return _named_factor("RandomShear", factor, name, 0.0, 1.0)
+
+
 class _AffineAugmentation(BaseImagePreprocessingLayer):
     """Shared sampling, masks and boxes of the affine layers (private)."""
 
@@ -358,8 +366,8 @@ class RandomShear(_AffineAugmentation):
                  data_format: str | None = None, seed: int | None = None,
                  **kwargs: Any) -> None:
         super().__init__(data_format=data_format, **kwargs)
-        self.x_factor = _named_factor("RandomShear", x_factor, "x_factor", 0.0, 1.0)
-        self.y_factor = _named_factor("RandomShear", y_factor, "y_factor", 0.0, 1.0)
+        self.x_factor = _shear_factor(x_factor, "x_factor")
+        self.y_factor = _shear_factor(y_factor, "y_factor")
         self._init_sampling(fill_mode, interpolation, fill_value, seed)
 
     def get_random_transformation(self, data: Any, training: bool = True,
