@@ -185,3 +185,22 @@ def test_argument_errors():
         L.RandomFlip()(np.zeros((4, 4)))
     with pytest.raises(ValueError, match="'images'"):
         L.RandomFlip()({"labels": np.zeros((2,))})
+
+
+def test_crops_move_boxes_with_the_pixels():
+    image = np.zeros((1, 6, 8, 1), "float32")
+    image[0, 1:5, 2:7] = 1.0  # x in [2, 7), y in [1, 5)
+    data = {"images": image, "segmentation_masks": image.astype("int32"),
+            "bounding_boxes": {"boxes": np.array([[[2.0, 1.0, 7.0, 5.0]]]),
+                               "labels": np.array([[1]])}}
+    for layer, training in [(L.RandomCrop(4, 6, seed=0, bounding_box_format="xyxy"), True),
+                            (L.RandomCrop(4, 6, seed=1, bounding_box_format="xyxy"), True),
+                            (L.RandomCrop(4, 6, bounding_box_format="xyxy"), False),
+                            (L.CenterCrop(4, 6, bounding_box_format="xyxy"), True)]:
+        out = layer({**data, "bounding_boxes": dict(data["bounding_boxes"])}, training=training)
+        mask = np.asarray(out["segmentation_masks"])[0, ..., 0]
+        assert mask.shape == (4, 6)
+        assert_close(mask, np.asarray(out["images"])[0, ..., 0])
+        ys, xs = np.nonzero(mask)
+        assert_close(np.asarray(out["bounding_boxes"]["boxes"])[0, 0],
+                     [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax.layers.preprocessing.image import boxes as _boxes
-from layerax.layers.preprocessing.image.affine import _FILL_MODES, _INTERPOLATIONS
+from layerax.layers.preprocessing.image.affine import _INTERPOLATIONS
 from layerax.layers.preprocessing.image.base import BaseImagePreprocessingLayer
 from layerax.ops import image as _image_ops
 
