@@ -63,7 +63,8 @@ def test_deterministic_layers_match_keras():
             ("RandomCrop", (8, 12), {}),
             ("RandomCrop", (images.shape[1], 5), {}),
         ]
-        for name, args, kwargs in cases:
+        # The second shape: every other case (one compilation for all; keep it small).
+        for name, args, kwargs in cases if images is IMAGES else cases[1::2]:
             ours, theirs = _pair(name, *args, **kwargs)
             thunks.append(lambda o=ours, k=theirs, x=images: (o(x), k(x)))
     _compare_compiled(thunks, atol=1e-3)
@@ -95,7 +96,6 @@ def test_random_layers_apply_keras_transformations():
         ("RandomRotation", (0.3,), {"fill_mode": "constant", "fill_value": 2.0,
                                     "interpolation": "nearest"}, False),
         ("RandomRotation", (0.3,), {"fill_mode": "wrap"}, False),
-        ("RandomRotation", (0.3,), {"fill_mode": "nearest"}, False),
         ("RandomZoom", (0.3, (-0.2, 0.4)), {}, True),
         ("RandomZoom", ((-0.5, -0.1),), {"fill_mode": "constant"}, False),
         ("RandomTranslation", (0.3, 0.2), {}, False),
@@ -106,7 +106,6 @@ def test_random_layers_apply_keras_transformations():
         ("RandomFlip", ("horizontal",), {}, False),
         ("RandomFlip", ("vertical",), {}, False),
         ("RandomFlip", (), {}, True),
-        ("RandomShear", (0.1, 0.3), {"fill_mode": "constant"}, False),
     ]
     thunks = []
     for i, (name, args, kwargs, with_masks) in enumerate(cases):
@@ -137,27 +136,31 @@ def test_zero_factors_are_the_identity_like_keras():
 
 
 def test_bounding_boxes_match_keras():
+    thunks = []
+
+    def boxes_of(ours: Any, theirs: Any) -> Any:
+        return ours(_data())["bounding_boxes"], theirs(_data())["bounding_boxes"]
+
     for kwargs in [{}, {"crop_to_aspect_ratio": True}, {"pad_to_aspect_ratio": True}]:
-        ours, theirs = _pair("Resizing", 4, 5, bounding_box_format="xyxy", **kwargs)
-        assert_close(ours(_data())["bounding_boxes"], theirs(_data())["bounding_boxes"],
-                     rtol=1e-5, atol=1e-4)
+        thunks.append(lambda p=_pair("Resizing", 4, 5, bounding_box_format="xyxy", **kwargs):
+                      boxes_of(*p))
     for size in [(4, 5), (8, 12)]:
-        ours, theirs = _pair("CenterCrop", *size, bounding_box_format="xyxy")
-        assert_close(ours(_data())["bounding_boxes"], theirs(_data())["bounding_boxes"],
-                     rtol=1e-5, atol=1e-4)
+        thunks.append(lambda p=_pair("CenterCrop", *size, bounding_box_format="xyxy"):
+                      boxes_of(*p))
+    flips = {"flips": np.array([True, False]).reshape(2, 1, 1, 1), "input_shape": IMAGES.shape}
     for fmt in ["xyxy", "rel_yxyx", "center_xywh"]:
-        ours, theirs = _pair("RandomFlip", bounding_box_format=fmt)
-        flips = {"flips": np.array([True, False]).reshape(2, 1, 1, 1), "input_shape": IMAGES.shape}
         boxes = _boxes()
         if fmt != "xyxy":
             boxes["boxes"] = lx.layers.preprocessing.image.boxes.convert_format(
                 boxes["boxes"], "xyxy", fmt, 7, 9)
-        assert_close(ours.transform_bounding_boxes(dict(boxes), flips)["boxes"],
-                     theirs.transform_bounding_boxes(dict(boxes), flips)["boxes"], atol=1e-5)
-    ours, theirs = _pair("MaxNumBoundingBoxes", 3, bounding_box_format="xyxy")
-    assert_close(ours(_data())["bounding_boxes"], theirs(_data())["bounding_boxes"])
-    ours, theirs = _pair("MaxNumBoundingBoxes", 1, bounding_box_format="xyxy")
-    assert_close(ours(_data())["bounding_boxes"], theirs(_data())["bounding_boxes"])
+        ours, theirs = _pair("RandomFlip", bounding_box_format=fmt)
+        thunks.append(lambda o=ours, k=theirs, b=boxes: (
+            o.transform_bounding_boxes(dict(b), flips)["boxes"],
+            k.transform_bounding_boxes(dict(b), flips)["boxes"]))
+    _compare_compiled(thunks, rtol=1e-5, atol=1e-4)
+    for number in (3, 1):  # eagerly: Keras' MaxNumBoundingBoxes does not trace
+        ours, theirs = _pair("MaxNumBoundingBoxes", number, bounding_box_format="xyxy")
+        assert_close(*boxes_of(ours, theirs))
 
 
 def test_affine_bounding_boxes_match_keras_on_real_boxes():
@@ -167,14 +170,17 @@ def test_affine_bounding_boxes_match_keras_on_real_boxes():
     cases = [("RandomRotation", (0.1,), IMAGES), ("RandomZoom", (0.3, 0.2), IMAGES),
              ("RandomTranslation", (0.3, 0.2), IMAGES), ("RandomPerspective", (1.0, 0.3), IMAGES),
              ("RandomShear", (0.3, 0.0), np.zeros((2, 9, 9, 1), "float32"))]
-    for name, args, images in cases:
-        ours, theirs = _pair(name, *args, bounding_box_format="xyxy")
-        t = theirs.get_random_transformation(images, training=True)
-        a = np.asarray(ours.transform_bounding_boxes(dict(_boxes()), t)["boxes"])
-        b = np.asarray(theirs.transform_bounding_boxes(_boxes(), t)["boxes"])
-        assert_close(a[0, 0], b[0, 0], atol=1e-4)
-        assert_close(a[1], b[1], atol=1e-4)
-        assert_close(a[0, 1], np.zeros(4))  # padding stays padding
+
+    def moved(ours: Any, theirs: Any, images: Any) -> Any:
+        t = theirs.get_random_transformation(images, training=True, seed=7)
+        a = ours.transform_bounding_boxes(dict(_boxes()), t)["boxes"]
+        b = theirs.transform_bounding_boxes(_boxes(), t)["boxes"]
+        # Padding stays padding.
+        return (a[0, 0], a[1], a[0, 1]), (b[0, 0], b[1], jnp.zeros(4))
+
+    thunks = [lambda p=_pair(name, *args, bounding_box_format="xyxy"), x=images: moved(*p, x)
+              for name, args, images in cases]
+    _compare_compiled(thunks, atol=1e-4)
 
 
 def test_configs_match_keras():
