@@ -333,6 +333,11 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
             f"Model '{model.name}' has not been built yet: call it on data (or `build()` it) "
             "before saving it."
         )
+    if filepath.endswith(".keras"):
+        from layerax.saving.keras_archive import save_keras_archive
+
+        save_keras_archive(model, filepath)
+        return
     write_archive(filepath, model, include_optimizer=include_optimizer)
 
 
@@ -433,6 +438,10 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     """
     filepath = os.fspath(filepath)
     _check_suffix(filepath)
+    if filepath.endswith(".keras"):
+        from layerax.saving.keras_archive import load_keras_archive
+
+        return load_keras_archive(filepath, custom_objects, compile=compile, safe_mode=safe_mode)
     archive = read_archive(filepath)
     model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     if compile and getattr(model, "compiled", False) and archive.optimizer is not None:
