@@ -269,9 +269,9 @@ def read_archive(path: str) -> Archive:
         if required not in members:
             if "model.weights.h5" in members:
                 raise ValueError(
-                    f"{path!r} is a Keras '.keras' archive, not a layerax one: layerax cannot "
-                    "load it. Save the Keras model's weights with `model.save_weights("
-                    "'x.weights.h5')` and load them into the same layerax architecture."
+                    f"{path!r} is a Keras '.keras' archive, not a layerax one: give it a name "
+                    "ending in '.keras' and load it with `lx.saving.load_model` (layerax reads "
+                    "Keras 3 archives under that suffix)."
                 )
             raise corrupted(f"member {required!r} is missing")
     try:

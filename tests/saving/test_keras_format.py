@@ -21,67 +21,41 @@ import layerax as lx
 RNG = np.random.default_rng(0)
 
 
-def _image(lib):
-    return [lib.Input((8, 8, 3))]
+def _image_families(lib):
+    """conv, pooling, normalization, reshaping, regularization and dense layers."""
+    L = lib.layers
+    return lib.Sequential([
+        lib.Input((8, 8, 3)),
+        L.Conv2D(4, 3, padding="same", activation="relu"), L.DepthwiseConv2D(3), L.Conv2DTranspose(3, 2),
+        L.BatchNormalization(), L.LayerNormalization(), L.GroupNormalization(groups=3),
+        L.Cropping2D(1), L.ZeroPadding2D(1), L.MaxPooling2D(), L.AveragePooling2D(2, strides=1),
+        L.Reshape((4, 3)), L.Permute((2, 1)), L.Dropout(0.5), L.GaussianNoise(0.1), L.Flatten(),
+        L.Dense(4, activation="relu", kernel_regularizer="l2", activity_regularizer="l1"), L.Dense(2),
+    ])
 
 
-def _dense(lib):
-    return lib.Sequential([lib.Input((5,)), lib.layers.Dense(4, activation="relu"), lib.layers.Dense(2)])
+def _sequence_families(lib):
+    """embedding with masking, and recurrent layers (the mask reaches the LSTM).
+
+    Sequential: a Keras functional graph carries the mask as a `NotEqual` op layer.
+    """
+    L = lib.layers
+    return lib.Sequential([lib.Input((6,), dtype="int32"), L.Embedding(10, 4, mask_zero=True),
+                           L.LSTM(5, return_sequences=True), L.GRU(3),
+                           L.Dense(2)])
 
 
-def _conv(lib):
-    return lib.Sequential(_image(lib) + [lib.layers.Conv2D(4, 3, padding="same", activation="relu"),
-                                         lib.layers.DepthwiseConv2D(3), lib.layers.Conv2DTranspose(2, 2)])
+def _graph_families(lib):
+    """attention and merging layers, in a functional model with two inputs."""
+    L = lib.layers
+    q, b = lib.Input((4, 6)), lib.Input((4, 6))
+    att = L.MultiHeadAttention(num_heads=2, key_dim=3)(q, b)
+    att = L.Attention()([att, q])
+    merged = L.Concatenate()([L.Add()([att, b]), L.Multiply()([att, q]), L.Average()([q, b])])
+    return lib.Model([q, b], L.GlobalAveragePooling1D()(merged))
 
 
-def _pooling(lib):
-    return lib.Sequential(_image(lib) + [lib.layers.MaxPooling2D(), lib.layers.AveragePooling2D(2),
-                                         lib.layers.GlobalMaxPooling2D()])
-
-
-def _normalization(lib):
-    return lib.Sequential(_image(lib) + [lib.layers.BatchNormalization(), lib.layers.LayerNormalization(),
-                                         lib.layers.GroupNormalization(groups=3)])
-
-
-def _recurrent(lib):
-    return lib.Sequential([lib.Input((4, 3)), lib.layers.LSTM(5, return_sequences=True),
-                           lib.layers.Bidirectional(lib.layers.GRU(3))])
-
-
-def _attention(lib):
-    q = lib.Input((4, 6))
-    out = lib.layers.MultiHeadAttention(num_heads=2, key_dim=3)(q, q)
-    return lib.Model(q, lib.layers.Attention()([out, q]))
-
-
-def _embedding(lib):
-    # Sequential: a Keras functional graph carries the mask as a `NotEqual` op layer.
-    return lib.Sequential([lib.Input((6,), dtype="int32"), lib.layers.Embedding(10, 4, mask_zero=True),
-                           lib.layers.LSTM(3)])
-
-
-def _merging(lib):
-    a, b = lib.Input((4,)), lib.Input((4,))
-    h = lib.layers.Dense(4)(a)
-    merged = lib.layers.Concatenate()([lib.layers.Add()([h, b]), lib.layers.Multiply()([h, b])])
-    return lib.Model([a, b], merged)
-
-
-def _reshaping(lib):
-    return lib.Sequential(_image(lib) + [lib.layers.Cropping2D(1), lib.layers.ZeroPadding2D(1),
-                                         lib.layers.Reshape((64, 3)), lib.layers.Permute((2, 1)),
-                                         lib.layers.Flatten(), lib.layers.Dense(2)])
-
-
-def _regularization(lib):
-    return lib.Sequential([lib.Input((5,)), lib.layers.Dense(4, kernel_regularizer="l2",
-                                                             activity_regularizer="l1"),
-                           lib.layers.Dropout(0.5), lib.layers.GaussianNoise(0.1), lib.layers.Dense(2)])
-
-
-FAMILIES = {f.__name__[1:]: f for f in (_dense, _conv, _pooling, _normalization, _recurrent, _attention,
-                                         _embedding, _merging, _reshaping, _regularization)}
+FAMILIES = {"image": _image_families, "sequence": _sequence_families, "graph": _graph_families}
 
 
 def _inputs(model):
@@ -121,6 +95,10 @@ def test_keras_archive_loads_in_layerax_and_back(family, tmp_path):
     np.testing.assert_allclose(np.asarray(back(x)), np.asarray(mine(x)), rtol=1e-4, atol=1e-5)
 
 
+def _dense(lib):
+    return lib.Sequential([lib.Input((5,)), lib.layers.Dense(4, activation="relu"), lib.layers.Dense(2)])
+
+
 def test_compile_config_both_ways(tmp_path):
     k_model = _dense(keras)
     k_model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
@@ -132,8 +110,15 @@ def test_compile_config_both_ways(tmp_path):
 
     mine = _dense(lx)
     mine.compile(optimizer=lx.optimizers.SGD(0.05, momentum=0.9), loss="mae", metrics=["mse"])
+    mine.fit(RNG.standard_normal((4, 5)).astype("float32"), np.ones((4, 2), "float32"), verbose=0)
     mine.save(str(tmp_path / "lx.keras"))
     back = keras.saving.load_model(tmp_path / "lx.keras")
+    # The optimizer's slots go into Keras' layout: iteration, learning rate, then the momentums.
+    (group,) = mine.optimizer._groups.values()
+    saved = [np.asarray(v) for v in back.optimizer.variables]
+    assert int(saved[0]) == 1
+    for mine_slot, keras_slot in zip(group.state_vars, saved[2:], strict=True):
+        np.testing.assert_allclose(keras_slot, np.asarray(mine_slot.value), rtol=1e-6)
     assert isinstance(back.optimizer, keras.optimizers.SGD)
     assert float(back.optimizer.learning_rate) == pytest.approx(0.05)
     assert back.optimizer.momentum == pytest.approx(0.9)
