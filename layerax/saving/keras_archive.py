@@ -135,7 +135,7 @@ def _read_h5_bytes(data: bytes, corrupted: Any) -> dict[str, np.ndarray]:
     try:
         with h5py.File(io.BytesIO(data), "r") as f:
             def visit(name: str, obj: Any) -> None:
-                if isinstance(obj, h5py.Dataset) and not name.startswith("optimizer/"):
+                if isinstance(obj, h5py.Dataset):
                     value = np.asarray(obj[()])
                     if obj.attrs.get("dtype") == "bfloat16":
                         import ml_dtypes
@@ -192,8 +192,9 @@ def read_keras_archive(path: str) -> Any:
             "Nothing was loaded."
         )
     weights = _read_h5_bytes(members["model.weights.h5"], corrupted)
+    optimizer = {k: weights.pop(k) for k in [k for k in weights if k.startswith("optimizer/")]}
     assets = {k: v for k, v in members.items() if k.startswith(ASSETS + "/") and not k.endswith("/")}
-    return Archive(metadata, config, weights, None, {}, assets)
+    return Archive(metadata, config, weights, (optimizer, {}) if optimizer else None, {}, assets)
 
 
 def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = None,
@@ -203,7 +204,7 @@ def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = Non
 
     archive = read_keras_archive(path)
     try:
-        return model_from_archive(archive, custom_objects, safe_mode, compile=compile)
+        model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     except (ValueError, TypeError) as err:
         if "Unknown" in str(err) or "Could not interpret" in str(err) or "Could not locate" in str(err):
             raise ValueError(
@@ -213,6 +214,58 @@ def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = Non
                 "is 'package>Name') or pass `custom_objects={'Name': cls}` to `load_model`."
             ) from None
         raise
+    if compile and getattr(model, "compiled", False) and archive.optimizer is not None:
+        _restore_optimizer(model, archive.optimizer[0], path)
+    return model
+
+
+def _restore_optimizer(model: Any, arrays: Mapping[str, np.ndarray], path: str) -> None:
+    """Keras' `optimizer/vars/<i>` into the layerax optimizer's state, when the optimizer's
+    slots have a known correspondence (else the optimizer starts afresh, with a warning)."""
+    import warnings
+
+    from layerax.saving.weights import assign_all
+
+    optimizer = model.optimizer
+    blocks = _keras_slots(optimizer)
+    trainable = list(model.trainable_variables)
+    saved = [arrays[f"optimizer/vars/{i}"] for i in range(len(arrays)) if f"optimizer/vars/{i}" in arrays]
+    expected = 2 + sum(len(b) for b in blocks or []) * len(trainable)
+    if blocks is None or len(saved) != expected or optimizer._learning_rate is None:
+        warnings.warn(
+            f"The optimizer state in {path!r} ({len(saved)} arrays) was not restored: layerax "
+            f"knows no correspondence for a {type(optimizer).__name__} with this configuration "
+            f"(expected {expected} arrays). The model is compiled with a fresh optimizer.",
+            stacklevel=3,
+        )
+        return
+    group = optimizer._group_for(trainable)
+    by_slot = {}
+    for slot in group.state_vars:
+        label = slot.path.rsplit("/", 1)[-1].split("_", 1)[-1]
+        field, _, pos = label.rpartition("_")
+        if pos.isdigit() and int(pos) < len(group.variables):
+            by_slot[(field, id(group.variables[int(pos)]))] = slot
+        if label == "count":
+            by_slot[("count", "")] = slot
+    plan = [(optimizer._iterations, saved[0]), (optimizer._learning_rate, saved[1])]
+    if ("count", "") in by_slot:
+        plan.append((by_slot[("count", "")], saved[0]))
+    i = 2
+    for block in blocks:
+        for var in trainable:
+            for _, field in block:
+                slot = by_slot.get((field, id(var)))
+                value = saved[i]
+                i += 1
+                if slot is None or tuple(slot.shape) != tuple(value.shape):
+                    raise ValueError(
+                        f"The optimizer state in {path!r} does not fit the model: slot {i - 1} "
+                        f"({field} of '{var.path}') has shape {tuple(value.shape)}; the optimizer "
+                        "or the model differs from the saved one."
+                    )
+                plan.append((slot, value))
+    assign_all(plan)
 
 
 # Keras' optimizer variables after `iteration` and `learning_rate`: blocks of slots, each

@@ -102,10 +102,18 @@ def _dense(lib):
 def test_compile_config_both_ways(tmp_path):
     k_model = _dense(keras)
     k_model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    x, y = RNG.standard_normal((4, 5)).astype("float32"), np.ones((4, 2), "float32")
+    k_model.fit(x, y, verbose=0)
     k_model.save(tmp_path / "k.keras")
     loaded = lx.saving.load_model(str(tmp_path / "k.keras"))
     assert type(loaded.optimizer).__name__ == "Adam"
     assert float(loaded.optimizer.learning_rate) == pytest.approx(0.01)
+    assert int(loaded.optimizer.iterations) == 1
+    # The restored Adam moments make the next step equal to Keras' next step.
+    k_model.fit(x, y, verbose=0)
+    loaded.fit(x, y, verbose=0)
+    for a, b in zip(loaded.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not getattr(lx.saving.load_model(str(tmp_path / "k.keras"), compile=False), "compiled", False)
 
     mine = _dense(lx)
