@@ -1,7 +1,7 @@
 """`model.save(path)` / `load_model(path)`: the whole model in one `.layerax` zip archive.
 
-Layout of the archive (an uncompressed zip; `.keras` is accepted as another
-name for the same format, which Keras itself cannot read):
+Layout of the archive (an uncompressed zip; a `.keras` path means Keras 3's
+own format instead, see `keras_archive`):
 
 * `metadata.json`: `{"format": "layerax.model", "format_version", "layerax_version",
   "date_saved"}`;
@@ -79,7 +79,8 @@ def _check_suffix(path: str) -> None:
             hint = " The legacy Keras 2 HDF5 model format is not supported."
         raise ValueError(
             f"Invalid filepath extension for saving a model: {path!r}. Use a path ending in "
-            f"'.layerax' (or '.keras', the same layerax archive).{hint}"
+            f"'.keras' (Keras 3's format) or '.layerax' (layerax's archive with the full "
+            f"training state).{hint}"
         )
 
 
@@ -309,8 +310,8 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
 
     Args:
         model: The model.
-        filepath: A path ending in `.layerax` (or `.keras`: the same layerax
-            archive, which Keras cannot read).
+        filepath: A path ending in `.layerax` (layerax's archive) or `.keras`
+            (Keras 3's format, see docs/saving.md).
         overwrite: Replace an existing file (otherwise raise FileExistsError).
         include_optimizer: Also save the optimizer's state, so that training
             continues where it stopped.
@@ -414,7 +415,8 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     """Loads a model saved with `model.save()`: config, weights, compile and optimizer state.
 
     Args:
-        filepath: A `.layerax` (or `.keras`) archive written by layerax.
+        filepath: A `.layerax` archive written by layerax, or a Keras 3
+            `.keras` archive (written by Keras or by layerax).
         custom_objects: Classes and functions by name (custom layers, models,
             losses, metrics) used by the saved config.
         compile: Compile the model as it was compiled when saved, and restore
