@@ -191,7 +191,8 @@ class Model(Trainer, Layer):
 
         A `.keras` path writes Keras 3's format (config with Keras' module
         names, `model.weights.h5`, compile config, the optimizer's slots for
-        Adam/AdamW/SGD/RMSprop): `keras.saving.load_model` loads it. A
+        Adam, AdamW, SGD, RMSprop, Adagrad, Adamax, Lion): `keras.saving.load_model`
+        loads it. A
         `.layerax` archive holds the config, the weights, the `compile()`
         arguments, seed states and (with `include_optimizer=True`, the default)
         any optimizer's state; `lx.models.load_model(path)` restores a model

@@ -11,11 +11,13 @@ A `.keras` file is a zip with three members, as Keras 3 writes them:
 * `assets/<layer path>/...`: the files of layers with `save_assets(dir_path)`.
 
 `keras.saving.load_model` reads what `save_keras_archive` writes, and
-`load_keras_archive` reads what Keras 3 writes. The optimizer's state is not
-exchanged (Keras' `optimizer` group in `model.weights.h5` is skipped when
-loading, and none is written): a loaded model is compiled again from the
-compile config, with a fresh optimizer. layerax's own `.layerax` archive keeps
-the optimizer state, seed states and the training position.
+`load_keras_archive` reads what Keras 3 writes. The optimizer's state is
+exchanged through Keras' `optimizer/vars/<i>` group (`iteration`,
+`learning_rate`, then the slots in Keras' order) for the optimizers of
+`_keras_slots`; for others it is left out when saving and skipped, with a
+warning, when loading (the model is compiled with a fresh optimizer).
+layerax's own `.layerax` archive also keeps seed states, any optimizer's state
+and the training position.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from layerax.saving import keras_names
 from layerax.saving._atomic import atomic_path
 from layerax.saving.weights_formats import write_failed
 
-__all__ = ["load_keras_archive", "save_keras_archive", "to_keras_config"]
+__all__ = ["load_keras_archive", "read_keras_archive", "save_keras_archive", "to_keras_config"]
 
 KERAS_VERSION = "3.15.1"
 _TAGS = {"__tuple__", "__numpy__", "__keras_tensor__", "__lambda__", "function", "__bytes__", "__typespec__"}
@@ -282,6 +284,12 @@ def _keras_slots(optimizer: Any) -> list[list[tuple[str, str]]] | None:
         blocks = [[("velocity", "nu")]]
         blocks += [[("momentum", "trace")]] if config.get("momentum") else []
         return blocks + ([[("average_gradient", "mu")]] if config.get("centered") else [])
+    if name == "Adagrad":
+        return [[("accumulator", "sum_of_squares")]]
+    if name == "Lion":
+        return [[("momentum", "mu")]]
+    if name == "Adamax":
+        return [[("momentum", "mu"), ("norm", "nu")]]
     return None  # no known correspondence: the optimizer state is not written
 
 
@@ -309,5 +317,8 @@ def _optimizer_arrays(model: Any) -> list[np.ndarray] | None:
         for var in trainable:
             for _, field in block:
                 value = state.get((id(var), field))
-                arrays.append(value if value is not None else np.zeros(var.shape, var.dtype))
+                if value is None:  # not trained yet: the optimizer's initial state
+                    fill = optimizer.get_config().get("initial_accumulator_value", 0.0) if field == "sum_of_squares" else 0.0
+                    value = np.full(var.shape, fill, var.dtype)
+                arrays.append(value)
     return arrays

@@ -13,8 +13,6 @@ a layerax config; the hint (the config key holding it: `kernel_initializer`,
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = ["KERAS_MODULES", "MODEL_MODULES", "keras_module", "layerax_family"]
 
 # layerax family module -> Keras module of its built-in classes.
@@ -104,7 +102,3 @@ def keras_module(class_name: str, hint: str | None = None) -> str | None:
     family = layerax_family(class_name, hint)
     return KERAS_MODULES.get(family) if family else None
 
-
-def is_keras_module(module: Any) -> bool:
-    """Whether a config's `module` entry names Keras (`keras`, `keras.layers`, `keras.src...`)."""
-    return isinstance(module, str) and (module == "keras" or module.startswith("keras."))

@@ -133,6 +133,14 @@ def test_compile_config_both_ways(tmp_path):
     with zipfile.ZipFile(tmp_path / "lx.keras") as zf:
         assert {"metadata.json", "config.json", "model.weights.h5"} <= set(zf.namelist())
 
+    # An untrained Adagrad: Keras' initial accumulators (initial_accumulator_value) are written.
+    fresh = _dense(lx)
+    fresh.compile(optimizer=lx.optimizers.Adagrad(0.1, initial_accumulator_value=0.3), loss="mse")
+    fresh.save(str(tmp_path / "ada.keras"))
+    k_ada = keras.saving.load_model(tmp_path / "ada.keras")
+    for slot in k_ada.optimizer.variables[2:]:
+        np.testing.assert_allclose(np.asarray(slot), 0.3)
+
 
 @keras.saving.register_keras_serializable(package="lxtest")
 class KScale(keras.layers.Layer):
