@@ -26,6 +26,7 @@ from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import tree as tree
 from layerax import utils as utils
+from layerax import wrappers as wrappers
 from layerax.core.layer import Layer as Layer
 from layerax.remat import RematScope as RematScope
 from layerax.remat import remat as remat
@@ -110,4 +111,5 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "wrappers",
 ]
