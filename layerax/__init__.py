@@ -10,6 +10,7 @@ from layerax import activations as activations
 from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
+from layerax import distillation as distillation
 from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
@@ -88,6 +89,7 @@ __all__ = [
     "config",
     "constraints",
     "device",
+    "distillation",
     "distribution",
     "dtype_policies",
     "export",
