@@ -27,6 +27,7 @@ from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import tree as tree
 from layerax import utils as utils
+from layerax import visualization as visualization
 from layerax import wrappers as wrappers
 from layerax.core.layer import Layer as Layer
 from layerax.remat import RematScope as RematScope
@@ -113,5 +114,6 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "visualization",
     "wrappers",
 ]
