@@ -235,6 +235,8 @@ def _serialize_losses(loss: Any) -> Any:
 
 
 def _deserialize_losses(config: Any) -> Any:
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return losses_module.deserialize(config["config"])  # Keras' form of a loss function
     if isinstance(config, dict) and "class_name" in config:
         return losses_module.deserialize(config)
     if isinstance(config, (list, tuple)):

@@ -143,6 +143,18 @@ def test_configs_round_trip():
     ours = lx.distillation.LogitsDistillation(temperature=4.0).get_config()
     theirs = k.distillation.LogitsDistillation(temperature=4.0).get_config()
     assert set(ours) == set(theirs) and ours["temperature"] == theirs["temperature"]
+    # Configs written by Keras load (a loss function and a loss instance).
+    for keras_loss in (k.distillation.LogitsDistillation(temperature=4.0),
+                       k.distillation.LogitsDistillation(loss=k.losses.KLDivergence()),
+                       k.distillation.FeatureDistillation(loss=["mse", None],
+                                                          teacher_layer_name="a")):
+        config = keras_loss.get_config()
+        loaded = getattr(lx.distillation, type(keras_loss).__name__).from_config(config)
+        for ours_fn, keras_fn in zip(lx.tree.flatten(loaded.loss), k.tree.flatten(keras_loss.loss)):
+            assert (ours_fn is None) == (keras_fn is None)
+            if keras_fn is not None:
+                name = getattr(keras_fn, "__name__", type(keras_fn).__name__)
+                assert getattr(ours_fn, "__name__", type(ours_fn).__name__) == name
     distiller = lx.distillation.Distiller(*_models(lx), _losses(lx), student_loss_weight=0.2)
     rebuilt = lx.distillation.Distiller.from_config(distiller.get_config())
     assert rebuilt.student_loss_weight == 0.2
