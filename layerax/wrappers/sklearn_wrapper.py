@@ -83,6 +83,37 @@ def _check_compiled(model: Any) -> None:
         )
 
 
+class _PickledModel:
+    """A model saved as the bytes of a `.keras` archive (see `_SKLBase.__getstate__`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+def _model_to_bytes(model: Any) -> bytes:
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "model.keras")
+        model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _model_from_bytes(data: bytes) -> Any:
+    import os
+    import tempfile
+
+    from layerax.saving.archive import load_model
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "model.keras")
+        with open(path, "wb") as f:
+            f.write(data)
+        return load_model(path)
+
+
 class _SKLBase(BaseEstimator):
     """What the three wrappers share: parameters, model creation, `fit` and `predict`."""
 
@@ -118,6 +149,29 @@ class _SKLBase(BaseEstimator):
             model_kwargs=self.model_kwargs,
             fit_kwargs=self.fit_kwargs,
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling: models (the given one and `model_`) travel as `.keras` archives.
+
+        (A layerax model holds optax closures that pickle cannot serialize.)
+        """
+        from layerax.models.model import Model
+
+        state = dict(self.__dict__)
+        for key in ("model", "model_"):
+            if isinstance(state.get(key), Model):
+                state[key] = _PickledModel(_model_to_bytes(state[key]))
+        if state.get("history_") is not None:  # its logs, without the model it points to
+            history = copy.copy(state["history_"])
+            history.__dict__["_model"] = None
+            state["history_"] = history
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key in ("model", "model_"):
+            if isinstance(state.get(key), _PickledModel):
+                state[key] = _model_from_bytes(state[key].data)
+        self.__dict__.update(state)
 
     @property
     def epoch_(self) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import sklearn
@@ -29,6 +31,11 @@ def _builder(lib):
         return model
 
     return build
+
+
+def _lx_model(X, y, loss, hidden=16, activation="softmax"):
+    """A module-level (so picklable) layerax model function."""
+    return _builder(lx)(X, y, loss, hidden, activation)
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +119,11 @@ def test_model_instance_clone_and_warm_start():
     assert any(not np.array_equal(w, b) for w, b in zip(model.get_weights(), before))
     warm.fit(X, y)
     assert warm.model_ is model
+    # Pickling (the models travel as .keras archives) keeps the fitted predictions.
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.classes_, clf.classes_)
+    assert restored.history_.history == clf.history_.history
     # Without warm_start each fit starts from a fresh clone.
     first = clf.model_
     assert clf.fit(X, y).model_ is not first
@@ -158,13 +170,14 @@ def test_missing_sklearn_names_the_extra(monkeypatch):
         estimator_checks.check_estimator_repr,
         estimator_checks.check_n_features_in_after_fitting,
         estimator_checks.check_dont_overwrite_parameters,
+        estimator_checks.check_estimators_pickle,
     ],
     ids=lambda c: c.__name__,
 )
 def test_sklearn_estimator_checks(check):
     """scikit-learn's own checks (those Keras passes, that run in a few seconds)."""
     estimator = SKLearnClassifier(
-        _builder(lx), model_kwargs={"loss": "categorical_crossentropy"},
+        _lx_model, model_kwargs={"loss": "categorical_crossentropy"},
         fit_kwargs={"epochs": 1, "verbose": 0},
     )
     check(type(estimator).__name__, estimator)
