@@ -6,7 +6,6 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from layerax import losses as losses_module
 from layerax import tree
 from layerax.distillation.distillation_loss import DistillationLoss, _resolve_loss
 from layerax.models.model import Model
@@ -67,7 +66,8 @@ class Distiller(Model):
         _check_models(teacher, student)
         self.teacher = teacher
         self.student = student
-        if isinstance(student_loss_weight, bool) or not isinstance(student_loss_weight, (int, float)):
+        weight_is_number = isinstance(student_loss_weight, (int, float))
+        if isinstance(student_loss_weight, bool) or not weight_is_number:
             raise ValueError(
                 "Distiller: `student_loss_weight` must be a number. Received: "
                 f"student_loss_weight={student_loss_weight!r}."
@@ -176,7 +176,8 @@ class Distiller(Model):
         if self.student_loss_weight < 1.0:
             teacher = self._features("teacher", x, y_pred)
             student = self._features("student", x, y_pred)
-            for loss_fn, weight in zip(self._lx_distillation_losses, self.distillation_loss_weights):
+            weighted = zip(self._lx_distillation_losses, self.distillation_loss_weights)
+            for loss_fn, weight in weighted:
                 if getattr(loss_fn, "teacher_layer_name", None) is not None:
                     t_out = teacher[loss_fn.teacher_layer_name]
                     s_out = student[getattr(loss_fn, "student_layer_name", None) or _FINAL]

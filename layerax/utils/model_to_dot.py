@@ -51,10 +51,9 @@ def _io(layer: Any, which: str) -> Any:
         return None
 
 
-def _cell(text: str, bgcolor: str = "white", color: str | None = None, colspan: int | None = None) -> str:
-    span = f' colspan="{colspan}"' if colspan is not None else ""
+def _cell(text: str, bgcolor: str = "white", color: str | None = None) -> str:
     font_color = f' color="{color}"' if color else ""
-    return f'<td bgcolor="{bgcolor}"{span}><font point-size="14"{font_color}>{text}</font></td>'
+    return f'<td bgcolor="{bgcolor}"><font point-size="14"{font_color}>{text}</font></td>'
 
 
 def _label(layer: Any, show_layer_names: bool, show_layer_activations: bool, show_dtype: bool,
@@ -76,8 +75,9 @@ def _label(layer: Any, show_layer_names: bool, show_layer_activations: bool, sho
     info = []
     inputs, outputs = _io(layer, "input"), _io(layer, "output")
     if show_shapes:
-        in_shape = _tensor_attr(inputs, "shape") if inputs is not None and outputs is not None else None
-        out_shape = _tensor_attr(outputs, "shape") if inputs is not None and outputs is not None else None
+        # As in Keras: an undefined input (e.g. a layer used twice) hides both shapes.
+        in_shape = None if inputs is None else _tensor_attr(inputs, "shape")
+        out_shape = None if inputs is None or outputs is None else _tensor_attr(outputs, "shape")
         if cls != "InputLayer":
             info.append(_cell(f"Input shape: <b>{_shape_text(in_shape)}</b>"))
         info.append(_cell(f"Output shape: <b>{_shape_text(out_shape)}</b>"))
@@ -91,7 +91,8 @@ def _label(layer: Any, show_layer_names: bool, show_layer_activations: bool, sho
             info.append(_cell("<b>Non-trainable</b>", "firebrick", "white"))
     if info:
         rows.append(f"<tr>{''.join(info)}</tr>")
-    return '<<table border="0" cellborder="1" bgcolor="black" cellpadding="10">' + "".join(rows) + "</table>>"
+    table = '<<table border="0" cellborder="1" bgcolor="black" cellpadding="10">'
+    return table + "".join(rows) + "</table>>"
 
 
 def _add_edge(dot: Any, pydot: Any, source: Any, target: Any) -> None:
