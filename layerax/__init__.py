@@ -11,6 +11,7 @@ from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
 from layerax import datasets as datasets
+from layerax import distillation as distillation
 from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
@@ -27,6 +28,8 @@ from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import tree as tree
 from layerax import utils as utils
+from layerax import visualization as visualization
+from layerax import wrappers as wrappers
 from layerax.core.layer import Layer as Layer
 from layerax.remat import RematScope as RematScope
 from layerax.remat import remat as remat
@@ -89,6 +92,7 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "distillation",
     "distribution",
     "dtype_policies",
     "export",
@@ -112,4 +116,6 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "visualization",
+    "wrappers",
 ]

@@ -31,6 +31,7 @@ from layerax.utils.image_utils import array_to_img as array_to_img
 from layerax.utils.image_utils import img_to_array as img_to_array
 from layerax.utils.image_utils import load_img as load_img
 from layerax.utils.image_utils import save_img as save_img
+from layerax.utils.model_to_dot import model_to_dot as model_to_dot
 from layerax.utils.model_visualization import plot_model as plot_model
 from layerax.utils.numerical_utils import normalize as normalize
 from layerax.utils.numerical_utils import to_categorical as to_categorical
@@ -84,6 +85,7 @@ __all__ = [
     "unpack_x_y_sample_weight",
     "normalize",
     "pad_sequences",
+    "model_to_dot",
     "plot_model",
     "plot_history",
     "set_random_seed",
