@@ -94,19 +94,21 @@ class OrbaxSaver:
             self._manager = None
 
     def steps(self) -> list[int]:
-        return self.manager.all_steps()
+        """The committed steps on disk (re-read: another callback or process may have written)."""
+        manager = self.manager
+        manager.reload()
+        return manager.all_steps()
 
     def delete_all(self) -> None:
         """Waits for the saves in flight, then deletes every checkpoint and the directory if empty."""
-        steps = self.steps()
         self.close()
-        for step in steps:
-            shutil.rmtree(os.path.join(self.directory, str(step)), ignore_errors=True)
-        if os.path.isdir(self.directory):
-            for name in os.listdir(self.directory):
-                if ".orbax-checkpoint-tmp" in name:  # left by a killed save
-                    shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
-            try:
-                os.rmdir(self.directory)
-            except OSError:
-                pass
+        if not os.path.isdir(self.directory):
+            return
+        for name in os.listdir(self.directory):
+            # Step directories, and the temporary ones of saves killed before they committed.
+            if name.isdigit() or ".orbax-checkpoint-tmp" in name:
+                shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
+        try:
+            os.rmdir(self.directory)
+        except OSError:
+            pass  # something else is in the directory: leave it

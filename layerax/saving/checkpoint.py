@@ -387,6 +387,10 @@ class CheckpointManager:
         """Every saved step, oldest first."""
         return sorted(self._manager.all_steps())
 
+    def reload(self) -> None:
+        """Re-reads the saved steps from disk (after another process or manager wrote some)."""
+        self._manager.reload()
+
     def wait_until_finished(self) -> None:
         """Blocks until the asynchronous saves in flight are written."""
         self._manager.wait_until_finished()
