@@ -64,7 +64,6 @@ PENDING: dict[str, dict[str, str]] = {
             "STFTSpectrogram", "Solarization", "StringLookup", "TextVectorization",
         )
     },
-    "callbacks": {"OrbaxCheckpoint": ISSUE23},
     "utils": {
         "FeatureSpace": ISSUE19,
         "model_to_dot": ISSUE18,
