@@ -28,8 +28,8 @@ def check_backend(backend: Any, callback: str, allowed: tuple[Any, ...]) -> None
 
 
 def is_directory_path(path: str) -> bool:
-    """A path without a file extension (or an existing directory) names an Orbax directory."""
-    return os.path.isdir(path) or not os.path.splitext(os.path.basename(path.rstrip("/\\")))[1]
+    """A path without a file extension names an Orbax directory (`ckpt.keras/` stays an error)."""
+    return not os.path.splitext(os.path.basename(path.rstrip("/\\")))[1]
 
 
 def _model_config(model: Any) -> Any:
