@@ -194,7 +194,7 @@ class _Interrupt(lx.callbacks.Callback):
 
 
 def _fit(model, callbacks):
-    return model.fit(X, Y, epochs=3, batch_size=8, callbacks=callbacks, verbose=0)
+    return model.fit(X, Y, epochs=2, batch_size=8, callbacks=callbacks, verbose=0)
 
 
 def test_backup_and_restore_orbax_resume_equals_an_uninterrupted_run(tmp_path):
@@ -217,7 +217,7 @@ def test_backup_and_restore_orbax_resume_equals_an_uninterrupted_run(tmp_path):
     history = _fit(resumed, [callback])
     position = callback.resume_position()
     assert (position.epoch, position.step) == (1, 1)
-    assert len(history.history["loss"]) == 2  # epochs 1 and 2
+    assert len(history.history["loss"]) == 1  # epoch 1
     for a, b in zip(resumed.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert not os.path.exists(backup)
