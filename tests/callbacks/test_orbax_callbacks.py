@@ -134,7 +134,6 @@ def test_model_checkpoint_orbax_saves_when_keras_saves(tmp_path):
     directory = str(tmp_path / "lx")
     ours = lx.callbacks.ModelCheckpoint(directory, monitor="loss", save_best_only=True,
                                         save_weights_only=True, max_to_keep=None)
-    saved_epochs = []
     ours.set_model(model)
     for epoch, logs in enumerate(losses):
         # Each epoch's step is `optimizer.iterations`; the weights differ per epoch.
