@@ -54,7 +54,6 @@ PENDING: dict[str, dict[str, str]] = {
             "RandomSaturation", "RandomSharpness", "Solarization",
         )
     },
-    "callbacks": {"OrbaxCheckpoint": ISSUE23},
     "utils": {
         "FeatureSpace": ISSUE19,
         "bounding_boxes": ISSUE19,
