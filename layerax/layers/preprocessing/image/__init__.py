@@ -1,7 +1,23 @@
-"""Preprocessing layers: the image family (see `layerax.layers.preprocessing`)."""
+"""Preprocessing layers: the image family (see `layerax.layers.preprocessing`).
+
+`base.BaseImagePreprocessingLayer` is the protocol the image layers share
+(random transformation, then per-input transforms of images, labels, bounding
+boxes and segmentation masks).
+"""
 
 from __future__ import annotations
 
+from layerax.layers.preprocessing.image.affine import (
+    RandomRotation,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+)
+from layerax.layers.preprocessing.image.flip import RandomFlip
+from layerax.layers.preprocessing.image.max_boxes import MaxNumBoundingBoxes
+from layerax.layers.preprocessing.image.rescaling import Rescaling
+from layerax.layers.preprocessing.image.resizing import CenterCrop, RandomCrop, Resizing
+from layerax.layers.preprocessing.image.warp import RandomElasticTransform, RandomPerspective
 from layerax.layers.preprocessing.image.color import (
     RandomBrightness,
     RandomColorDegeneration,
@@ -23,6 +39,18 @@ from layerax.layers.preprocessing.image.tone import (
 )
 
 __all__: list[str] = [
+    "Rescaling",
+    "Resizing",
+    "CenterCrop",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomShear",
+    "RandomPerspective",
+    "RandomElasticTransform",
+    "MaxNumBoundingBoxes",
     # colour and mixing layers
     "AutoContrast", "CutMix", "Equalization", "MixUp", "RandomBrightness",
     "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomErasing",

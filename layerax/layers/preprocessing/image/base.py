@@ -9,7 +9,11 @@ A layer of this family splits its work in two steps, as Keras 3 does:
 2. `transform_images`, `transform_labels`, `transform_bounding_boxes` and
    `transform_segmentation_masks` apply one transformation to each part of the
    input. They take `(values, transformation, training=True)` and are the
-   identity when `training` is falsy.
+   identity when `training` is falsy (`transform_images` still casts to the
+   compute dtype). The defaults: `transform_images` casts and calls
+   `_transform_images(images, transformation, self.interpolation)`;
+   `transform_segmentation_masks` calls it with `"nearest"`; labels pass
+   unchanged; bounding boxes raise NotImplementedError.
 
 `call(data, training=True)` ties them together. `data` is a batch of images
 (rank 4), a single image (rank 3), or a dict with the key `"images"` and
@@ -172,7 +176,20 @@ class BaseImagePreprocessingLayer(Layer):
         return None
 
     def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
-        """Applies `transformation` to a batch of images (rank 4)."""
+        """Applies `transformation` to a batch of images (rank 4).
+
+        The default casts to the compute dtype and, when `training` and
+        `transformation` is not None, calls `self._transform_images(images,
+        transformation, self.interpolation)`; layers override either.
+        """
+        images = jnp.asarray(images, self.compute_dtype)
+        if training and transformation is not None:
+            images = self._transform_images(images, transformation,
+                                            getattr(self, "interpolation", "bilinear"))
+        return images
+
+    def _transform_images(self, images: Any, transformation: Any, interpolation: str) -> Any:
+        """The transform of `transform_images` and `transform_segmentation_masks` (nearest)."""
         raise NotImplementedError(
             f"Layer {type(self).__name__} does not implement `transform_images`."
         )
@@ -190,10 +207,14 @@ class BaseImagePreprocessingLayer(Layer):
 
     def transform_segmentation_masks(self, segmentation_masks: Any, transformation: Any,
                                      training: bool = True) -> Any:
-        """Applies `transformation` to a batch of segmentation masks (rank 4)."""
-        raise NotImplementedError(
-            f"Layer {type(self).__name__} does not support the 'segmentation_masks' input."
-        )
+        """Applies `transformation` to a batch of segmentation masks (rank 4).
+
+        The default runs `self._transform_images` with `"nearest"` interpolation.
+        """
+        if training and transformation is not None:
+            return self._transform_images(jnp.asarray(segmentation_masks), transformation,
+                                          "nearest")
+        return segmentation_masks
 
     def _is_batched(self, images: Any) -> bool:
         rank = jnp.ndim(images)

@@ -144,3 +144,28 @@ def densify(bounding_boxes: Any, layer: str) -> dict[str, Any]:
             f"Received: shape={tuple(out['boxes'].shape)}"
         )
     return out
+
+
+def transform_projective(boxes: Any, transform: Any) -> Any:
+    """Maps `xyxy` boxes `(B, N, 4)` through the inverse of per-image image transforms.
+
+    `transform` `(B, 8)` maps output pixels to input pixels (the convention of
+    `ops.image.affine_transform`), so a box's corners move by its inverse; the
+    result is the axis-aligned box around the 4 moved corners.
+    """
+    t = jnp.asarray(transform, jnp.float32)
+    matrix = jnp.concatenate([t, jnp.ones((t.shape[0], 1), t.dtype)], axis=1).reshape(-1, 3, 3)
+    forward = jnp.linalg.inv(matrix)
+    boxes = jnp.asarray(boxes, jnp.float32)
+    x1, y1, x2, y2 = _split(boxes)
+    xs = jnp.stack([x1, x2, x1, x2], axis=-1)
+    ys = jnp.stack([y1, y1, y2, y2], axis=-1)
+    points = jnp.stack([xs, ys, jnp.ones_like(xs)], axis=-1)  # (B, N, 4, 3)
+    moved = jnp.einsum("bij,bnkj->bnki", forward, points)
+    mx, my = moved[..., 0] / moved[..., 2], moved[..., 1] / moved[..., 2]
+    return jnp.stack([mx.min(-1), my.min(-1), mx.max(-1), my.max(-1)], axis=-1)
+
+
+def padding_mask(boxes: Any) -> Any:
+    """True for padding rows (all -1 or all 0), which transforms keep as zeros."""
+    return jnp.all(boxes == -1, axis=-1) | jnp.all(boxes == 0, axis=-1)
