@@ -29,6 +29,7 @@ from layerax.layers.preprocessing.image.color import (
     RandomSaturation,
 )
 from layerax.layers.preprocessing.image.mixing import CutMix, MixUp, RandomErasing
+from layerax.layers.preprocessing.image.policies import AugMix, RandAugment
 from layerax.layers.preprocessing.image.tone import (
     AutoContrast,
     Equalization,
@@ -52,7 +53,7 @@ __all__: list[str] = [
     "RandomElasticTransform",
     "MaxNumBoundingBoxes",
     # colour and mixing layers
-    "AutoContrast", "CutMix", "Equalization", "MixUp", "RandomBrightness",
+    "AugMix", "AutoContrast", "CutMix", "RandAugment", "Equalization", "MixUp", "RandomBrightness",
     "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomErasing",
     "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
     "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization",
