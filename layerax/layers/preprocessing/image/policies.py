@@ -87,7 +87,18 @@ def _apply_chosen(layers: list[Any], transforms: list[Any], index: Any, images: 
     return out
 
 
-class RandAugment(BaseImagePreprocessingLayer):
+class _Policy(BaseImagePreprocessingLayer):
+    """The candidate order of a policy (private): its own list, not the dict's key order,
+    which `jax.jit` sorts."""
+
+    _USE_BASE_FACTOR = False
+    _order: tuple[str, ...] = ()
+
+    def _layer_order(self, transforms: dict[str, Any]) -> list[str]:
+        return [name for name in self._order if name in transforms]
+
+
+class RandAugment(_Policy):
     """RandAugment: `num_ops` augmentations chosen at random from a fixed list, per call.
 
     The candidates are shear, translation, rotation, brightness, colour degeneration,
@@ -113,8 +124,8 @@ class RandAugment(BaseImagePreprocessingLayer):
     Example:
         >>> import layerax as lx, numpy as np
         >>> layer = lx.layers.RandAugment(num_ops=1, seed=0)
-        >>> layer(np.random.rand(2, 8, 8, 3).astype("float32") * 255).shape
-        (2, 8, 8, 3)
+        >>> layer(np.random.rand(2, 4, 4, 3).astype("float32") * 255).shape
+        (2, 4, 4, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -134,6 +145,7 @@ class RandAugment(BaseImagePreprocessingLayer):
         self._set_factor(factor)
         self.interpolation = interpolation
         self._set_seed(seed)
+        self._order = self._AUGMENT_LAYERS
         _make_layers(self, self.factor, value_range, interpolation, seed, data_format,
                      self._AUGMENT_LAYERS, kwargs)
 
@@ -153,7 +165,7 @@ class RandAugment(BaseImagePreprocessingLayer):
         images = jnp.asarray(images, self.compute_dtype)
         if not training or transformation is None:
             return images
-        names = list(transformation["transforms"])
+        names = self._layer_order(transformation["transforms"])
         layers = [getattr(self, n) for n in names]
         transforms = [transformation["transforms"][n] for n in names]
         for i in range(self.num_ops):
@@ -165,7 +177,7 @@ class RandAugment(BaseImagePreprocessingLayer):
                                      training: bool = True) -> Any:
         if not training or transformation is None:
             return segmentation_masks
-        names = list(transformation["transforms"])
+        names = self._layer_order(transformation["transforms"])
         masks = jnp.asarray(segmentation_masks)
         for i in range(self.num_ops):
             index = transformation["layer_idxes"][i]
@@ -182,7 +194,7 @@ class RandAugment(BaseImagePreprocessingLayer):
         out = dict(bounding_boxes)
         for i in range(self.num_ops):
             index = transformation["layer_idxes"][i]
-            for j, name in enumerate(transformation["transforms"]):
+            for j, name in enumerate(self._layer_order(transformation["transforms"])):
                 layer = getattr(self, name)
                 if name in _GEOMETRIC:
                     moved = layer.transform_bounding_boxes(dict(out),
@@ -199,7 +211,7 @@ class RandAugment(BaseImagePreprocessingLayer):
                 "interpolation": self.interpolation, "seed": self.seed}
 
 
-class AugMix(BaseImagePreprocessingLayer):
+class AugMix(_Policy):
     """AugMix: a random convex mix of `num_chains` augmentation chains, blended with the input.
 
     Each chain applies `chain_depth` steps; each step is one candidate augmentation or none,
@@ -228,9 +240,9 @@ class AugMix(BaseImagePreprocessingLayer):
 
     Example:
         >>> import layerax as lx, numpy as np
-        >>> layer = lx.layers.AugMix(num_chains=2, chain_depth=1, seed=0)
-        >>> layer(np.random.rand(2, 8, 8, 3).astype("float32") * 255).shape
-        (2, 8, 8, 3)
+        >>> layer = lx.layers.AugMix(num_chains=1, chain_depth=1, all_ops=False, seed=0)
+        >>> layer(np.random.rand(2, 4, 4, 3).astype("float32") * 255).shape
+        (2, 4, 4, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -254,6 +266,7 @@ class AugMix(BaseImagePreprocessingLayer):
         self.interpolation = interpolation
         self._set_seed(seed)
         self._augment_layers = (*_GEOMETRIC, *_TONE, *(_COLOR if all_ops else ()))
+        self._order = self._augment_layers
         _make_layers(self, self.factor, value_range, interpolation, seed, data_format,
                      self._augment_layers, kwargs)
 
@@ -292,7 +305,7 @@ class AugMix(BaseImagePreprocessingLayer):
             if masks:
                 return layer.transform_segmentation_masks(images, step["transformation"])
             return layer.transform_images(images, step["transformation"])
-        names = list(step["transformations"])
+        names = self._layer_order(step["transformations"])
         layers = [getattr(self, n) for n in names]
         transforms = [step["transformations"][n] for n in names]
         if not masks:
