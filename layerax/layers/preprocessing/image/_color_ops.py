@@ -209,7 +209,8 @@ def mix_labels(labels: jax.Array, weight: jax.Array, permutation: jax.Array) -> 
     """`w * y + (1 - w) * y[permutation]` with a per-example weight."""
     labels = jnp.asarray(labels)
     other = jnp.take(labels, permutation, axis=0)
-    w = jnp.reshape(weight, (-1,) + (1,) * (labels.ndim - 1)).astype(jnp.result_type(labels, weight))
+    dtype = jnp.result_type(labels, weight)
+    w = jnp.reshape(weight, (-1,) + (1,) * (labels.ndim - 1)).astype(dtype)
     return w * labels + (1.0 - w) * other
 
 

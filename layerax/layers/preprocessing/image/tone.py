@@ -57,7 +57,8 @@ class RandomPosterization(PixelLayer):
     Example:
         >>> import layerax as lx, numpy as np
         >>> layer = lx.layers.RandomPosterization((1, 1))
-        >>> sorted(set(layer(np.arange(256, dtype=np.float32).reshape(1, 16, 16, 1)).ravel().tolist()))
+        >>> x = np.arange(256, dtype=np.float32).reshape(1, 16, 16, 1)
+        >>> sorted(set(layer(x).ravel().tolist()))
         [0.0, 128.0]
     """
 
