@@ -210,10 +210,7 @@ def test_aug_mix_takes_keras_transformation() -> None:
                               [step("auto_contrast")]]}
     assert_close(ours.transform_images(x, t), np.asarray(theirs.transform_images(x, t)),
                  rtol=1e-4, atol=0.05)
-    # Our own draw, compiled: values stay in range and differ from the input.
-    out = jax.jit(lambda v: ours.transform_images(
-        v, ours.get_random_transformation(v, seed=jax.random.key(1))))(x)
-    assert out.shape == x.shape and float(out.min()) >= 0 and float(out.max()) <= 255
+    # (Our own draws run compiled in test_image_color_layers' fit step.)
 
 
 @pytest.mark.parametrize("name,kwargs", [

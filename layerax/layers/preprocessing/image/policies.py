@@ -2,8 +2,8 @@
 
 Both pick, per call, which of their augmentation layers to apply. The choice is a drawn
 integer (not a Python-side choice), so that a compiled `fit` step picks again at every step:
-under a trace only the chosen layer runs (`lax.switch`); eagerly every candidate runs and the
-chosen result is selected, as Keras does.
+under a trace only the chosen layer runs (`lax.switch`), and eagerly the drawn index picks the
+layer to run.
 """
 
 from __future__ import annotations
@@ -81,10 +81,7 @@ def _apply_chosen(layers: list[Any], transforms: list[Any], index: Any, images: 
     ] + [lambda x: x.astype(dtype)]
     if _is_traced(images) or _is_traced(index):
         return jax.lax.switch(jnp.clip(index, 0, len(layers)), branches, images)
-    out = images.astype(dtype)
-    for i, branch in enumerate(branches[:-1]):
-        out = jnp.where(index == i, branch(images), out)
-    return out
+    return branches[min(max(int(index), 0), len(layers))](images)
 
 
 class _Policy(BaseImagePreprocessingLayer):
