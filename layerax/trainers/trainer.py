@@ -386,6 +386,9 @@ class Trainer(StatelessTrainerMixin):
         non_trainable = self.non_trainable_variables
         non_trainable_values = [v.value for v in non_trainable]
 
+        if type(self).compute_loss is not Trainer.compute_loss:
+            return self._lx_train_step_custom_loss(x, y, sample_weight, trainable, non_trainable)
+
         def loss_fn(values: list[Any]) -> Any:
             y_pred, new_non_trainable, losses, added = self._lx_stateless_forward(
                 trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
@@ -426,6 +429,44 @@ class Trainer(StatelessTrainerMixin):
         """Loss and metrics on a batch, in inference mode: `test_step(data)` returns the logs,
         `test_step(state, data)` (Keras-JAX's stateless form) returns `(logs, new_state)`."""
         return _dispatch(self, "test", self._lx_test_step, args)
+
+    def _lx_train_step_custom_loss(self, x: Any, y: Any, sample_weight: Any, trainable: list[Any],
+                                   non_trainable: list[Any]) -> dict[str, Any]:
+        """The default train step of a model that overrides `compute_loss`, as Keras runs it.
+
+        The forward pass and the override run together under a stateless scope bound to
+        the differentiated values, so that everything the override reads (sub-models, the
+        forward pass' `self.losses`) is differentiated, and what it assigns (metric
+        trackers, moving statistics) is applied after the gradient, outside its trace.
+        """
+        from layerax.stateless_scope import StatelessScope
+
+        variables = list(trainable) + list(non_trainable)
+        non_trainable_values = [v.value for v in non_trainable]
+        updated: list[Any] = []  # the variables themselves stay out of the traced aux values
+
+        def loss_fn(values: list[Any]) -> Any:
+            with StatelessScope(list(zip(variables, list(values) + non_trainable_values))) as scope:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+                added = list(self.added_metrics)
+            touched = scope.touched_variables()
+            trained = {id(v) for v in trainable}
+            updates = [(v, scope.get_current_value(v)) for v in touched if id(v) not in trained]
+            updated[:] = [u[0] for u in updates]
+            scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
+            return scaled, (loss, y_pred, [u[1] for u in updates], added)
+
+        value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
+        (_, (loss, y_pred, new_values, added)), grads = value_and_grad(
+            [v.value for v in trainable])
+        for var, value in zip(updated, new_values):
+            var.assign(value)
+        if trainable:
+            self.optimizer.apply_gradients(zip(grads, trainable))
+        self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_added_metrics(added)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def _lx_test_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
