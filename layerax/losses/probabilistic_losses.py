@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core.index_checks import check_indices
 from layerax.losses.base import _ConfiguredWrapper, to_array
 
 
@@ -197,6 +198,11 @@ def _sparse_categorical_crossentropy_with_mask(
             f"its last (class) axis. Received: y_true.shape={tuple(target.shape)}, "
             f"y_pred.shape={tuple(y_pred.shape)}. For one-hot labels use categorical_crossentropy."
         )
+    check_indices(
+        target, y_pred.shape[axis], "sparse_categorical_crossentropy", "label",
+        "Labels must be class indices in [0, num_classes); y_pred has "
+        f"{y_pred.shape[axis]} classes (pass ignore_class= to skip a padding label).",
+    )
     log_prob = _log_probabilities(y_pred, from_logits, axis)
     one_hot = jax.nn.one_hot(target, y_pred.shape[axis], axis=axis, dtype=log_prob.dtype)
     result = -jnp.sum(one_hot * log_prob, axis=axis)
