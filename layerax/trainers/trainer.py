@@ -401,6 +401,15 @@ class Trainer(StatelessTrainerMixin):
             loss_fn, has_aux=True
         )([v.value for v in trainable])
         self._lx_state().compile_loss.update_metrics(per_output, _batch_size(x))
+        from layerax import optimizers  # traced once per compilation
+
+        if isinstance(self.optimizer, optimizers.LossScaleOptimizer) and trainable:
+            # A step the loss scaling skips (a gradient overflowed) must not keep the forward
+            # pass's state either: BatchNorm's moving statistics would stay NaN for good.
+            finite = self.optimizer.check_finite(grads)
+            new_non_trainable = [
+                jnp.where(finite, new, old) for new, old in zip(new_non_trainable, non_trainable_values)
+            ]
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
         if trainable:
