@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from layerax import config as _config
 from layerax.core.index_checks import check_indices
-from layerax.losses.base import _ConfiguredWrapper, to_array
+from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
 
 def _check_axis(axis: Any, fn: str) -> None:
@@ -241,6 +241,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("kl_divergence", y_true, y_pred)
     eps = _config.epsilon()
     y_true = jnp.clip(y_true, eps, 1)
     y_pred = jnp.clip(y_pred, eps, 1)
@@ -257,6 +258,7 @@ def poisson(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("poisson", y_true, y_pred)
     eps = jnp.asarray(_config.epsilon(), y_pred.dtype)
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + eps), axis=-1)
 
