@@ -35,6 +35,7 @@ from layerax.core.state import StateScope
 from layerax.distribution.data import place_batch_for_step, prefetch_to_device, to_host_local
 from layerax.function import Function, function
 from layerax.trainers import data_adapters
+from layerax.trainers.arguments import check_loop_arguments, check_loss_weights
 from layerax.trainers.compile_utils import (
     CompileLoss,
     CompileMetrics,
@@ -88,6 +89,7 @@ class Trainer(StatelessTrainerMixin):
         from layerax import metrics as metrics_module
         from layerax import optimizers
 
+        check_loss_weights(loss_weights, _declared_output_names(self))
         if int(steps_per_execution) < 1:
             raise ValueError(
                 f"`steps_per_execution` must be >= 1. Received: steps_per_execution={steps_per_execution}"
@@ -614,6 +616,12 @@ class Trainer(StatelessTrainerMixin):
         from layerax import callbacks as callbacks_module
 
         self._require_compiled("fit")
+        check_loop_arguments(
+            "fit", x=x, y=y, sample_weight=sample_weight, batch_size=batch_size, epochs=epochs,
+            initial_epoch=initial_epoch, verbose=verbose, callbacks=callbacks,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+        )
         if validation_split and validation_data is None:
             if not data_adapters._is_array(x) and not isinstance(x, (list, tuple, dict)):
                 raise ValueError(
@@ -731,6 +739,10 @@ class Trainer(StatelessTrainerMixin):
         from layerax import callbacks as callbacks_module
 
         self._require_compiled("evaluate")
+        check_loop_arguments(
+            "evaluate", x=x, y=y, sample_weight=sample_weight, batch_size=batch_size,
+            verbose=verbose, callbacks=callbacks, steps=steps,
+        )
         _, steps = _debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
@@ -749,6 +761,9 @@ class Trainer(StatelessTrainerMixin):
         """Outputs for `x`, batched and concatenated into numpy arrays."""
         from layerax import callbacks as callbacks_module
 
+        check_loop_arguments(
+            "predict", x=x, batch_size=batch_size, verbose=verbose, callbacks=callbacks, steps=steps
+        )
         _, steps = _debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
@@ -900,6 +915,23 @@ def _to_float(value: Any) -> Any:
         return np.asarray(value)
 
 
+
+
+def _declared_output_names(model: Any) -> list[str] | None:
+    """The output names of a Functional or built Sequential model (None: not known yet)."""
+    names = getattr(model, "output_names", None)
+    if names:
+        return list(names)
+    from layerax.models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        try:
+            outputs = model.outputs  # known once its input shape is
+        except (AttributeError, ValueError):
+            return None
+        if outputs:
+            return [f"output_{i}" for i in range(len(outputs))]
+    return None
 
 
 def _resolve_verbose(verbose: Any) -> int:
