@@ -78,6 +78,42 @@ def _first_leaf(x: Any) -> Any:
     return x
 
 
+def _leaves(x: Any) -> list[Any]:
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _leaves(v)]
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in _leaves(v)]
+    return [x]
+
+
+def check_numeric(method: str, name: str, x: Any) -> None:
+    """Raises for string or object arrays (or lists of strings), which no compiled step takes.
+
+    Example:
+        >>> import numpy as np
+        >>> from layerax.trainers.arguments import check_numeric
+        >>> check_numeric("fit", "y", np.array([0, 1]))
+        >>> try:
+        ...     check_numeric("fit", "y", np.array(["cat", "dog"]))
+        ... except TypeError as e:
+        ...     print(str(e)[:60])
+        In fit(), `y` holds strings (dtype <U3, e.g. 'cat'): the com
+    """
+    for leaf in _leaves(x):
+        if isinstance(leaf, str) or (
+            isinstance(leaf, np.ndarray) and leaf.size and (
+                leaf.dtype.kind in "US" or (leaf.dtype.kind == "O" and isinstance(leaf.flat[0], str))
+            )
+        ):
+            array = np.asarray(leaf)
+            example = array.reshape(-1)[0] if array.size else leaf
+            raise TypeError(
+                f"In {method}(), `{name}` holds strings (dtype {array.dtype}, e.g. {example!r}): the "
+                "compiled training step takes numbers only. Map the labels to integer class ids "
+                "first, e.g. `classes, ids = np.unique(labels, return_inverse=True)`, and pass the ids."
+            )
+
+
 def check_data(method: str, name: str, x: Any) -> None:
     """Raises for data that no adapter takes: strings, lists of Python numbers, empty arrays."""
     if x is None:
@@ -95,6 +131,8 @@ def check_data(method: str, name: str, x: Any) -> None:
             f"array per model input. Pass an array instead: {name}=np.asarray({name}) "
             "(one sample per row)."
         )
+    if name in ("y", "sample_weight"):
+        check_numeric(method, name, x)
     leaf = _first_leaf(x)
     if hasattr(leaf, "shape") and hasattr(leaf, "dtype") and np.ndim(leaf) > 0 and np.shape(leaf)[0] == 0:
         raise ValueError(

@@ -35,7 +35,7 @@ from layerax.core.state import StateScope
 from layerax.distribution.data import place_batch_for_step, prefetch_to_device, to_host_local
 from layerax.function import Function, function
 from layerax.trainers import data_adapters
-from layerax.trainers.arguments import check_loop_arguments, check_loss_weights
+from layerax.trainers.arguments import check_loop_arguments, check_loss_weights, check_numeric
 from layerax.trainers.compile_utils import (
     CompileLoss,
     CompileMetrics,
@@ -802,6 +802,7 @@ class Trainer(StatelessTrainerMixin):
                        return_dict: bool = False) -> Any:
         """One training step on one batch; returns the loss (and metrics)."""
         self._require_compiled("train_on_batch")
+        check_numeric("train_on_batch", "y", y)
         if class_weight is not None:
             sample_weight = data_adapters.class_weight_to_sample_weight(y, class_weight)
         logs, _ = self._run_steps("train", [(x, y, sample_weight)])
@@ -810,6 +811,7 @@ class Trainer(StatelessTrainerMixin):
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
+        check_numeric("test_on_batch", "y", y)
         self.reset_metrics()
         logs, _ = self._run_steps("test", [(x, y, sample_weight)])
         return self._format_logs(logs, return_dict)
