@@ -83,7 +83,7 @@ def check_same_shape(fn: str, y_true: jax.Array, y_pred: jax.Array) -> None:
         >>> try:
         ...     lx.losses.base.check_same_shape("mean_squared_error", jnp.ones((8, 1)), jnp.ones((8, 3)))
         ... except ValueError as e:
-        ...     print(str(e)[:101])
+        ...     print(str(e)[:100])
         In mean_squared_error, `y_true` and `y_pred` must have the same shape. Received: y_true.shape=(8, 1)
     """
     if y_true.shape != y_pred.shape and y_true.ndim != 0:

@@ -106,7 +106,7 @@ def check_numeric(method: str, name: str, x: Any) -> None:
             )
         ):
             array = np.asarray(leaf)
-            example = array.reshape(-1)[0] if array.size else leaf
+            example = str(array.reshape(-1)[0]) if array.size else leaf
             raise TypeError(
                 f"In {method}(), `{name}` holds strings (dtype {array.dtype}, e.g. {example!r}): the "
                 "compiled training step takes numbers only. Map the labels to integer class ids "
