@@ -10,6 +10,8 @@ from layerax import activations as activations
 from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
+from layerax import datasets as datasets
+from layerax import distillation as distillation
 from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
@@ -26,6 +28,8 @@ from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import tree as tree
 from layerax import utils as utils
+from layerax import visualization as visualization
+from layerax import wrappers as wrappers
 from layerax.core.layer import Layer as Layer
 from layerax.remat import RematScope as RematScope
 from layerax.remat import remat as remat
@@ -49,10 +53,15 @@ from layerax.metrics import Metric as Metric
 from layerax.optimizers import Optimizer as Optimizer
 from layerax.regularizers import Regularizer as Regularizer
 from layerax.scopes import device as device
+from layerax.models.operation import Operation as Operation
+from layerax.stateless_scope import StatelessScope as StatelessScope
+from layerax.core.symbolic_scope import SymbolicScope as SymbolicScope
+from layerax import legacy as legacy
+from layerax import export as export
 from layerax.scopes import name_scope as name_scope
 from layerax.scopes import version as version
 
-__version__ = "0.1.0"
+from layerax._version import __version__ as __version__  # noqa: E402
 
 __all__ = [
     "DTypePolicy",
@@ -68,24 +77,31 @@ __all__ = [
     "Loss",
     "Metric",
     "Model",
+    "Operation",
     "Optimizer",
     "Regularizer",
     "RematScope",
     "Sequential",
+    "StatelessScope",
+    "SymbolicScope",
     "UnconnectedGradients",
     "Variable",
     "activations",
     "backend",
     "config",
     "constraints",
+    "datasets",
     "device",
+    "distillation",
     "distribution",
     "dtype_policies",
+    "export",
     "function",
     "initializers",
     "remat",
     "jit",
     "layers",
+    "legacy",
     "losses",
     "metrics",
     "mixed_precision",
@@ -100,4 +116,6 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "visualization",
+    "wrappers",
 ]

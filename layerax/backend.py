@@ -172,7 +172,10 @@ def function(inputs: Any, outputs: Any) -> Callable[..., Any]:
     return run
 
 
+from layerax.runtime_config import backend as backend  # noqa: E402
+
 __all__ = [
+    "backend",
     "clear_session",
     "epsilon",
     "floatx",

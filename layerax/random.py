@@ -119,7 +119,55 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> jax.Array:
     return jax.random.permutation(draw_key(seed), jnp.asarray(x), axis=axis, independent=False)
 
 
+
+def _floats(value: Any) -> jax.Array:
+    return jnp.asarray(value, _dtype(None)) if isinstance(value, (list, tuple)) else jnp.asarray(value)
+
+
+def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None) -> jax.Array:
+    """Samples from Gamma(`alpha`, 1) (shape parameter `alpha`, scale 1).
+
+    Example:
+        >>> import layerax as lx
+        >>> x = lx.random.gamma((4000,), alpha=3.0, seed=0)
+        >>> round(float(x.mean()), 1)
+        3.0
+    """
+    return jax.random.gamma(draw_key(seed), _floats(alpha), shape=tuple(shape), dtype=_dtype(dtype))
+
+
+def binomial(shape: Any, counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None) -> jax.Array:
+    """Samples the number of successes of `counts` trials with success probability `probabilities`.
+
+    `counts` and `probabilities` broadcast to `shape`; the result is in `dtype`
+    (floatx by default), as in Keras.
+
+    Example:
+        >>> import layerax as lx
+        >>> x = lx.random.binomial((4000,), counts=10, probabilities=0.3, seed=0)
+        >>> round(float(x.mean()))
+        3
+    """
+    return jax.random.binomial(draw_key(seed), _floats(counts), _floats(probabilities),
+                               shape=tuple(shape), dtype=_dtype(dtype))
+
+
+def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None) -> jax.Array:
+    """Samples from Beta(`alpha`, `beta`) on [0, 1].
+
+    Example:
+        >>> import layerax as lx
+        >>> x = lx.random.beta((4000,), alpha=2.0, beta=6.0, seed=0)
+        >>> round(float(x.mean()), 2)
+        0.25
+    """
+    return jax.random.beta(draw_key(seed), _floats(alpha), _floats(beta), shape=tuple(shape),
+                           dtype=_dtype(dtype))
+
 __all__ = [
+    "beta",
+    "binomial",
+    "gamma",
     "SeedGenerator",
     "categorical",
     "draw_key",

@@ -3,6 +3,7 @@ flash attention and the debugging caps on epochs and steps per epoch."""
 
 from __future__ import annotations
 
+from layerax.core import serialization as _serialization
 from layerax.core.flags import get_flag, set_flag
 
 
@@ -212,7 +213,78 @@ def max_steps_per_epoch() -> int | None:
     return get_flag("max_steps_per_epoch")  # type: ignore[return-value]
 
 
+
+def backend() -> str:
+    """The backend's name: always `"jax"` (layerax runs on JAX only).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.backend()
+        'jax'
+    """
+    return "jax"
+
+
+_KERAS_BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
+
+
+def set_backend(backend: str) -> None:
+    """Keras' backend switch: `"jax"` is accepted (nothing to reload); other backends raise.
+
+    Raises:
+        ValueError: for any backend but `"jax"`, naming what is available.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.set_backend("jax")
+        >>> lx.config.backend()
+        'jax'
+    """
+    if backend == "jax":
+        return
+    if backend in _KERAS_BACKENDS:
+        raise ValueError(
+            f"layerax runs on JAX only, so it cannot switch to backend={backend!r}. Use "
+            "set_backend('jax') (a no-op), or Keras itself for the other backends."
+        )
+    raise ValueError(
+        f"Available backends are {_KERAS_BACKENDS}, and layerax runs on 'jax'. "
+        f"Received: backend={backend!r}"
+    )
+
+
+def is_nnx_enabled() -> bool:
+    """Whether Keras' Flax NNX integration is on: always False here.
+
+    layerax layers are their own pytrees; Flax NNX modules are used through
+    `lx.layers.FlaxLayer` instead.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.is_nnx_enabled()
+        False
+    """
+    return False
+
+
+def enable_unsafe_deserialization() -> None:
+    """Disables safe mode for the whole process, allowing `Lambda` layers' code to load.
+
+    As in Keras it wins over a call's `safe_mode=True`; only do this for files
+    you trust.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.enable_unsafe_deserialization  # doctest: +ELLIPSIS
+        <function enable_unsafe_deserialization at ...>
+    """
+    _serialization.enable_unsafe_deserialization()
+
 __all__ = [
+    "backend",
+    "enable_unsafe_deserialization",
+    "is_nnx_enabled",
+    "set_backend",
     "disable_flash_attention",
     "disable_index_checks",
     "disable_interactive_logging",

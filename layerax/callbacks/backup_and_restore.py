@@ -172,9 +172,14 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs: Any = None) -> None:
         if not self.delete_checkpoint:
             return
+        from layerax.saving._atomic import sweep_stale_temps
+
         for path in (self._path, self._prev_path):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
+            # Saves killed before the resume left temporary files, which would keep the
+            # directory from being removed.
+            sweep_stale_temps(path)
         with contextlib.suppress(OSError):
             os.rmdir(self.backup_dir)
 

@@ -156,8 +156,28 @@ def safe_mode_scope(safe_mode: bool | None) -> Iterator[None]:
         stack.pop()
 
 
+# Set by `lx.config.enable_unsafe_deserialization()`: safe mode off for the process.
+_UNSAFE_GLOBALLY = [False]
+
+
+def enable_unsafe_deserialization() -> None:
+    """Turns safe mode off for the whole process, as Keras' function of this name does.
+
+    Afterwards every deserialization (`load_model`, `from_config`, ...) may
+    rebuild Python code such as a `Lambda` layer's function, whatever its own
+    `safe_mode` argument says. Only do this for files you trust.
+    """
+    _UNSAFE_GLOBALLY[0] = True
+
+
 def in_safe_mode() -> bool:
-    """The innermost `safe_mode_scope`'s value; True outside any scope."""
+    """The innermost `safe_mode_scope`'s value; True outside any scope.
+
+    False everywhere once `enable_unsafe_deserialization()` was called (as in
+    Keras, the global switch wins over a call's `safe_mode=True`).
+    """
+    if _UNSAFE_GLOBALLY[0]:
+        return False
     stack = getattr(_SAFE_MODE, "stack", None)
     return stack[-1] if stack else True
 

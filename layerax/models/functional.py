@@ -17,7 +17,7 @@ import jax.numpy as jnp
 
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
-from layerax.models import masking
+from layerax.models import host_prefix, masking
 from layerax.models.model import Model
 from layerax.models.input_layer import InputLayer
 from layerax.models.keras_tensor import KerasTensor, _leafy, flatten_args
@@ -248,6 +248,9 @@ class Functional(Model):
     def _lx_convert_inputs(self, flat: list[Any]) -> list[Any]:
         out = []
         for index, (x, (shape, dtype)) in enumerate(zip(flat, self._graph_plan.input_specs)):
+            if dtype == "string":  # host strings (numpy): the host layers take them as they are
+                out.append(x)
+                continue
             if not isinstance(x, jax.Array):
                 x = jnp.asarray(x, dtype=dtype)
             elif x.dtype != dtype:
@@ -270,6 +273,9 @@ class Functional(Model):
         return out
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        prefix = host_prefix.active_for(self)
+        if prefix is not None:  # inside fit's compiled step: the host layers already ran
+            return prefix.device_call(inputs, training, mask)
         flat = self._lx_convert_inputs(self._lx_flat_inputs(inputs))
         flat_masks = None if mask is None else self._lx_flat_masks(mask)
         outputs, out_masks = execute(self._layers, self._graph_plan, flat, flat_masks)

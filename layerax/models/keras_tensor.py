@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from layerax import config as _config
 from layerax.core import naming
@@ -146,6 +147,10 @@ def _standardize_shape(shape: Any) -> tuple[Any, ...]:
 def _dtype_name(dtype: Any) -> str:
     if dtype is None:
         return _config.floatx()
+    if dtype in ("string", str, bytes, object, "str", "object") or (
+        isinstance(dtype, np.dtype) and dtype.kind in "USO"
+    ):
+        return "string"  # host-side strings (Keras' `dtype="string"`): no JAX dtype
     return jnp.dtype(dtype).name
 
 

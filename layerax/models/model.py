@@ -222,6 +222,36 @@ class Model(Trainer, Layer):
             raise ValueError("`zipped=False` is not supported: a layerax model archive is a zip file.")
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
+    def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,
+               input_signature: Any = None, **kwargs: Any) -> None:
+        """Writes the model's inference call as a serving artifact (endpoint `serve`).
+
+        Args:
+            filepath: The directory to write.
+            format: `"jax"`: StableHLO programs (`jax.export`) with the weights, which run
+                with jax alone and keep unknown (None) dimensions symbolic, so any batch
+                size works (see `lx.export.load_jax_export`). `"tf_saved_model"` (Keras'
+                default): a TensorFlow SavedModel through jax2tf; needs TensorFlow.
+            verbose: Print what was written (default True).
+            input_signature: One entry per call argument (`lx.InputSpec`, shape tuples,
+                lists/dicts of them); by default the model's inputs.
+            **kwargs: `platforms` (format "jax": e.g. `("cpu", "cuda", "tpu")`) and
+                `jax2tf_kwargs`.
+
+        Example:
+            >>> import layerax as lx, numpy as np, tempfile, os
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "served")
+            >>> model.export(path, format="jax", verbose=False)
+            >>> serve = lx.export.load_jax_export(path)["serve"]
+            >>> serve(np.ones((7, 3), "float32")).shape
+            (7, 2)
+        """
+        from layerax.export.export_archive import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
+
     def save_weights(self, filepath: Any, overwrite: bool = True, max_shard_size: Any = None) -> None:
         """Saves the model's variables; the format follows the suffix.
 

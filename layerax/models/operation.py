@@ -11,6 +11,7 @@ this module only through its `SYMBOLIC_OPS` hook, installed below.
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 import jax
@@ -253,3 +254,113 @@ def install() -> None:
 
 
 install()
+
+
+class Operation(metaclass=abc.ABCMeta):
+    """Keras 3's base of ops: a callable object whose `call` computes on arrays.
+
+    Subclass it and write `call(*args, **kwargs)`. Called on arrays (numpy,
+    jax, tracers) it runs `call`; called on `KerasTensor`s (the functional
+    API) it records one node of the graph, an `OperationLayer` that runs this
+    operation when the model runs. Every `lx.layers.Layer` is also an
+    `Operation` (`isinstance(layer, lx.Operation)` is True), as in Keras.
+
+    Args:
+        name: The operation's name (a unique snake-case name of the class by default).
+
+    Example:
+        >>> import layerax as lx, numpy as np
+        >>> class Cube(lx.Operation):
+        ...     def call(self, x):
+        ...         return x ** 3
+        >>> float(Cube()(np.float32(2.0)))
+        8.0
+        >>> x = lx.Input((2,))
+        >>> model = lx.Model(x, Cube()(x))
+        >>> model(np.array([[1.0, 2.0]], "float32")).tolist()
+        [[1.0, 8.0]]
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(
+                f"Argument `name` of {type(self).__name__} must be a string without '/'. "
+                f"Received: name={name!r}"
+            )
+        self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation on arrays; subclasses implement it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `call(self, *args, **kwargs)`."
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if is_symbolic_op_call(args, kwargs):
+            tensors: list[KerasTensor] = []
+            template_args = _template(list(args), tensors)
+            template_kwargs = _template(dict(kwargs), tensors)
+            return OperationLayer(self, template_args, template_kwargs)(*tensors)
+        return self.call(*args, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (`name`); subclasses with arguments extend it."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Operation:
+        """Creates the operation from `get_config()`'s output."""
+        return cls(**config)
+
+
+Operation.register(Layer)
+
+
+class OperationLayer(Layer):
+    """The graph node that a custom `lx.Operation` called on KerasTensors records.
+
+    Args:
+        operation: The operation (an `lx.Operation`, or its serialized dict).
+        args: Its positional arguments, the symbolic inputs marked as in `OpLayer`.
+        kwargs: Its keyword arguments, marked the same way.
+        **layer_kwargs: `name`, ... of `lx.Layer`.
+
+    Example:
+        >>> import layerax as lx
+        >>> class Twice(lx.Operation):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> y = Twice(name="twice")(lx.Input((3,)))
+        >>> y.shape
+        (None, 3)
+    """
+
+    _convert_input_args = False
+
+    def __init__(self, operation: Any, args: Any = (), kwargs: Any = None, **layer_kwargs: Any) -> None:
+        if isinstance(operation, dict):
+            from layerax.saving.serialization_lib import deserialize_keras_object
+
+            operation = deserialize_keras_object(operation)
+        if not isinstance(operation, Operation) or isinstance(operation, Layer):
+            raise TypeError(
+                "OperationLayer expects an lx.Operation instance (not a layer). Received: "
+                f"{operation!r}"
+            )
+        if layer_kwargs.get("name") is None:
+            layer_kwargs["name"] = operation.name
+        layer_kwargs.setdefault("autocast", False)
+        super().__init__(**layer_kwargs)
+        object.__setattr__(self, "operation", operation)
+        object.__setattr__(self, "_op_args", tuple(_decode(list(args))))
+        object.__setattr__(self, "_op_kwargs", _decode(dict(kwargs or {})))
+        self._lx_drops_masks_silently = True
+
+    def call(self, *tensors: Any) -> Any:
+        return self.operation.call(*_fill(self._op_args, tensors), **_fill(self._op_kwargs, tensors))
+
+    def get_config(self) -> dict[str, Any]:
+        from layerax.saving.serialization_lib import serialize_keras_object
+
+        return {**super().get_config(), "operation": serialize_keras_object(self.operation),
+                "args": _encode(list(self._op_args)), "kwargs": _encode(self._op_kwargs)}

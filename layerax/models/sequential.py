@@ -10,10 +10,10 @@ import jax.numpy as jnp
 from layerax.core import naming, serialization
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
-from layerax.models import masking
+from layerax.models import host_prefix, masking
 from layerax.models.model import Model
 from layerax.models.input_layer import InputLayer
-from layerax.models.keras_tensor import KerasTensor
+from layerax.models.keras_tensor import KerasTensor, _dtype_name
 from layerax.models.node import inbound_nodes
 
 __all__ = ["Sequential"]
@@ -170,7 +170,7 @@ class Sequential(Model):
         first = args[0] if args else None
         dtype = getattr(first, "dtype", None)
         if dtype is not None and not isinstance(first, KerasTensor):
-            object.__setattr__(self, "_lx_input_dtype", jnp.dtype(dtype).name)
+            object.__setattr__(self, "_lx_input_dtype", _dtype_name(dtype))
         elif isinstance(first, KerasTensor):
             object.__setattr__(self, "_lx_input_dtype", first.dtype)
         super()._maybe_build(args, kwargs)
@@ -215,11 +215,18 @@ class Sequential(Model):
 
     # --------------------------------------------------------------- call
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        prefix = host_prefix.active_for(self)
+        if prefix is not None:  # inside fit's compiled step: the host layers already ran
+            return prefix.device_call(inputs, training, mask)
         x = inputs
         first = self._layers[0] if self._layers else None
         if isinstance(first, InputLayer) and hasattr(x, "dtype") and hasattr(x, "shape"):
             x = self._lx_convert_input(x, first)
-        for layer in self._layers:
+        return self._lx_run_stack(x, self._layers, mask)
+
+    def _lx_run_stack(self, x: Any, layers: list[Layer], mask: Any) -> Any:
+        """Runs `layers` (a tail of the stack) on `x`, routing the masks."""
+        for layer in layers:
             if isinstance(layer, InputLayer):
                 continue
             if mask is None and not masking.wants_mask(layer, False):
@@ -236,6 +243,8 @@ class Sequential(Model):
 
     def _lx_convert_input(self, x: Any, input_layer: InputLayer) -> Any:
         dtype = input_layer.dtype
+        if dtype == "string":
+            return x  # host strings (numpy): the host layers take them as they are
         if not isinstance(x, jax.Array):
             x = jnp.asarray(x, dtype=dtype)
         elif x.dtype != dtype:

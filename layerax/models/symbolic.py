@@ -25,6 +25,7 @@ from layerax.core.input_spec import assert_input_compatibility
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
 from layerax.core.state import StateScope
+from layerax.core.symbolic_scope import SymbolicScope
 from layerax.models.input_layer import Input, InputLayer
 from layerax.models.keras_tensor import KerasTensor, TensorOperator, contains_symbolic, flatten_args
 from layerax.models.masking import _any_mask, _at, flatten_masks, mask_routing, run_layer, wants_mask
@@ -149,7 +150,8 @@ def _trace(
                 outputs = None
             return outputs, out_masks
 
-        results.append(jax.eval_shape(run, values, masks))
+        with SymbolicScope():
+            results.append(jax.eval_shape(run, values, masks))
     last = results[-1]
     return _merge_specs(results[0][0], last[0]), _merge_specs(results[0][1], last[1])
 

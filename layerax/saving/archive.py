@@ -49,7 +49,7 @@ from layerax.saving import training_state
 from layerax.saving._atomic import atomic_path, check_overwrite
 from layerax.saving.weights import apply_weights, assign_all, collect_weights, overrides, plan_assignments
 from layerax.saving.keras_layout import layout
-from layerax.saving.weights_formats import read_npz_bytes, write_npz_bytes
+from layerax.saving.weights_formats import read_npz_bytes, write_failed, write_npz_bytes
 
 __all__ = ["load_model", "read_archive", "save_model"]
 
@@ -202,6 +202,15 @@ def write_archive(
         "layerax_version": __version__,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
+    try:
+        _write_members(path, metadata, config, arrays, weights_meta, opt, assets, extra)
+    except OSError as err:
+        raise write_failed(path, "model archive", err) from err
+
+
+def _write_members(path: str, metadata: Mapping[str, Any], config: Mapping[str, Any],
+                   arrays: Mapping[str, np.ndarray], weights_meta: Mapping[str, Any], opt: Any,
+                   assets: Mapping[str, bytes], extra: Mapping[str, Any] | None) -> None:
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
             zf.writestr("metadata.json", json.dumps(metadata))
@@ -246,7 +255,12 @@ def read_archive(path: str) -> Archive:
             data = f.read()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = {info.filename: zf.read(info) for info in zf.infolist()}  # CRC-checked
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+    except FileNotFoundError:
+        raise
+    except Exception as err:
+        # Damaged zip headers raise NotImplementedError, RuntimeError, zlib.error, ... too;
+        # all of them mean an unreadable archive (a ValueError, so that callers such as
+        # BackupAndRestore fall back to another copy).
         if b"HDF" in data[:8]:
             raise ValueError(
                 f"{path!r} is an HDF5 file (a Keras model or weights file?), not a layerax "

@@ -116,6 +116,21 @@ def _optimizer_variables(model: Any, optimizer: Any) -> tuple[dict[str, Any], li
     return found, groups
 
 
+def _item_handlers(ocp: Any) -> dict[str, Any]:
+    """One handler per item, known up front.
+
+    A manager only learns an item's handler from the save that uses it; without
+    them a manager opened by a new process (a restarted job) could not read the
+    items' metadata, so a checkpoint was readable only by the manager that wrote it.
+    """
+    return {
+        "model": ocp.StandardCheckpointHandler(),
+        "optimizer": ocp.StandardCheckpointHandler(),
+        "extras": ocp.StandardCheckpointHandler(),
+        "meta": ocp.JsonCheckpointHandler(),
+    }
+
+
 def _abstract(var: Any) -> jax.ShapeDtypeStruct:
     value = var.value
     return jax.ShapeDtypeStruct(tuple(value.shape), value.dtype, sharding=getattr(value, "sharding", None))
@@ -176,7 +191,7 @@ class CheckpointManager:
         self._manager = ocp.CheckpointManager(
             self.directory,
             options=manager_options,
-            item_names=("model", "optimizer", "extras", "meta"),
+            item_handlers=_item_handlers(ocp),
         )
 
     # -------------------------------------------------------------- save
@@ -326,7 +341,13 @@ class CheckpointManager:
         return step
 
     def _check_item(self, step: int, name: str, variables: Mapping[str, Any], model: Any) -> None:
-        metadata = self._manager.item_metadata(step)[name]
+        metadata = self._manager.item_metadata(step).get(name)
+        if metadata is None:
+            raise ValueError(
+                f"Checkpoint step {step} in {self.directory!r} has no readable '{name}' item, "
+                f"which model '{model.name}' needs: the checkpoint is incomplete or was not "
+                "written by lx.saving.CheckpointManager."
+            )
         saved = _flatten(getattr(metadata, "tree", metadata))
         for key, var in variables.items():
             entry = saved.get(key)

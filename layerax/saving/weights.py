@@ -25,7 +25,8 @@ from layerax.core.layer import Layer
 from layerax.core.variable import Variable
 from layerax.saving._atomic import check_overwrite
 from layerax.saving.keras_layout import LayerEntry, layout
-from layerax.saving.weights_formats import read_weights, weights_format, write_weights
+from layerax.saving.streaming import LazyTensor, open_weights
+from layerax.saving.weights_formats import weights_format, write_weights
 
 __all__ = ["apply_weights", "collect_weights", "load_weights", "overrides", "save_weights"]
 
@@ -185,9 +186,12 @@ def load_weights(model: Layer, filepath: str | os.PathLike[str], skip_mismatch: 
         from layerax.saving.archive import read_archive
 
         arrays = read_archive(filepath).weights
-    else:
-        arrays, _ = read_weights(filepath)
-    apply_weights(model, arrays, skip_mismatch=skip_mismatch, source=filepath)
+        apply_weights(model, arrays, skip_mismatch=skip_mismatch, source=filepath)
+        return
+    # Verified .safetensors / .weights.h5 files stream: entries are read one at a time
+    # while they are assigned (see layerax/saving/streaming.py).
+    with open_weights(filepath) as (arrays, _):
+        apply_weights(model, arrays, skip_mismatch=skip_mismatch, source=filepath)
 
 
 def _cast_check(var: Variable, value: np.ndarray) -> str | None:
@@ -295,19 +299,33 @@ def apply_weights(
     assign_all(plan)
 
 
+def _placed(var: Variable, value: Any) -> Any:
+    """`value` as a host array of the variable's dtype, placed like its current value."""
+    value = np.asarray(value)
+    if value.dtype != np.dtype(var.dtype):
+        value = value.astype(var.dtype)
+    sharding = getattr(var._value, "sharding", None)
+    return jax.device_put(value, sharding) if sharding is not None else value
+
+
 def assign_all(plan: list[tuple[Variable, Any]]) -> None:
     """Assigns host arrays to variables, each placed like the variable's current value
     (same device or sharding), after converting all of them."""
+    if any(isinstance(value, LazyTensor) for _, value in plan):
+        # Entries of a verified file, read one at a time: loading raises peak memory by
+        # about one tensor. The file's digest was checked before any entry was read.
+        for var, value in plan:
+            if isinstance(var, _LoadOwnVariables):
+                var(value)
+            else:
+                var.assign(_placed(var, value))
+        return
     prepared = []
     for var, value in plan:
         if isinstance(var, _LoadOwnVariables):
             prepared.append((var, value))
             continue
-        value = np.asarray(value)
-        if value.dtype != np.dtype(var.dtype):
-            value = value.astype(var.dtype)
-        sharding = getattr(var._value, "sharding", None)
-        prepared.append((var, jax.device_put(value, sharding) if sharding is not None else value))
+        prepared.append((var, _placed(var, value)))
     for var, value in prepared:
         if isinstance(var, _LoadOwnVariables):
             var(value)

@@ -9,19 +9,23 @@ arrays, plus a small JSON-able metadata dict:
 * `.safetensors`: the safetensors format (optional extra `safetensors`); the
   metadata is stored in the header, with a SHA-256 digest of the tensors.
 * `.weights.h5`: Keras 3's HDF5 layout (optional extra `h5py`): one group per
-  layer with a `vars` sub-group of datasets `0`, `1`, ...; the root carries a
-  SHA-256 digest of the data as attribute `layerax_sha256` (ignored by Keras).
+  layer with a `vars` sub-group of datasets `0`, `1`, ...; a 512-byte HDF5 user
+  block (skipped by HDF5 and Keras) holds a SHA-256 digest of the file's bytes,
+  checked before HDF5 parses the file.
 
 Readers load everything into memory and raise `ValueError` for a truncated or
-corrupted file before anything is returned.
+corrupted file before anything is returned; writers raise `OSError` when the
+file cannot be written (a full disk), leaving the previous file intact.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
 import os
+import re
 import struct
 import zipfile
 from collections.abc import Mapping
@@ -36,6 +40,7 @@ __all__ = [
     "read_npz_bytes",
     "read_weights",
     "weights_format",
+    "write_failed",
     "write_npz_bytes",
     "write_weights",
 ]
@@ -126,8 +131,10 @@ def read_npz_bytes(data: bytes, path: str = "<bytes>") -> tuple[dict[str, np.nda
                 arrays[info.filename[: -len(".npy")]] = np.lib.format.read_array(
                     io.BytesIO(raw), allow_pickle=False
                 )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            UnicodeDecodeError, json.JSONDecodeError, KeyError, struct.error) as err:
+    except Exception as err:
+        # A damaged header byte surfaces as almost any exception: NotImplementedError (the
+        # version needed or the compression method), RuntimeError (the encryption flag),
+        # zlib.error, struct.error, ... Every one means the same: the file is unreadable.
         raise _corrupted(path, "npz", err) from None
     return arrays, metadata
 
@@ -179,31 +186,89 @@ def _read_safetensors(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]
 
 
 # -------------------------------------------------------------------- h5
+# The HDF5 file starts after a 512-byte user block, which HDF5 (and so Keras) skips. It
+# holds `_H5_MAGIC`, the hex SHA-256 digest of every byte after the user block, and a
+# newline. The raw bytes are checked against it before HDF5 parses anything: HDF5 can hang
+# or crash on a damaged file. Files without it (Keras-written ones) are read unchecked.
+_H5_USERBLOCK = 512
+_H5_MAGIC = b"layerax-weights-sha256:"
+
+
+def _file_digest(path: str, start: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(start)
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_failed(path: str, what: str, err: BaseException) -> OSError:
+    """An `OSError` naming `path` for a failed write (a full disk, ...).
+
+    h5py reports such failures as RuntimeError ("... errno = 28 ..."), and a
+    plain `write()` error does not name the file.
+    """
+    if isinstance(err, OSError) and err.errno is not None:
+        code, detail = err.errno, err.strerror or str(err)
+    else:
+        found = re.search(r"errno = (\d+)", str(err))
+        code = int(found.group(1)) if found else errno.EIO
+        detail = f"{os.strerror(code)}; {type(err).__name__}: {err}"
+    return OSError(
+        code,
+        f"Could not write {what} {path!r} ({detail}). The previous file at "
+        "that path, if any, is unchanged. Free some space or choose another path, and save again",
+        path,
+    )
+
+
 def _write_h5(path: str, arrays: Mapping[str, np.ndarray], metadata: Mapping[str, Any]) -> None:
     h5py = _require("h5py", "h5")
     groups: Mapping[str, str] = metadata.get("layers", {})
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            # Every layer gets its `vars` group (with its name), even without variables.
-            for group_path, name in groups.items():
-                vars_path = f"{group_path}/vars" if group_path else "vars"
-                group = f.require_group(vars_path)
-                group.attrs["name"] = name
-            for key, value in arrays.items():
-                value = np.asarray(value)
-                if value.dtype.name == "bfloat16":
-                    # As Keras: raw 16-bit values tagged with the dtype.
-                    ds = f.create_dataset(key, data=value)
-                    ds.attrs["dtype"] = "bfloat16"
-                else:
-                    f[key] = value
-            f.attrs["layerax_sha256"] = _digest(arrays)
+        try:
+            with h5py.File(tmp, "w", userblock_size=_H5_USERBLOCK) as f:
+                # Every layer gets its `vars` group (with its name), even without variables.
+                for group_path, name in groups.items():
+                    vars_path = f"{group_path}/vars" if group_path else "vars"
+                    group = f.require_group(vars_path)
+                    group.attrs["name"] = name
+                for key, value in arrays.items():
+                    value = np.asarray(value)
+                    if value.dtype.name == "bfloat16":
+                        # As Keras: raw 16-bit values tagged with the dtype.
+                        ds = f.create_dataset(key, data=value)
+                        ds.attrs["dtype"] = "bfloat16"
+                    else:
+                        f[key] = value
+            header = _H5_MAGIC + _file_digest(tmp, _H5_USERBLOCK).encode() + b"\n"
+            with open(tmp, "r+b") as f:
+                f.write(header)
+        except (RuntimeError, OSError) as err:
+            raise write_failed(path, "HDF5 weights file", err) from err
+
+
+def _verify_h5(path: str) -> bool:
+    """Checks the user block's digest against the raw bytes; False when there is none."""
+    with open(path, "rb") as f:
+        head = f.read(len(_H5_MAGIC) + 65)
+    if not head.startswith(_H5_MAGIC):
+        return False
+    want = head[len(_H5_MAGIC) : len(_H5_MAGIC) + 64]
+    if head[len(_H5_MAGIC) + 64 : len(_H5_MAGIC) + 65] != b"\n" or _file_digest(
+        path, _H5_USERBLOCK
+    ).encode() != want:
+        raise _corrupted(path, "HDF5", ValueError("SHA-256 digest of the file's bytes mismatch"))
+    return True
 
 
 def _read_h5(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     h5py = _require("h5py", "h5")
+    verified = _verify_h5(path)
     arrays: dict[str, np.ndarray] = {}
     layers: dict[str, str] = {}
+    digest = None
     try:
         with h5py.File(path, "r") as f:
             def visit(name: str, obj: Any) -> None:
@@ -221,7 +286,9 @@ def _read_h5(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
                     )
 
             f.visititems(visit)
-            digest = f.attrs.get("layerax_sha256")
+            if not verified:
+                # Files of earlier layerax versions carry a digest of the arrays instead.
+                digest = f.attrs.get("layerax_sha256")
     except Exception as err:  # h5py raises OSError, KeyError, RuntimeError, ...
         raise _corrupted(path, "HDF5", err) from None
     if isinstance(digest, bytes):
@@ -233,17 +300,28 @@ def _read_h5(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 
 # ------------------------------------------------------------ dispatch
 def write_weights(path: str, arrays: Mapping[str, np.ndarray], metadata: Mapping[str, Any]) -> None:
-    """Writes `arrays` to `path` atomically in the format of its suffix."""
+    """Writes `arrays` to `path` atomically in the format of its suffix.
+
+    Raises:
+        ValueError: for an unknown suffix.
+        OSError: when the file cannot be written (a full disk, ...), naming
+            `path`; the previous file at `path` is then unchanged.
+    """
     fmt = weights_format(path)
-    if fmt == "npz":
-        data = write_npz_bytes(arrays, metadata)
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as f:
-                f.write(data)
-    elif fmt == "safetensors":
-        _write_safetensors(path, arrays, metadata)
-    else:
-        _write_h5(path, arrays, metadata)
+    try:
+        if fmt == "npz":
+            data = write_npz_bytes(arrays, metadata)
+            with atomic_path(path) as tmp:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+        elif fmt == "safetensors":
+            _write_safetensors(path, arrays, metadata)
+        else:
+            _write_h5(path, arrays, metadata)
+    except OSError as err:
+        if err.filename == path:
+            raise
+        raise write_failed(path, f"{fmt} weights file", err) from err
 
 
 def read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

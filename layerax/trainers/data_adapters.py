@@ -2,8 +2,9 @@
 
 Accepted: numpy or JAX arrays (nested in lists, tuples or dicts for models
 with several inputs/outputs), Python generators and iterators yielding `(x,)`,
-`(x, y)` or `(x, y, sample_weight)`, and `lx.utils.PyDataset`-style objects
-(`__len__` and `__getitem__`).
+`(x, y)` or `(x, y, sample_weight)`, `lx.utils.PyDataset`-style objects
+(`__len__` and `__getitem__`), and torch `DataLoader`s, grain datasets/loaders and
+`tf.data.Dataset`s (see `foreign_adapters`).
 
 Array batches keep a static shape: every batch but the last has `batch_size`
 rows, so a compiled step compiles at most twice (full and last batch), once
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -222,8 +224,27 @@ def get_adapter(x: Any, y: Any = None, sample_weight: Any = None, *, batch_size:
     """The adapter for `x` (arrays, generator/iterator, or PyDataset)."""
     if x is None:
         raise ValueError("No data: pass `x` (arrays, a generator, or a PyDataset).")
+    from layerax.trainers import foreign_adapters
+    from layerax.trainers.foreign_adapters import foreign_adapter
     from layerax.utils.py_dataset import PyDataset
 
+    foreign = foreign_adapter(x, steps)
+    if foreign is not None:  # torch DataLoader, grain, tf.data: they make their own batches
+        _no_separate_targets(y, sample_weight, type(x).__name__)
+        if class_weight is not None:
+            raise ValueError(
+                f"`class_weight` is not supported with a {type(x).__name__}: make it yield "
+                "`(x, y, sample_weight)` instead."
+            )
+        if shuffle:
+            kind = foreign_adapters.kind_name(x)
+            warnings.warn(
+                f"`shuffle=True` was passed, but will be ignored since the data `x` was provided as "
+                f"a {kind}. The {kind} is expected to already be shuffled. Pass `shuffle=False` "
+                "to silence this warning.",
+                stacklevel=3,
+            )
+        return foreign  # type: ignore[return-value]
     if isinstance(x, PyDataset) or (
         hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array(x)
         and not isinstance(x, (list, tuple, dict))

@@ -34,6 +34,7 @@ from layerax.core.context import CTX
 from layerax.core.state import StateScope
 from layerax.distribution.data import place_batch_for_step, prefetch_to_device, to_host_local
 from layerax.function import Function, function
+from layerax.models import host_prefix
 from layerax.trainers import data_adapters
 from layerax.trainers.arguments import check_loop_arguments, check_loss_weights, check_numeric
 from layerax.trainers.compile_utils import (
@@ -518,7 +519,30 @@ class Trainer(StatelessTrainerMixin):
         Returns the last step's logs (or outputs) and, for "predict", the outputs of all
         steps as a list of chunks to concatenate (one chunk per call).
         """
-        return self._execute_steps(kind, self._prepare_steps(batches))
+        return self._execute_steps(kind, self._prepare_steps(list(self._lx_host_batches(batches))))
+
+    # ------------------------------------------------- host prefix (strings)
+    def _lx_host_prefix(self) -> Any:
+        """The model's first layers that take strings (`models/host_prefix.py`), found once
+        per compiled model and cached with the compiled steps; None for most models."""
+        cache = self._lx_state().functions
+        if "host_prefix" not in cache:
+            cache["host_prefix"] = host_prefix.find(self)
+        return cache["host_prefix"]
+
+    def _lx_host_batches(self, batches: Any) -> Any:
+        """`batches` with the host prefix applied to each batch's x, on the host (lazily)."""
+        prefix = self._lx_host_prefix()
+        if prefix is None:
+            return batches
+
+        def on_host(batch: Any) -> Any:
+            x, rest = (batch[0], batch[1:]) if isinstance(batch, tuple) else (batch, ())
+            if not self.built:
+                self(x)  # builds the model from the strings, eagerly, once
+            return (prefix.apply(x), *rest)
+
+        return map(on_host, batches)
 
     def _prepare_steps(self, batches: list[Any]) -> tuple[Any, ...]:
         """Puts a group of host batches on the devices (split along the batch axis under
@@ -532,6 +556,14 @@ class Trainer(StatelessTrainerMixin):
         return ("stacked", place_batch_for_step(stacked, batch_axis=1), len(batches), batches[0])
 
     def _execute_steps(self, kind: str, prepared: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+        prefix = self._lx_host_prefix()
+        if prefix is None:
+            return self._execute_prepared(kind, prepared)
+        # The batches went through the host layers: the model's call runs the rest.
+        with host_prefix.active(prefix):
+            return self._execute_prepared(kind, prepared)
+
+    def _execute_prepared(self, kind: str, prepared: tuple[Any, ...]) -> tuple[Any, list[Any]]:
         if prepared[0] == "one":
             out = self._step_function(kind)(prepared[1])
             return out, [out]
@@ -553,6 +585,7 @@ class Trainer(StatelessTrainerMixin):
         # Without a distribution on a CPU backend, batches stay on the host until the call
         # (which takes numpy arrays in its C++ path): there is no transfer to overlap.
         on_host = CTX.distribution is None and jax.default_backend() == "cpu"
+        batches = self._lx_host_batches(batches)
         if self.steps_per_execution == 1:
             if on_host:
                 return ((1, ("one", _without_trailing_none(b))) for b in batches)

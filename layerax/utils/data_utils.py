@@ -85,8 +85,11 @@ def split_dataset(
     """Splits an array, or a tuple/list/dict of arrays of the same length, into two parts.
 
     Args:
-        dataset: A NumPy/JAX array, or a tuple, list or dict of arrays with equal first
-            dimensions (e.g. `(x, y)`).
+        dataset: A NumPy/JAX array, a tuple, list or dict of arrays with equal first
+            dimensions (e.g. `(x, y)`), or an `lx.utils.PyDataset` (split by samples: the
+            datasets of `image_dataset_from_directory` & co. and
+            `timeseries_dataset_from_array` split lazily into two of the same kind; any
+            other `PyDataset` is read once and split into arrays).
         left_size: Samples in the left part: an int count or a fraction in (0, 1); None
             means "the rest".
         right_size: The same for the right part (taken after the left part).
@@ -103,6 +106,10 @@ def split_dataset(
         >>> left.tolist(), right.tolist()
         ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
     """
+    from layerax.utils.py_dataset import PyDataset
+
+    if isinstance(dataset, PyDataset):
+        return _split_py_dataset(dataset, left_size, right_size, shuffle, seed)
     if isinstance(dataset, dict):
         leaves = list(dataset.values())
     elif isinstance(dataset, (tuple, list)):
@@ -137,6 +144,39 @@ def split_dataset(
         return parts[0]
 
     return rebuild(left_idx), rebuild(right_idx)
+
+
+def _split_order(total: int, left: Any, right: Any, shuffle: bool, seed: int | None) -> tuple[Any, Any]:
+    n_left, n_right = _split_sizes(left, right, total)
+    order = np.arange(total)
+    if shuffle:
+        seed = int(np.random.randint(1_000_000)) if seed is None else seed
+        np.random.default_rng(seed).shuffle(order)
+    return order[:n_left], order[n_left:n_left + n_right]
+
+
+def _split_py_dataset(dataset: Any, left: Any, right: Any, shuffle: bool, seed: int | None) -> tuple[Any, Any]:
+    from layerax.utils.file_dataset import FileDataset
+    from layerax.utils.timeseries_dataset import TimeseriesDataset
+
+    if isinstance(dataset, FileDataset):
+        rows = dataset._order  # the samples in the order the dataset yields them now
+        left_idx, right_idx = _split_order(len(rows), left, right, shuffle, seed)
+        return dataset.subset(rows[left_idx]), dataset.subset(rows[right_idx])
+    if isinstance(dataset, TimeseriesDataset):
+        starts = dataset.start_positions
+        left_idx, right_idx = _split_order(len(starts), left, right, shuffle, seed)
+        return dataset.with_start_positions(starts[left_idx]), dataset.with_start_positions(starts[right_idx])
+    batches = list(dataset)
+    if not batches:
+        raise ValueError(f"split_dataset received an empty {type(dataset).__name__}.")
+    first = batches[0]
+    structure = tuple(first) if isinstance(first, (tuple, list)) else None
+    if structure is None:
+        samples: Any = np.concatenate([np.asarray(b) for b in batches])
+    else:
+        samples = tuple(np.concatenate([np.asarray(b[i]) for b in batches]) for i in range(len(structure)))
+    return split_dataset(samples, left_size=left, right_size=right, shuffle=shuffle, seed=seed)
 
 
 def get_source_inputs(tensor: Any) -> list[Any]:

@@ -72,6 +72,13 @@ REQUIRED.update({
     "SensitivityAtSpecificity": {"specificity": 0.5},
     "SpecificityAtSensitivity": {"sensitivity": 0.5},
 })
+# Numeric preprocessing layers (issue 19).
+REQUIRED.update({
+    "CategoryEncoding": {"num_tokens": 4, "output_mode": "count"},
+    "Discretization": {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"},
+    "Hashing": {"num_bins": 5, "salt": [1, 2], "mask_value": ""},
+    "HashedCrossing": {"num_bins": 5, "output_mode": "one_hot"},
+})
 _WITH_LAYERS = {
     "RNN": lambda: {"cell": lx.layers.LSTMCell(2), "return_state": True},
     "StackedRNNCells": lambda: {"cells": [lx.layers.LSTMCell(2), lx.layers.GRUCell(3)]},

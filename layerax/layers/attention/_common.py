@@ -194,3 +194,24 @@ def clone_initializer(initializer: Any) -> Any:
     return clone() if clone is not None else initializer
 
 __all__ = ["EinsumProjection", "causal_mask", "combine_masks", "masked_softmax"]
+
+
+def flash_attention(layer: Layer, query: jax.Array, key: jax.Array, value: jax.Array,
+                    mask: jax.Array | None, scale: float) -> jax.Array:
+    """Attention through the fused (cuDNN flash) kernel, for a layer made with `flash_attention=True`.
+
+    `query`/`key`/`value` are the projected `(batch, length, heads, head_dim)`
+    tensors and `mask` broadcasts to `(batch, heads, q_length, kv_length)`.
+    The kernel exists only on NVIDIA GPUs; elsewhere this raises a ValueError
+    that names the layer, as Keras does (its JAX backend raises there too).
+    """
+    platform = jax.devices()[0].platform
+    if platform != "gpu":
+        raise ValueError(
+            f"Layer '{layer.name}': flash_attention=True needs the cuDNN fused attention kernel, "
+            f"which runs only on an NVIDIA GPU; this process runs on '{platform}'. Pass "
+            "flash_attention=None (use it where supported) or False."
+        )
+    from layerax.ops.nn import dot_product_attention
+
+    return dot_product_attention(query, key, value, mask=mask, scale=scale, flash_attention=True)

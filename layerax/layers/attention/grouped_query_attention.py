@@ -9,11 +9,13 @@ import jax.numpy as jnp
 
 from layerax import constraints, initializers, regularizers
 from layerax import random as lx_random
+from layerax.core.flags import get_flag
 from layerax.core.layer import Layer
 from layerax.layers.attention._common import (
     EinsumProjection,
     clone_initializer,
     combine_masks,
+    flash_attention,
     masked_softmax,
 )
 
@@ -129,7 +131,8 @@ class GroupedQueryAttention(Layer):
         self.use_bias = use_bias
         self.use_gate = use_gate
         self.sliding_window = sliding_window
-        self._flash_attention = flash_attention
+        # As Keras: None follows `lx.config.enable/disable_flash_attention()`.
+        self._flash_attention = flash_attention or get_flag("flash_attention")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -228,6 +231,13 @@ class GroupedQueryAttention(Layer):
         q = self._query_dense(query)
         k = jnp.repeat(self._key_dense(key), self.num_repeats, axis=2)
         v = jnp.repeat(self._value_dense(value), self.num_repeats, axis=2)
+        if self._flash_attention and not (self.dropout > 0.0 or return_attention_scores):
+            if mask is not None:
+                mask = jnp.expand_dims(mask, axis=-3) if mask.ndim == 3 else mask
+            output = flash_attention(self, q, k, v, mask, self._inverse_sqrt_head_dim)
+            if gate is not None:
+                output = output * gate
+            return self._output_dense(output)
         q = q * jnp.asarray(self._inverse_sqrt_head_dim, q.dtype)
         scores = jnp.einsum("bquh,bkuh->buqk", q, k)
         if mask is not None:

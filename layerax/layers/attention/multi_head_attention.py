@@ -10,12 +10,14 @@ import jax.numpy as jnp
 
 from layerax import constraints, initializers, regularizers
 from layerax import random as lx_random
+from layerax.core.flags import get_flag
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.attention._common import (
     EinsumProjection,
     clone_initializer,
     combine_masks,
+    flash_attention,
     letters,
     masked_softmax,
 )
@@ -66,7 +68,9 @@ class MultiHeadAttention(Layer):
         attention_axes: Axes over which attention is applied (all axes
             but batch, heads and features by default).
         sliding_window: If set, position `i` only attends to `|i - j| < sliding_window`.
-        flash_attention: Accepted for Keras compatibility (the fused and
+        flash_attention: None (default) follows `lx.config.enable_flash_attention()` /
+            `disable_flash_attention()`; True runs the cuDNN fused kernel (NVIDIA GPUs
+            only; elsewhere a ValueError). Otherwise accepted for Keras compatibility (the fused and
             the explicit computation give the same numbers here); `True` is
             incompatible with dropout and with returning scores, as in Keras.
         kernel_initializer: Initializer of the projection kernels.
@@ -173,7 +177,8 @@ class MultiHeadAttention(Layer):
                     "list."
                 ) from err
         self._output_shape = output_shape or None
-        self._flash_attention = flash_attention
+        # As Keras: None follows `lx.config.enable/disable_flash_attention()`.
+        self._flash_attention = flash_attention or get_flag("flash_attention")
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -339,6 +344,9 @@ class MultiHeadAttention(Layer):
         # Keras computes 3-D attention without dropout or returned scores with its fused
         # kernel (a fully masked row becomes uniform), else with Softmax (the row becomes 0).
         fused = not (self._dropout > 0.0 or return_attention_scores or query.ndim != 4)
+        if fused and self._flash_attention:
+            return flash_attention(self, query, key, value, attention_mask,
+                                   self._inverse_sqrt_key_dim), None
         probs = masked_softmax(scores, attention_mask, self._norm_axes, zero_masked=not fused)
         weights = probs
         if training and self._dropout > 0.0:

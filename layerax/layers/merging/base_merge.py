@@ -8,13 +8,17 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax import export as jax_export
 
 from layerax.core.layer import Layer
 
 
 def _is_shape(value: Any) -> bool:
+    # Dimensions are ints, None (unknown) or jax.export's symbolic dimensions (a
+    # model traced for export with a polymorphic batch size).
     return isinstance(value, (tuple, list)) and all(
-        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in value
+        d is None or (isinstance(d, int) and not isinstance(d, bool)) or jax_export.is_symbolic_dim(d)
+        for d in value
     )
 
 

@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from layerax.layers.preprocessing.audio.mel_spectrogram import MelSpectrogram
+from layerax.layers.preprocessing.audio.stft_spectrogram import STFTSpectrogram
+
+__all__: list[str] = ["MelSpectrogram", "STFTSpectrogram"]

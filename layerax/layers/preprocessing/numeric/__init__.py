@@ -2,4 +2,15 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from layerax.layers.preprocessing.numeric.category_encoding import CategoryEncoding
+from layerax.layers.preprocessing.numeric.discretization import Discretization
+from layerax.layers.preprocessing.numeric.hashing import HashedCrossing, Hashing
+from layerax.layers.preprocessing.numeric.normalization import Normalization
+
+__all__: list[str] = [
+    "CategoryEncoding",
+    "Discretization",
+    "HashedCrossing",
+    "Hashing",
+    "Normalization",
+]
