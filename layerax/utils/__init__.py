@@ -17,6 +17,7 @@ from layerax.saving import get_registered_name as get_registered_name
 from layerax.saving import get_registered_object as get_registered_object
 from layerax.saving import register_keras_serializable as register_keras_serializable
 from layerax.saving import serialize_keras_object as serialize_keras_object
+from layerax.utils import bounding_boxes as bounding_boxes
 from layerax.utils import legacy as legacy
 from layerax.utils.config_dict import Config as Config
 from layerax.utils.data_utils import get_source_inputs as get_source_inputs
@@ -49,6 +50,7 @@ Sequence = PyDataset
 
 __all__ = [
     "Config",
+    "bounding_boxes",
     "legacy",
     "FileDataset",
     "TimeseriesDataset",
