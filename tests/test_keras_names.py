@@ -43,7 +43,6 @@ PENDING: dict[str, dict[str, str]] = {
     "": {
         "applications": ISSUE20,
     },
-    "layers": {"ContrastLimitedAdaptiveHistogramEqualization": ISSUE19},
     "utils": {
         "FeatureSpace": ISSUE19,
     },
