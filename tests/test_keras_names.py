@@ -43,17 +43,14 @@ PENDING: dict[str, dict[str, str]] = {
     "": {
         "applications": ISSUE20,
     },
-    "utils": {
-        "FeatureSpace": ISSUE19,
-    },
     "saving": {"KerasFileEditor": ISSUE20},
 }
 
 MODULES = [
     "", "layers", "ops", "ops.nn", "ops.numpy", "ops.linalg", "ops.image", "activations",
     "losses", "metrics", "optimizers", "optimizers.schedules", "optimizers.legacy", "callbacks",
-    "initializers", "regularizers", "constraints", "utils", "utils.bounding_boxes", "utils.legacy", "legacy",
-    "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
+    "initializers", "regularizers", "constraints", "utils", "utils.bounding_boxes", "utils.legacy",
+    "legacy", "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
     "mixed_precision", "dtype_policies", "distribution", "export", "distillation",
     "visualization", "wrappers", "preprocessing", "preprocessing.image", "preprocessing.sequence",
     "datasets", "datasets.mnist", "datasets.fashion_mnist", "datasets.cifar10", "datasets.cifar100",

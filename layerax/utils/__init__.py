@@ -25,6 +25,7 @@ from layerax.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_w
 from layerax.utils.data_utils import split_dataset as split_dataset
 from layerax.utils.data_utils import unpack_x_y_sample_weight as unpack_x_y_sample_weight
 from layerax.utils.audio_dataset import audio_dataset_from_directory as audio_dataset_from_directory
+from layerax.utils.feature_space import FeatureSpace as FeatureSpace
 from layerax.utils.file_dataset import FileDataset as FileDataset
 from layerax.utils.file_utils import get_file as get_file
 from layerax.utils.image_dataset import image_dataset_from_directory as image_dataset_from_directory
@@ -52,6 +53,7 @@ __all__ = [
     "Config",
     "bounding_boxes",
     "legacy",
+    "FeatureSpace",
     "FileDataset",
     "TimeseriesDataset",
     "audio_dataset_from_directory",
