@@ -11,9 +11,7 @@ the numpy dict before `fit`), then train a model on the encoded features.
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -151,6 +149,14 @@ class Feature:
     def from_config(cls, config: Mapping[str, Any]) -> Feature:
         """Makes a `Feature` from `get_config()`."""
         return cls(**config)
+
+
+class _Parts:
+    """A plain holder, so that the layer tracking does not see the host-side layers."""
+
+    preprocessors: dict[str, Any]
+    crossers: dict[str, Any]
+    one_hot_encoders: dict[str, Any]
 
 
 def _column(value: Any, dtype: str) -> np.ndarray:
@@ -292,14 +298,33 @@ class FeatureSpace(Layer):
         self.feature_specs = {key: self._standardize_feature(key, value)
                               for key, value in features.items()}
         self.crosses = [self._standardize_cross(c, set(features)) for c in crosses or []]
-        self.preprocessors = {key: f.preprocessor for key, f in self.feature_specs.items()}
-        self.crossers = {c.name: _layers().HashedCrossing(c.crossing_dim, name=c.name)
-                         for c in self.crosses}
-        self.one_hot_encoders: dict[str, Any] = {}
+        # The preprocessing layers are host-side tools, not sub-layers with weights: their
+        # adapted state is saved in `get_config`, so `lx.saving.save_model`/`load_model`
+        # round trip the space through its config alone.
+        self._parts = _Parts()
+        self._parts.preprocessors = {key: f.preprocessor for key, f in self.feature_specs.items()}
+        self._parts.crossers = {c.name: _layers().HashedCrossing(c.crossing_dim, name=c.name)
+                                for c in self.crosses}
+        self._parts.one_hot_encoders = {}
         self._is_adapted = False
         self._encoders_built = False
         self.encoded_features: Any = None
         self.built = True
+
+    @property
+    def preprocessors(self) -> dict[str, Any]:
+        """The preprocessing layer of each feature."""
+        return self._parts.preprocessors
+
+    @property
+    def crossers(self) -> dict[str, Any]:
+        """The `HashedCrossing` layer of each cross."""
+        return self._parts.crossers
+
+    @property
+    def one_hot_encoders(self) -> dict[str, Any]:
+        """The `CategoryEncoding` layer of each one-hot feature (after `adapt`)."""
+        return self._parts.one_hot_encoders
 
     @property
     def features(self) -> dict[str, Feature]:
@@ -421,7 +446,7 @@ class FeatureSpace(Layer):
         self._check_if_adapted()
         specs: dict[str, Any] = {**self.feature_specs, **{c.name: c for c in self.crosses}}
         layers = {**self.preprocessors, **self.crossers}
-        self.one_hot_encoders = {
+        self._parts.one_hot_encoders = {
             key: _layers().CategoryEncoding(num_tokens=self._cardinality(key, layers[key]),
                                             output_mode="multi_hot")
             for key, spec in specs.items() if spec.output_mode == "one_hot"}
@@ -526,24 +551,21 @@ class FeatureSpace(Layer):
         return space
 
     def save(self, filepath: str | os.PathLike[str]) -> None:
-        """Writes the space (its config with the adapted state) to a `.keras`-style zip.
+        """Writes the space (its config with the adapted state) to a `.keras` file.
 
-        Load it back with `FeatureSpace.load(filepath)`.
+        Load it back with `lx.saving.load_model(filepath)` or `FeatureSpace.load(filepath)`.
         """
-        path = os.fspath(filepath)
-        if not path.endswith(".keras"):
-            raise ValueError("FeatureSpace.save: the filepath must end in '.keras'. Received: "
-                             f"filepath={path!r}")
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("config.json", json.dumps(
-                {"class_name": "FeatureSpace", "config": self.get_config()}))
+        from layerax.saving import save_model
+
+        save_model(self, filepath)
 
     @classmethod
     def load(cls, filepath: str | os.PathLike[str]) -> FeatureSpace:
         """Reads a space written by `save`."""
-        with zipfile.ZipFile(os.fspath(filepath)) as archive:
-            data = json.loads(archive.read("config.json"))
-        if data.get("class_name") != "FeatureSpace":
-            raise ValueError(f"FeatureSpace.load: {filepath!r} does not hold a FeatureSpace "
-                             f"(found {data.get('class_name')!r}).")
-        return cls.from_config(data["config"])
+        from layerax.saving import load_model
+
+        space = load_model(filepath)
+        if not isinstance(space, cls):
+            raise ValueError(f"FeatureSpace.load: {os.fspath(filepath)!r} does not hold a "
+                             f"FeatureSpace (found {type(space).__name__}).")
+        return space
