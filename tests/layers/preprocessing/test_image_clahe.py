@@ -28,9 +28,7 @@ def test_harness():
 
 CASES = [
     ((2, 16, 16, 3), {}),
-    ((1, 13, 19, 2), {"tile_grid_size": (3, 4), "clip_limit": 2.0}),
-    ((2, 12, 10, 1), {"tile_grid_size": (4, 4), "clip_limit": 0}),
-    ((9, 11, 3), {"tile_grid_size": (2, 3), "value_range": (0, 1)}),
+    ((13, 19, 2), {"tile_grid_size": (3, 4), "clip_limit": 2.0, "value_range": (0, 1)}),
 ]
 
 
@@ -52,7 +50,7 @@ def test_values_match_keras():
 
 def test_integer_images_channels_first_and_jit():
     images = RNG.integers(0, 256, (2, 12, 12, 3)).astype("uint8")
-    ours, theirs = _pair(tile_grid_size=(3, 3))
+    ours, theirs = _pair(tile_grid_size=(3, 3), clip_limit=0)
     first = np.moveaxis(images, -1, 1).astype("float32")
     ours_cf, theirs_cf = _pair(tile_grid_size=(2, 2), data_format="channels_first")
     out, ref, out_cf, ref_cf = jax.jit(lambda a, b: (ours(a), theirs(a), ours_cf(b),
