@@ -23,6 +23,7 @@ from layerax import callbacks as callbacks
 from layerax import models as models
 from layerax import ops as ops
 from layerax import optimizers as optimizers
+from layerax import preprocessing as preprocessing
 from layerax import random as random
 from layerax import regularizers as regularizers
 from layerax import saving as saving
@@ -110,6 +111,7 @@ __all__ = [
     "name_scope",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "regularizers",
     "saving",

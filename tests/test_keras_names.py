@@ -42,12 +42,6 @@ ISSUE23 = "issue 23 (Orbax checkpoints and export)"
 PENDING: dict[str, dict[str, str]] = {
     "": {
         "applications": ISSUE20,
-        "preprocessing": ISSUE19,
-    },
-    "layers": {"ContrastLimitedAdaptiveHistogramEqualization": ISSUE19},
-    "utils": {
-        "FeatureSpace": ISSUE19,
-        "bounding_boxes": ISSUE19,
     },
     "saving": {"KerasFileEditor": ISSUE20},
 }
@@ -55,10 +49,10 @@ PENDING: dict[str, dict[str, str]] = {
 MODULES = [
     "", "layers", "ops", "ops.nn", "ops.numpy", "ops.linalg", "ops.image", "activations",
     "losses", "metrics", "optimizers", "optimizers.schedules", "optimizers.legacy", "callbacks",
-    "initializers", "regularizers", "constraints", "utils", "utils.legacy", "legacy",
-    "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
+    "initializers", "regularizers", "constraints", "utils", "utils.bounding_boxes", "utils.legacy",
+    "legacy", "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
     "mixed_precision", "dtype_policies", "distribution", "export", "distillation",
-    "visualization", "wrappers",
+    "visualization", "wrappers", "preprocessing", "preprocessing.image", "preprocessing.sequence",
     "datasets", "datasets.mnist", "datasets.fashion_mnist", "datasets.cifar10", "datasets.cifar100",
     "datasets.imdb", "datasets.reuters", "datasets.boston_housing", "datasets.california_housing",
 ]

@@ -17,6 +17,7 @@ from layerax.saving import get_registered_name as get_registered_name
 from layerax.saving import get_registered_object as get_registered_object
 from layerax.saving import register_keras_serializable as register_keras_serializable
 from layerax.saving import serialize_keras_object as serialize_keras_object
+from layerax.utils import bounding_boxes as bounding_boxes
 from layerax.utils import legacy as legacy
 from layerax.utils.config_dict import Config as Config
 from layerax.utils.data_utils import get_source_inputs as get_source_inputs
@@ -24,6 +25,7 @@ from layerax.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_w
 from layerax.utils.data_utils import split_dataset as split_dataset
 from layerax.utils.data_utils import unpack_x_y_sample_weight as unpack_x_y_sample_weight
 from layerax.utils.audio_dataset import audio_dataset_from_directory as audio_dataset_from_directory
+from layerax.utils.feature_space import FeatureSpace as FeatureSpace
 from layerax.utils.file_dataset import FileDataset as FileDataset
 from layerax.utils.file_utils import get_file as get_file
 from layerax.utils.image_dataset import image_dataset_from_directory as image_dataset_from_directory
@@ -49,7 +51,9 @@ Sequence = PyDataset
 
 __all__ = [
     "Config",
+    "bounding_boxes",
     "legacy",
+    "FeatureSpace",
     "FileDataset",
     "TimeseriesDataset",
     "audio_dataset_from_directory",

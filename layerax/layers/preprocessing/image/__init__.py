@@ -13,6 +13,7 @@ from layerax.layers.preprocessing.image.affine import (
     RandomTranslation,
     RandomZoom,
 )
+from layerax.layers.preprocessing.image.clahe import ContrastLimitedAdaptiveHistogramEqualization
 from layerax.layers.preprocessing.image.flip import RandomFlip
 from layerax.layers.preprocessing.image.max_boxes import MaxNumBoundingBoxes
 from layerax.layers.preprocessing.image.rescaling import Rescaling
@@ -57,4 +58,5 @@ __all__: list[str] = [
     "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomErasing",
     "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
     "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization",
+    "ContrastLimitedAdaptiveHistogramEqualization",
 ]
