@@ -190,16 +190,20 @@ class Model(Trainer, Layer):
 
     # -------------------------------------------------------------- saving
     def save(self, filepath: Any, overwrite: bool = True, zipped: Any = None, **kwargs: Any) -> None:
-        """Saves the whole model to one `.layerax` archive (`.keras` is accepted as an alias).
+        """Saves the whole model: a Keras 3 `.keras` archive, or layerax's own `.layerax`.
 
-        The archive holds the config, the weights, the `compile()` arguments
-        and (with `include_optimizer=True`, the default) the optimizer's state;
-        `lx.models.load_model(path)` restores a model that predicts identically
-        and continues training where this one stopped. The write is atomic.
-        A `.keras` path gives the same layerax archive, which Keras cannot read.
+        A `.keras` path writes Keras 3's format (config with Keras' module
+        names, `model.weights.h5`, compile config, the optimizer's slots for
+        Adam, AdamW, SGD, RMSprop, Adagrad, Adamax, Lion): `keras.saving.load_model`
+        loads it. A
+        `.layerax` archive holds the config, the weights, the `compile()`
+        arguments, seed states and (with `include_optimizer=True`, the default)
+        any optimizer's state; `lx.models.load_model(path)` restores a model
+        that predicts identically and continues training where this one
+        stopped. The write is atomic.
 
         Args:
-            filepath: Path ending in `.layerax` or `.keras`.
+            filepath: Path ending in `.keras` or `.layerax`.
             overwrite: Replace an existing file (otherwise FileExistsError).
             zipped: Kept for Keras compatibility (the archive is always a zip).
             **kwargs: `include_optimizer=True`.

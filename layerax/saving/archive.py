@@ -1,7 +1,7 @@
 """`model.save(path)` / `load_model(path)`: the whole model in one `.layerax` zip archive.
 
-Layout of the archive (an uncompressed zip; `.keras` is accepted as another
-name for the same format, which Keras itself cannot read):
+Layout of the archive (an uncompressed zip; a `.keras` path means Keras 3's
+own format instead, see `keras_archive`):
 
 * `metadata.json`: `{"format": "layerax.model", "format_version", "layerax_version",
   "date_saved"}`;
@@ -82,7 +82,8 @@ def _check_suffix(path: str, action: str = "saving") -> None:
             hint = " The legacy Keras 2 HDF5 model format is not supported."
         raise ValueError(
             f"Invalid filepath extension for {action} a model: {path!r}. Use a path ending in "
-            f"'.layerax' (or '.keras', the same layerax archive).{hint}"
+            f"'.keras' (Keras 3's format) or '.layerax' (layerax's archive with the full "
+            f"training state).{hint}"
         )
 
 
@@ -272,9 +273,9 @@ def read_archive(path: str) -> Archive:
         if required not in members:
             if "model.weights.h5" in members:
                 raise ValueError(
-                    f"{path!r} is a Keras '.keras' archive, not a layerax one: layerax cannot "
-                    "load it. Save the Keras model's weights with `model.save_weights("
-                    "'x.weights.h5')` and load them into the same layerax architecture."
+                    f"{path!r} is a Keras '.keras' archive, not a layerax one: give it a name "
+                    "ending in '.keras' and load it with `lx.saving.load_model` (layerax reads "
+                    "Keras 3 archives under that suffix)."
                 )
             raise corrupted(f"member {required!r} is missing")
     try:
@@ -312,8 +313,8 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
 
     Args:
         model: The model.
-        filepath: A path ending in `.layerax` (or `.keras`: the same layerax
-            archive, which Keras cannot read).
+        filepath: A path ending in `.layerax` (layerax's archive) or `.keras`
+            (Keras 3's format, see docs/saving.md).
         overwrite: Replace an existing file (otherwise raise FileExistsError).
         include_optimizer: Also save the optimizer's state, so that training
             continues where it stopped.
@@ -336,6 +337,11 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
             f"Model '{model.name}' has not been built yet: call it on data (or `build()` it) "
             "before saving it."
         )
+    if filepath.endswith(".keras"):
+        from layerax.saving.keras_archive import save_keras_archive
+
+        save_keras_archive(model, filepath)
+        return
     write_archive(filepath, model, include_optimizer=include_optimizer)
 
 
@@ -412,7 +418,8 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     """Loads a model saved with `model.save()`: config, weights, compile and optimizer state.
 
     Args:
-        filepath: A `.layerax` (or `.keras`) archive written by layerax.
+        filepath: A `.layerax` archive written by layerax, or a Keras 3
+            `.keras` archive (written by Keras or by layerax).
         custom_objects: Classes and functions by name (custom layers, models,
             losses, metrics) used by the saved config.
         compile: Compile the model as it was compiled when saved, and restore
@@ -436,6 +443,10 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     """
     filepath = os.fspath(filepath)
     _check_suffix(filepath, "loading")
+    if filepath.endswith(".keras"):
+        from layerax.saving.keras_archive import load_keras_archive
+
+        return load_keras_archive(filepath, custom_objects, compile=compile, safe_mode=safe_mode)
     archive = read_archive(filepath)
     model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     if compile and getattr(model, "compiled", False) and archive.optimizer is not None:

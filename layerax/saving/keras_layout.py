@@ -92,10 +92,27 @@ def _children(layer: Layer) -> list[tuple[str, Any]]:
             continue
         if isinstance(value, (Layer, list, tuple, dict)):
             attrs[name] = value
+    attrs.update(_layer_properties(layer, skip))
     if isinstance(layer, Model):
         attrs["layers"] = layer.layers
     for name in sorted(attrs, key=_name_key):
         found.append((name, attrs[name]))
+    return found
+
+
+def _layer_properties(layer: Layer, skip: set[str]) -> dict[str, Layer]:
+    """Properties returning a sub-layer (`MultiHeadAttention.query_dense`): Keras walks
+    `dir(layer)`, so such a layer is saved under the property's (public) name."""
+    found: dict[str, Layer] = {}
+    for name in dir(type(layer)):
+        if name in skip or name.startswith("__") or not isinstance(getattr(type(layer), name, None), property):
+            continue
+        try:
+            value = getattr(layer, name)
+        except Exception:  # a property that needs state the layer lacks: Keras skips it too
+            continue
+        if isinstance(value, Layer):
+            found[name] = value
     return found
 
 

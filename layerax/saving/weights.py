@@ -184,8 +184,10 @@ def load_weights(model: Layer, filepath: str | os.PathLike[str], skip_mismatch: 
     _require_built(model, "loading weights into")
     if fmt == "archive":
         from layerax.saving.archive import read_archive
+        from layerax.saving.keras_archive import read_keras_archive
 
-        arrays = read_archive(filepath).weights
+        read = read_keras_archive if filepath.endswith(".keras") else read_archive
+        arrays = read(filepath).weights
         apply_weights(model, arrays, skip_mismatch=skip_mismatch, source=filepath)
         return
     # Verified .safetensors / .weights.h5 files stream: entries are read one at a time

@@ -115,12 +115,12 @@ def test_round_trip_predicts_identically_and_continues_training(make, tmp_path):
     _assert_same_weights(model, loaded)
 
 
-def test_keras_suffix_is_the_same_archive_and_include_optimizer(tmp_path):
+def test_layerax_archive_members_and_include_optimizer(tmp_path):
     model = sequential()
     model.compile(optimizer="sgd", loss="mse")
     _fit(model, X, Y, 1)
-    model.save(str(tmp_path / "m.keras"))
-    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+    model.save(str(tmp_path / "m.layerax"))
+    with zipfile.ZipFile(tmp_path / "m.layerax") as zf:
         names = set(zf.namelist())
         meta = json.loads(zf.read("metadata.json"))
         config = json.loads(zf.read("config.json"))
@@ -128,17 +128,17 @@ def test_keras_suffix_is_the_same_archive_and_include_optimizer(tmp_path):
     assert meta["format"] == "layerax.model"
     assert config["class_name"] == "Sequential" and config["module"] == "layerax.layers"
     assert config["compile_config"]["optimizer"]["class_name"] == "SGD"
-    _assert_same_weights(lx.models.load_model(str(tmp_path / "m.keras")), model)
+    _assert_same_weights(lx.models.load_model(str(tmp_path / "m.layerax")), model)
 
     model.save(str(tmp_path / "no_opt.layerax"), include_optimizer=False)
     with zipfile.ZipFile(tmp_path / "no_opt.layerax") as zf:
         assert "optimizer.npz" not in zf.namelist()
     loaded = lx.models.load_model(str(tmp_path / "no_opt.layerax"))
     assert int(loaded.optimizer.iterations.value) == 0  # compiled afresh
-    assert not getattr(lx.models.load_model(str(tmp_path / "m.keras"), compile=False), "compiled", False)
+    assert not getattr(lx.models.load_model(str(tmp_path / "m.layerax"), compile=False), "compiled", False)
     # load_weights also reads an archive's weights.
     fresh = sequential()
-    fresh.load_weights(str(tmp_path / "m.keras"))
+    fresh.load_weights(str(tmp_path / "m.layerax"))
     _assert_same_weights(fresh, model)
 
 
@@ -239,13 +239,13 @@ def test_corrupted_or_foreign_archives_give_clear_errors(tmp_path):
             target.load_weights(path)
         for a, b in zip(target.get_weights(), before):
             np.testing.assert_array_equal(a, b)
-    # A Keras .keras file is recognised and refused with an explanation.
-    with zipfile.ZipFile(tmp_path / "k.keras", "w") as zf:
+    # A Keras .keras file under the layerax suffix is recognised and refused with an explanation.
+    with zipfile.ZipFile(tmp_path / "k.layerax", "w") as zf:
         zf.writestr("metadata.json", "{}")
         zf.writestr("config.json", "{}")
         zf.writestr("model.weights.h5", b"\x89HDF")
     with pytest.raises(ValueError, match="Keras '.keras' archive, not a layerax one"):
-        lx.models.load_model(str(tmp_path / "k.keras"))
+        lx.models.load_model(str(tmp_path / "k.layerax"))
 
 
 def _flip(data, offset):

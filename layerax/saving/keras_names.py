@@ -1,0 +1,104 @@
+"""The one table between Keras 3's module names and layerax's families.
+
+A Keras `.keras` config names every object by `module` (`keras.layers`,
+`keras.initializers`, ...), `class_name` and `registered_name` (None for
+built-ins, `"package>Name"` for registered custom objects). layerax's classes
+carry Keras' class names, so mapping a config is a matter of the module:
+`KERAS_MODULES` gives, for each layerax family, the Keras module its built-in
+classes live in, and `MODEL_MODULES` the modules Keras writes for its model
+classes. `keras_module(class_name, hint)` finds the family of a class named in
+a layerax config; the hint (the config key holding it: `kernel_initializer`,
+`loss`, ...) settles names that two families share (`Identity`, `MeanSquaredError`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["KERAS_MODULES", "MODEL_MODULES", "keras_module", "layerax_family"]
+
+# layerax family module -> Keras module of its built-in classes.
+KERAS_MODULES: dict[str, str] = {
+    "layerax.layers": "keras.layers",
+    "layerax.initializers": "keras.initializers",
+    "layerax.regularizers": "keras.regularizers",
+    "layerax.constraints": "keras.constraints",
+    "layerax.optimizers.schedules": "keras.optimizers.schedules",
+    "layerax.optimizers": "keras.optimizers",
+    "layerax.losses": "keras.losses",
+    "layerax.metrics": "keras.metrics",
+    "layerax.activations": "keras.activations",
+}
+
+# Model classes: Keras writes `keras` for Sequential/Model and its source module for Functional.
+MODEL_MODULES: dict[str, str] = {
+    "Sequential": "keras",
+    "Model": "keras",
+    "Functional": "keras.src.models.functional",
+    "DTypePolicy": "keras",
+    "FloatDTypePolicy": "keras",
+}
+
+# Config keys whose value belongs to one family (checked before the general search).
+_HINTS: tuple[tuple[str, str], ...] = (
+    ("_initializer", "layerax.initializers"),
+    ("_regularizer", "layerax.regularizers"),
+    ("_constraint", "layerax.constraints"),
+    ("learning_rate", "layerax.optimizers.schedules"),
+    ("optimizer", "layerax.optimizers"),
+    ("loss", "layerax.losses"),
+    ("metrics", "layerax.metrics"),
+)
+
+_ORDER = (
+    "layerax.layers", "layerax.initializers", "layerax.regularizers", "layerax.constraints",
+    "layerax.optimizers.schedules", "layerax.optimizers", "layerax.losses", "layerax.metrics",
+)
+
+
+def _family_has(family: str, class_name: str) -> bool:
+    import importlib
+
+    from layerax.core.layer import Layer
+
+    if family == "layerax.layers":
+        import layerax
+
+        obj = getattr(importlib.import_module("layerax.layers"), class_name, None)
+        obj = obj if obj is not None else getattr(layerax.models, class_name, None)
+        return isinstance(obj, type) and issubclass(obj, Layer)
+    obj = getattr(importlib.import_module(family), class_name, None)
+    return isinstance(obj, type)
+
+
+def layerax_family(class_name: str, hint: str | None = None) -> str | None:
+    """The layerax family module holding built-in class `class_name`, or None (a custom class).
+
+    Example:
+        >>> from layerax.saving.keras_names import layerax_family
+        >>> layerax_family("Dense"), layerax_family("Identity", "kernel_initializer")
+        ('layerax.layers', 'layerax.initializers')
+    """
+    if class_name in MODEL_MODULES:
+        return "layerax.models"
+    if hint:
+        for suffix, family in _HINTS:
+            if hint.endswith(suffix) and _family_has(family, class_name):
+                return family
+    for family in _ORDER:
+        if _family_has(family, class_name):
+            return family
+    return None
+
+
+def keras_module(class_name: str, hint: str | None = None) -> str | None:
+    """The Keras module Keras writes for built-in class `class_name` (None for a custom class).
+
+    Example:
+        >>> from layerax.saving.keras_names import keras_module
+        >>> keras_module("Dense"), keras_module("Sequential"), keras_module("MeanSquaredError", "loss")
+        ('keras.layers', 'keras', 'keras.losses')
+    """
+    if class_name in MODEL_MODULES:
+        return MODEL_MODULES[class_name]
+    family = layerax_family(class_name, hint)
+    return KERAS_MODULES.get(family) if family else None
+
