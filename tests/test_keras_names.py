@@ -42,7 +42,6 @@ ISSUE18 = "issue 18 (scikit-learn wrappers, distillation, visualization)"
 
 PENDING: dict[str, dict[str, str]] = {
     "": {
-        "applications": ISSUE20,
         "preprocessing": ISSUE19,
         "distillation": ISSUE18,
         "visualization": ISSUE18,
@@ -65,6 +64,24 @@ PENDING: dict[str, dict[str, str]] = {
         "bounding_boxes": ISSUE19,
     },
     "saving": {"KerasFileEditor": ISSUE20},
+    # lx.applications lands family by family (issue 20); each family deletes its names here.
+    "applications": {
+        name: ISSUE20
+        for name in (
+            "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+            "DenseNet121", "DenseNet169", "DenseNet201", "InceptionResNetV2", "InceptionV3",
+            "NASNetLarge", "NASNetMobile", "Xception", "convnext", "densenet",
+            "inception_resnet_v2", "inception_v3", "nasnet", "xception",
+            "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
+            "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
+            "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+            "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S", "MobileNet", "MobileNetV2",
+            "MobileNetV3Large", "MobileNetV3Small", "ResNet101", "ResNet101V2", "ResNet152",
+            "ResNet152V2", "ResNet50", "ResNet50V2", "VGG16", "VGG19", "efficientnet",
+            "efficientnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3", "resnet",
+            "resnet50", "resnet_v2", "vgg16", "vgg19",
+        )
+    },
 }
 
 MODULES = [
@@ -73,6 +90,7 @@ MODULES = [
     "initializers", "regularizers", "constraints", "utils", "utils.legacy", "legacy",
     "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
     "mixed_precision", "dtype_policies", "distribution", "export",
+    "applications", "applications.imagenet_utils",
     "datasets", "datasets.mnist", "datasets.fashion_mnist", "datasets.cifar10", "datasets.cifar100",
     "datasets.imdb", "datasets.reuters", "datasets.boston_housing", "datasets.california_housing",
 ]
