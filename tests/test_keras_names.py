@@ -72,11 +72,9 @@ PENDING: dict[str, dict[str, str]] = {
             "DenseNet121", "DenseNet169", "DenseNet201", "InceptionResNetV2", "InceptionV3",
             "NASNetLarge", "NASNetMobile", "Xception", "convnext", "densenet",
             "inception_resnet_v2", "inception_v3", "nasnet", "xception",
-            "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
-            "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
             "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
             "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S",
-            "MobileNetV3Large", "MobileNetV3Small", "efficientnet", "efficientnet_v2", "mobilenet_v3",
+            "MobileNetV3Large", "MobileNetV3Small", "efficientnet_v2", "mobilenet_v3",
         )
     },
 }

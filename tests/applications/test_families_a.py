@@ -24,6 +24,7 @@ REPRESENTATIVES = [
     ("MobileNet", "mobilenet", {"alpha": 0.25}, True),
     ("MobileNetV2", "mobilenet_v2", {"alpha": 0.35}, True),
     ("VGG16", "vgg16", {}, False),
+    ("EfficientNetB0", "efficientnet", {}, True),
 ]
 
 VARIANTS = [
@@ -31,6 +32,8 @@ VARIANTS = [
     ("ResNet101V2", "resnet_v2", {}), ("ResNet152V2", "resnet_v2", {}),
     ("VGG19", "vgg16", {"include_top": True}),
     ("MobileNetV2", "mobilenet_v2", {"alpha": 1.4, "pooling": "avg"}),
+    ("EfficientNetB3", "efficientnet", {"pooling": "max"}),
+    ("EfficientNetB7", "efficientnet", {}),
 ]
 
 
@@ -47,7 +50,7 @@ def _keras_model(name: str, **kwargs):
         else:  # scaled like He initialisation, so activations stay O(1)
             fan_in = int(np.prod(v.shape[:-1])) or 1
             value = rng.normal(0, 1.0 / np.sqrt(fan_in), v.shape)
-        v._initialize(value.astype("float32"))
+        v._initialize(value.astype(v.dtype))
     return model
 
 
