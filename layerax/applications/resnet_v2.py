@@ -51,8 +51,8 @@ def ResNet152V2(  # noqa: N802 - Keras' name
 
 ResNet50V2.__doc__ = _doc("Instantiates ResNet50V2 (tf preprocessing: `resnet_v2.preprocess_input`).",
                           "ResNet50V2", "resnet_v2")
-ResNet101V2.__doc__ = _doc("Instantiates ResNet101V2 (tf preprocessing).", "ResNet101V2", "resnet_v2")
-ResNet152V2.__doc__ = _doc("Instantiates ResNet152V2 (tf preprocessing).", "ResNet152V2", "resnet_v2")
+ResNet101V2.__doc__ = _doc("Instantiates ResNet101V2 (tf preprocessing).", "ResNet101V2", "resnet_v2", build=False)
+ResNet152V2.__doc__ = _doc("Instantiates ResNet152V2 (tf preprocessing).", "ResNet152V2", "resnet_v2", build=False)
 
 
 def preprocess_input(x: Any, data_format: str | None = None) -> Any:

@@ -31,9 +31,8 @@ VARIANTS = [
     ("ResNet101", "resnet", {}), ("ResNet152", "resnet", {}),
     ("ResNet101V2", "resnet_v2", {}), ("ResNet152V2", "resnet_v2", {}),
     ("VGG19", "vgg16", {"include_top": True}),
-    ("MobileNetV2", "mobilenet_v2", {"alpha": 1.4, "pooling": "avg"}),
-    ("EfficientNetB3", "efficientnet", {"pooling": "max"}),
-    ("EfficientNetB7", "efficientnet", {}),
+    ("MobileNetV2", "mobilenet_v2", {"alpha": 0.35, "pooling": "avg"}),
+    ("EfficientNetB1", "efficientnet", {"pooling": "max"}),
 ]
 
 
@@ -65,16 +64,15 @@ def test_keras_weights_load_and_predict_the_same(name, module, extra, include_to
     if include_top:
         kwargs["classes"] = 10
     kmodel = _keras_model(name, **kwargs)
-    model = getattr(getattr(lx.applications, module), name)(weights=None, **kwargs)
-    assert model.name == kmodel.name
-    assert _structure(model) == _structure(kmodel)
-    assert [type(layer).__name__ for layer in model.layers] == [type(layer).__name__ for layer in kmodel.layers]
     path = tmp_path / f"{name}.weights.h5"
     kmodel.save_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, SIZE, SIZE, 3)).astype("float32")
-    x = getattr(lx.applications, module).preprocess_input(x)
     # weights=<path> loads the file in the constructor, as in Keras.
     loaded = getattr(getattr(lx.applications, module), name)(weights=str(path), **kwargs)
+    assert loaded.name == kmodel.name
+    assert _structure(loaded) == _structure(kmodel)
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in kmodel.layers]
+    x = np.random.default_rng(1).uniform(0, 255, (2, SIZE, SIZE, 3)).astype("float32")
+    x = getattr(lx.applications, module).preprocess_input(x)
     want = kmodel.predict(x, verbose=0)
     got = loaded.predict(x, verbose=0)
     assert got.shape == want.shape
