@@ -110,3 +110,24 @@ def test_input_tensor_and_argument_errors():
     with pytest.raises(ValueError, match="classifier_activation"):
         lx.applications.MobileNet(weights="imagenet", alpha=0.25, input_shape=(128, 128, 3),
                                   classifier_activation="relu")
+
+
+def test_imagenet_weights_in_keras_legacy_h5_load_through_the_family(tmp_path, monkeypatch):
+    """`weights="imagenet"` fetches Keras' file name from `STORAGE_ROOT` and loads its layout."""
+    import h5py
+
+    from layerax.applications import _weights
+
+    kwargs = dict(alpha=0.25, include_top=False, input_shape=(128, 128, 3))
+    kmodel = _keras_model("MobileNet", **kwargs)
+    folder = tmp_path / "origin" / "tensorflow" / "keras-applications" / "mobilenet"
+    folder.mkdir(parents=True)
+    with h5py.File(folder / "mobilenet_2_5_128_tf_no_top.h5", "w") as f:
+        keras().src.legacy.saving.legacy_h5_format.save_weights_to_hdf5_group(f, kmodel)
+    monkeypatch.setattr(_weights, "STORAGE_ROOT", (tmp_path / "origin").as_uri() + "/")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
+    model = lx.applications.MobileNet(weights="imagenet", **kwargs)
+    assert model.name == kmodel.name == "mobilenet_0.25_128"
+    for ours, theirs in zip(model.weights, kmodel.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+    assert (tmp_path / "home" / "models" / "mobilenet_2_5_128_tf_no_top.h5").exists()
