@@ -12,6 +12,7 @@ from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
 from layerax import datasets as datasets
+from layerax import distillation as distillation
 from layerax import distribution as distribution
 from layerax import dtype_policies as dtype_policies
 from layerax import initializers as initializers
@@ -23,11 +24,14 @@ from layerax import callbacks as callbacks
 from layerax import models as models
 from layerax import ops as ops
 from layerax import optimizers as optimizers
+from layerax import preprocessing as preprocessing
 from layerax import random as random
 from layerax import regularizers as regularizers
 from layerax import saving as saving
 from layerax import tree as tree
 from layerax import utils as utils
+from layerax import visualization as visualization
+from layerax import wrappers as wrappers
 from layerax.core.layer import Layer as Layer
 from layerax.remat import RematScope as RematScope
 from layerax.remat import remat as remat
@@ -91,6 +95,7 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "distillation",
     "distribution",
     "dtype_policies",
     "export",
@@ -108,10 +113,13 @@ __all__ = [
     "name_scope",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "regularizers",
     "saving",
     "tree",
     "utils",
     "version",
+    "visualization",
+    "wrappers",
 ]

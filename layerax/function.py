@@ -20,6 +20,10 @@ How a call runs:
 from __future__ import annotations
 
 import functools
+import inspect
+import re
+import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,6 +43,12 @@ _ARRAY_TYPE = _compat.ARRAY_TYPE or type(jnp.zeros(()))
 _FAST_TYPES = frozenset({_ARRAY_TYPE, np.ndarray})
 _DYNAMIC_SCALARS = (int, float, complex, np.generic)
 _MAX_RETRACES = 8
+# JAX's errors for Python code that needs the concrete value of a traced argument.
+_CONCRETE_VALUE_ERRORS = (
+    jax.errors.ConcretizationTypeError,  # includes TracerBoolConversionError
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.TracerArrayConversionError,
+)
 
 # Classes whose instances are state containers: passed to an lx.function they
 # are static (by identity) and their variables are discovered when read.
@@ -186,7 +196,10 @@ class _Entry:
             args, kwargs = self._rebuild_args(dynamic)
             scope = StateScope(mutable + readonly, list(mut_values) + list(ro_values), adopt_missing=True)
             with scope:
-                out = fn(*args, **kwargs)
+                try:
+                    out = fn(*args, **kwargs)
+                except _CONCRETE_VALUE_ERRORS as exc:
+                    raise TypeError(_tracing_error_message(owner, self, exc)) from exc
             if scope.missed or not scope.assigned <= mutable_ids:
                 retrace = _Retrace(scope.missed, scope.assigned)
                 if not self._probing:
@@ -280,6 +293,102 @@ class _Entry:
         )
 
 
+class _Marker:
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _parameter_of(entry: _Entry, index: int) -> tuple[str, int | None, str]:
+    """The user's parameter that holds dynamic leaf `index`: `(name, position, sub-path)`."""
+    fn = entry.owner._fn
+    markers = [_Marker(i) for i in range(sum(entry.dynamic_mask) if entry.treedef is not None else index + 1)]
+    if entry.treedef is None:
+        position, key, rest = index, None, ""
+    else:
+        args, kwargs = entry._rebuild_args(markers)
+        position, key, rest = None, None, ""
+        found = jax.tree_util.tree_flatten_with_path(
+            (args, kwargs), is_leaf=lambda x: isinstance(x, _Marker) or _is_stateful(x)
+        )[0]
+        for path, leaf in found:
+            if isinstance(leaf, _Marker) and leaf.index == index:
+                top = path[1]
+                if path[0].idx == 0:
+                    position = top.idx
+                else:
+                    key = top.key
+                rest = jax.tree_util.keystr(path[2:])
+                break
+    if key is not None:
+        return str(key), None, rest
+    try:
+        names = [
+            p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        names = []
+    name = names[position] if position is not None and position < len(names) else f"args[{position}]"
+    return name, position, rest
+
+
+def _tracing_error_message(owner: Function, entry: _Entry, exc: Exception) -> str:
+    fn = owner._fn
+    code = getattr(fn, "__code__", None)
+    where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    found = re.search(r"argument dynamic\[(\d+)\]", str(exc))
+    first = str(exc).split("\n")[0]
+    if found is None:
+        return (
+            f"lx.function '{owner.__name__}'{where} used a traced value where Python needs a "
+            f"concrete one: {first} Mark the arguments this depends on static "
+            "(`static_argnums=`/`static_argnames=`), or use lx.ops.cond / lx.ops.where instead of "
+            "Python control flow."
+        )
+    name, position, rest = _parameter_of(entry, int(found.group(1)))
+    static = f"static_argnums=({position},) or static_argnames=(\"{name}\",)" if position is not None else (
+        f"static_argnames=(\"{name}\",)"
+    )
+    return (
+        f"lx.function '{owner.__name__}'{where} needs the concrete value of its parameter `{name}`"
+        f"{rest}, which is traced: under lx.function (as under jax.jit) array and Python-number "
+        "arguments are traced, so that a new value does not recompile (TF instead retraces for "
+        "each new Python value). Python control flow (`if`, `while`, `range`, `int()`) cannot "
+        f"read a traced value. Either mark it static: lx.function({owner.__name__}, {static}) "
+        f"(one compilation per value, TF's rule), or use lx.ops.cond / lx.ops.where. JAX said: {first}"
+    )
+
+
+def _frame_is_active(frame: Any) -> bool:
+    current = sys._getframe()
+    while current is not None:
+        if current is frame:
+            return True
+        current = current.f_back
+    return False
+
+
+def _warn_about_leaked_tapes(function: Function) -> None:
+    """Warns (once per tape) when a GradientTape opened by a frame that has returned is still
+    recording: every lx.function then runs eagerly, inside it, without any error."""
+    for interceptor in CTX.interceptors:
+        opened = getattr(interceptor, "_lx_opened_in", None)
+        if opened is None or interceptor._lx_leak_warned or _frame_is_active(opened):
+            continue
+        interceptor._lx_leak_warned = True
+        warnings.warn(
+            f"lx.function '{function.__name__}' runs eagerly because a GradientTape opened at "
+            f"{opened.f_code.co_filename}:{opened.f_lineno} (in {opened.f_code.co_name}) is still "
+            "recording, and the function that opened it has returned: the tape was entered "
+            "without being exited. Use `with lx.GradientTape() as tape:`, or call "
+            "`tape.__exit__(None, None, None)` on a tape entered by hand.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
 class Function:
     """A stateful Python function compiled with `jax.jit`; made by `lx.function`.
 
@@ -351,6 +460,8 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.jit_compile or _SETTINGS["run_eagerly"] or state_is_routed():
             # Inside another trace, a tape, or in eager debug mode: run the body inline.
+            if CTX.interceptors:
+                _warn_about_leaked_tapes(self)
             return self._fn(*args, **kwargs)
         distribution = CTX.distribution
         if distribution is not None:

@@ -113,6 +113,46 @@ def is_flash_attention_enabled() -> bool | None:
     return get_flag("flash_attention")  # type: ignore[return-value]
 
 
+def enable_index_checks() -> None:
+    """Checks class labels and Embedding ids inside compiled steps too (a debugging aid).
+
+    Eagerly, an out-of-range or negative label of a sparse categorical loss, or id of an
+    `Embedding`, always raises a `ValueError`. Inside `fit` or an `lx.function` the arrays
+    are traced; with this switch on, steps traced afterwards check them on the host and
+    raise the same message (in a `JaxRuntimeError`). It is read when a step is traced:
+    turn it on before the first `fit`. Off (the default), compiled steps carry no check.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.enable_index_checks(); lx.config.is_index_checks_enabled()
+        True
+        >>> lx.config.disable_index_checks()
+    """
+    set_flag("index_checks", True)
+
+
+def disable_index_checks() -> None:
+    """Turns the compiled-step checks of `enable_index_checks` off (the default).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.disable_index_checks(); lx.config.is_index_checks_enabled()
+        False
+    """
+    set_flag("index_checks", False)
+
+
+def is_index_checks_enabled() -> bool:
+    """Whether compiled steps check labels and Embedding ids (see `enable_index_checks`).
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.is_index_checks_enabled()
+        False
+    """
+    return bool(get_flag("index_checks"))
+
+
 def _check_limit(name: str, value: int | None) -> int | None:
     if value is None:
         return None
@@ -246,12 +286,15 @@ __all__ = [
     "is_nnx_enabled",
     "set_backend",
     "disable_flash_attention",
+    "disable_index_checks",
     "disable_interactive_logging",
     "disable_traceback_filtering",
     "enable_flash_attention",
+    "enable_index_checks",
     "enable_interactive_logging",
     "enable_traceback_filtering",
     "is_flash_attention_enabled",
+    "is_index_checks_enabled",
     "is_interactive_logging_enabled",
     "is_traceback_filtering_enabled",
     "max_epochs",

@@ -12,7 +12,6 @@ from layerax.core.context import CTX
 
 
 # (stack depth, caller) of each open `name_scope`, for `deduplicate`.
-_CALLERS: list[tuple[int, Any]] = []
 
 
 class name_scope:  # noqa: N801 - Keras' public name
@@ -52,13 +51,14 @@ class name_scope:  # noqa: N801 - Keras' public name
         if self.override_parent is not None:
             self._saved = list(stack)
             stack[:] = [part for part in self.override_parent.split("/") if part]
-        top = _CALLERS[-1] if _CALLERS else None
+        callers = CTX.name_callers
+        top = callers[-1] if callers else None
         same_caller = (
             self.caller is not None and top is not None and top[0] == len(stack) and top[1] is self.caller
         )
         if not (self.deduplicate and same_caller and stack and stack[-1] == self.name):
             stack.append(self.name)
-            _CALLERS.append((len(stack), self.caller))
+            CTX.name_callers.append((len(stack), self.caller))
             self._pushed = True
         self._jax_scope = jax.named_scope(self.name)
         self._jax_scope.__enter__()
@@ -68,7 +68,7 @@ class name_scope:  # noqa: N801 - Keras' public name
         self._jax_scope.__exit__(*exc)
         if self._pushed:
             CTX.name_scope.pop()
-            _CALLERS.pop()
+            CTX.name_callers.pop()
             self._pushed = False
         if self._saved is not None:
             CTX.name_scope[:] = self._saved

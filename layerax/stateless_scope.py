@@ -70,8 +70,11 @@ class StatelessScope:
         self.collect_losses = collect_losses
         self.initialize_variables = initialize_variables
         self.losses: list[Any] = []
-        self._scope = StateScope(variables, values, adopt_missing=True)
+        # adopt_all: assignments to variables that an outer scope binds (a compiled step's)
+        # stay inside this scope too.
+        self._scope = StateScope(variables, values, adopt_all=True)
         self._current: dict[int, Any] = {}
+        self._touched: list[Any] = []
 
     def __enter__(self) -> StatelessScope:
         self._scope.__enter__()
@@ -80,6 +83,7 @@ class StatelessScope:
     def __exit__(self, *exc: Any) -> None:
         scope = self._scope
         touched = list(scope.variables) + [v for v, _ in scope._adopted_saved]
+        self._touched = touched
         self._current = {id(var): var._value for var in touched}
         if self.collect_losses:
             for layer, attr, old in scope.saved_attrs():
@@ -88,6 +92,11 @@ class StatelessScope:
                     kept = len(old) <= len(new) and all(a is b for a, b in zip(old, new))
                     self.losses.extend(new[len(old):] if kept else new)
         scope.__exit__(*exc)
+
+    def touched_variables(self) -> list[Any]:
+        """After the block: the mapped variables, then every other variable the block read
+        or assigned, in order."""
+        return list(self._touched)
 
     def get_current_value(self, variable: Any) -> Any:
         """The variable's value at the end of the block (inside it: now); None if the scope

@@ -38,31 +38,9 @@ LEFT_OUT: dict[str, dict[str, str]] = {
 ISSUE19 = "issue 19 (preprocessing layers, datasets, data utilities)"
 ISSUE20 = "issue 20 (.keras files and lx.applications)"
 ISSUE23 = "issue 23 (Orbax checkpoints and export)"
-ISSUE18 = "issue 18 (scikit-learn wrappers, distillation, visualization)"
 
 PENDING: dict[str, dict[str, str]] = {
-    "": {
-        "preprocessing": ISSUE19,
-        "distillation": ISSUE18,
-        "visualization": ISSUE18,
-        "wrappers": ISSUE18,
-    },
-    "layers": {
-        name: ISSUE19
-        for name in (
-            "AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
-            "Equalization", "MixUp", "RandAugment", "RandomBrightness", "RandomColorDegeneration",
-            "RandomColorJitter", "RandomContrast", "RandomErasing", "RandomGaussianBlur",
-            "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPosterization",
-            "RandomSaturation", "RandomSharpness", "Solarization",
-        )
-    },
-    "callbacks": {"OrbaxCheckpoint": ISSUE23},
-    "utils": {
-        "FeatureSpace": ISSUE19,
-        "model_to_dot": ISSUE18,
-        "bounding_boxes": ISSUE19,
-    },
+    "": {},
     "saving": {"KerasFileEditor": ISSUE20},
     # lx.applications lands family by family (issue 20); each family deletes its names here.
     "applications": {
@@ -82,9 +60,10 @@ PENDING: dict[str, dict[str, str]] = {
 MODULES = [
     "", "layers", "ops", "ops.nn", "ops.numpy", "ops.linalg", "ops.image", "activations",
     "losses", "metrics", "optimizers", "optimizers.schedules", "optimizers.legacy", "callbacks",
-    "initializers", "regularizers", "constraints", "utils", "utils.legacy", "legacy",
-    "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
-    "mixed_precision", "dtype_policies", "distribution", "export",
+    "initializers", "regularizers", "constraints", "utils", "utils.bounding_boxes", "utils.legacy",
+    "legacy", "legacy.saving", "saving", "models", "config", "backend", "random", "tree",
+    "mixed_precision", "dtype_policies", "distribution", "export", "distillation",
+    "visualization", "wrappers", "preprocessing", "preprocessing.image", "preprocessing.sequence",
     "applications", "applications.imagenet_utils",
     "datasets", "datasets.mnist", "datasets.fashion_mnist", "datasets.cifar10", "datasets.cifar100",
     "datasets.imdb", "datasets.reuters", "datasets.boston_housing", "datasets.california_housing",

@@ -20,6 +20,7 @@ from layerax.callbacks.misc import LambdaCallback as LambdaCallback
 from layerax.callbacks.misc import TerminateOnNaN as TerminateOnNaN
 from layerax.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoint
 from layerax.callbacks.monitor_callback import MonitorCallback as MonitorCallback
+from layerax.callbacks.orbax_checkpoint import OrbaxCheckpoint as OrbaxCheckpoint
 from layerax.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from layerax.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
 from layerax.callbacks.swap_ema_weights import SwapEMAWeights as SwapEMAWeights
@@ -36,6 +37,7 @@ __all__ = [
     "LearningRateScheduler",
     "ModelCheckpoint",
     "MonitorCallback",
+    "OrbaxCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "RemoteMonitor",

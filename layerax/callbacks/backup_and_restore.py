@@ -7,6 +7,7 @@ import os
 import shutil
 from typing import Any
 
+from layerax.callbacks._orbax_backend import OrbaxSaver, check_backend
 from layerax.callbacks.callback import Callback, ResumePosition
 
 
@@ -31,6 +32,15 @@ class BackupAndRestore(Callback):
     the saved `lx.callbacks.ResumePosition`; the shuffle seed it saves is
     `params["shuffle_seed"]` of the run.
 
+    With `backend="orbax"` the backup is instead an Orbax step directory
+    (`<backup_dir>/<n>`, by `lx.saving.CheckpointManager`) written in the
+    background: the training step waits only for the device-to-host copy, and
+    sharded variables are saved as sharded and restored onto the model's
+    current sharding. Orbax renames a checkpoint into place only once it is
+    complete, so a kill during a save leaves the previous backup readable;
+    `double_checkpoint` keeps the two newest, and the older is restored when
+    the newest cannot be read.
+
     Args:
         backup_dir: Directory for the backup; use it for nothing else.
         save_freq: `"epoch"` (back up at the end of every epoch) or an integer
@@ -38,6 +48,7 @@ class BackupAndRestore(Callback):
         double_checkpoint: Keep the previous backup too
             (`latest.layerax.bkp`), used if the latest cannot be read.
         delete_checkpoint: Delete the backup when `fit` completes.
+        backend: `"zip"` (the atomic `.layerax` file) or `"orbax"`.
 
     Example:
         >>> import os, tempfile, numpy as np, layerax as lx
@@ -65,8 +76,11 @@ class BackupAndRestore(Callback):
         save_freq: Any = "epoch",
         double_checkpoint: bool = False,
         delete_checkpoint: bool = True,
+        *,
+        backend: str = "zip",
     ) -> None:
         super().__init__()
+        check_backend(backend, "BackupAndRestore", ("zip", "orbax"))
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed to BackupAndRestore.")
         if save_freq != "epoch" and not (
@@ -86,6 +100,12 @@ class BackupAndRestore(Callback):
         self._last_batch = -1
         self._since_save = 0
         self._position: ResumePosition | None = None
+        self.backend = backend
+        self._orbax = (
+            OrbaxSaver(self.backup_dir, max_to_keep=2 if double_checkpoint else 1)
+            if backend == "orbax" else None
+        )
+        self._next_step = 1
 
     # ----------------------------------------------------------- restore
     def on_train_begin(self, logs: Any = None) -> None:
@@ -93,15 +113,13 @@ class BackupAndRestore(Callback):
 
         self._epoch, self._last_batch, self._since_save = 0, -1, 0
         self._position = None
+        if self._orbax is not None:
+            self._restore_orbax()
+            return
         candidates = [p for p in (self._path, self._prev_path) if os.path.exists(p)]
         if not candidates:
             return
-        if not self.model.built:
-            raise ValueError(
-                "To use the BackupAndRestore callback, the model must be built before you call "
-                f"`fit()`. Model '{self.model.name}' is not built: start it with `lx.Input(...)` "
-                "or call it on a batch of data first."
-            )
+        self._check_built()
         error: Exception | None = None
         for path in candidates:
             try:
@@ -110,14 +128,45 @@ class BackupAndRestore(Callback):
                 error = err
                 continue
             restore_training_state(self.model, archive, source=path)
-            saved = archive.extra.get("training_position", {})
-            seed = saved.get("shuffle_seed")
-            self._position = ResumePosition(
-                epoch=int(saved.get("epoch", 0)),
-                step=int(saved.get("step", 0)),
-                shuffle_seed=None if seed is None else int(seed),
+            self._set_position(archive.extra.get("training_position", {}))
+            return
+        assert error is not None
+        raise error
+
+    def _check_built(self) -> None:
+        if not self.model.built:
+            raise ValueError(
+                "To use the BackupAndRestore callback, the model must be built before you call "
+                f"`fit()`. Model '{self.model.name}' is not built: start it with `lx.Input(...)` "
+                "or call it on a batch of data first."
             )
-            self._epoch, self._last_batch = self._position.epoch, self._position.step - 1
+
+    def _set_position(self, saved: dict[str, Any]) -> None:
+        seed = saved.get("shuffle_seed")
+        self._position = ResumePosition(
+            epoch=int(saved.get("epoch", 0)),
+            step=int(saved.get("step", 0)),
+            shuffle_seed=None if seed is None else int(seed),
+        )
+        self._epoch, self._last_batch = self._position.epoch, self._position.step - 1
+
+    def _restore_orbax(self) -> None:
+        assert self._orbax is not None
+        self._orbax.wait()  # a save of an interrupted `fit` of this process may be in flight
+        steps = self._orbax.steps()
+        self._next_step = max(steps, default=0) + 1
+        if not steps:
+            return
+        self._check_built()
+        manager = self._orbax.manager
+        error: Exception | None = None
+        for step in sorted(steps, reverse=True):  # the newest readable backup
+            try:
+                manager.restore(step, model=self.model)
+            except ValueError as err:
+                error = err
+                continue
+            self._set_position(manager.restore_extra(step).get("training_position", {}))
             return
         assert error is not None
         raise error
@@ -156,20 +205,32 @@ class BackupAndRestore(Callback):
         from layerax.saving._atomic import atomic_path
         from layerax.saving.archive import write_archive
 
-        os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint and os.path.exists(self._path):
-            with atomic_path(self._prev_path) as tmp:
-                shutil.copyfile(self._path, tmp)
         position = {
             "epoch": epoch,
             "step": step,
             "shuffle_seed": (self.params or {}).get("shuffle_seed"),
         }
+        if self._orbax is not None:
+            # Backups are numbered 1, 2, ... (Orbax steps must grow), whatever the epoch.
+            self._orbax.save(self._next_step, self.model, weights_only=False,
+                             extra={"training_position": position}, config=False)
+            self._next_step += 1
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.exists(self._path):
+            with atomic_path(self._prev_path) as tmp:
+                shutil.copyfile(self._path, tmp)
         write_archive(
             self._path, self.model, include_config=False, extra={"training_position": position}
         )
 
     def on_train_end(self, logs: Any = None) -> None:
+        if self._orbax is not None:
+            if self.delete_checkpoint:
+                self._orbax.delete_all()
+            else:
+                self._orbax.close()  # waits for the last backup
+            return
         if not self.delete_checkpoint:
             return
         from layerax.saving._atomic import sweep_stale_temps

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from layerax.callbacks._orbax_backend import OrbaxSaver, check_backend, is_directory_path
 from layerax.callbacks.monitor_callback import MonitorCallback
 
 
@@ -24,6 +25,18 @@ class ModelCheckpoint(MonitorCallback):
     `.weights.h5` (Keras 3's layout), `.weights.npz` or `.safetensors`. Every
     save is atomic: a run killed while saving leaves the previous file intact.
 
+    A `filepath` without a file extension (or `backend="orbax"`) selects the
+    Orbax backend: `filepath` is then a directory of step checkpoints
+    (`<filepath>/<optimizer.iterations>`) written asynchronously by
+    `lx.saving.CheckpointManager`, so the training step waits only for the
+    device-to-host copy. Sharded arrays are saved as they are sharded; restore
+    with `lx.saving.CheckpointManager(filepath).restore(model=model)`, which
+    reads them onto the model's current sharding (any mesh shape). The
+    weights, plus the optimizer and metric states and the model's config
+    unless `save_weights_only`, are saved; the newest `max_to_keep`
+    checkpoints are kept, and saves are atomic as well. `on_train_end` waits
+    for the last one.
+
     Args:
         filepath: Where to save. May hold `str.format` fields filled from the
             epoch (1-based), the batch (with an integer `save_freq`) and the
@@ -35,6 +48,10 @@ class ModelCheckpoint(MonitorCallback):
         mode: `"auto"`, `"min"` or `"max"` (see `EarlyStopping`).
         save_freq: `"epoch"`, or an integer: save every that many batches.
         initial_value_threshold: Initial best value for `save_best_only`.
+        backend: `None` (by the path: Orbax for a directory, else a file),
+            `"zip"` (the file formats above) or `"orbax"`.
+        max_to_keep: Orbax backend: keep the newest this many checkpoints
+            (None: all).
 
     Example:
         >>> import layerax as lx
@@ -61,8 +78,12 @@ class ModelCheckpoint(MonitorCallback):
         mode: str = "auto",
         save_freq: Any = "epoch",
         initial_value_threshold: float | None = None,
+        *,
+        backend: str | None = None,
+        max_to_keep: int | None = 1,
     ) -> None:
         super().__init__(monitor, mode, initial_value_threshold)
+        check_backend(backend, "ModelCheckpoint", (None, "zip", "orbax"))
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
         self.save_best_only = save_best_only
@@ -76,6 +97,17 @@ class ModelCheckpoint(MonitorCallback):
                 f"Unrecognized save_freq: {save_freq!r}. Expected 'epoch' or a positive integer "
                 "(save every that many batches)."
             )
+        self._orbax: OrbaxSaver | None = None
+        if backend == "orbax" or (backend is None and is_directory_path(self.filepath)):
+            if "{" in self.filepath:
+                raise ValueError(
+                    "The Orbax backend of `ModelCheckpoint` saves every checkpoint as a step of "
+                    "one directory, so its filepath cannot hold format fields. Received: "
+                    f"filepath={self.filepath}. Pass a plain directory path."
+                )
+            self._orbax = OrbaxSaver(self.filepath, max_to_keep)
+            self._orbax.manager  # noqa: B018 (fails now, not mid-fit, without orbax installed)
+            return
         # The file's suffix decides its format (as in Keras 3), so check it now rather
         # than at the end of the first epoch.
         if save_weights_only:
@@ -152,8 +184,28 @@ class ModelCheckpoint(MonitorCallback):
         self._print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
         return False
 
+    def on_train_end(self, logs: Any = None) -> None:
+        if self._orbax is not None:
+            self._orbax.close()  # waits for the last save; reopened by the next one
+
+    def _save_orbax(self, epoch: int, batch: int | None, logs: dict[str, Any]) -> None:
+        assert self._orbax is not None
+        if not self._should_save_model(epoch, logs, self.filepath):
+            return
+        iterations = getattr(getattr(self.model, "optimizer", None), "iterations", None)
+        if iterations is not None:
+            step = int(getattr(iterations, "value", iterations))
+        else:
+            step = max(self._orbax.steps(), default=-1) + 1
+        position = {"epoch": epoch + 1, "batch": None if batch is None else batch + 1}
+        if self._orbax.save(step, self.model, weights_only=self.save_weights_only, extra=position):
+            self._print(f"\nEpoch {epoch + 1}: started saving step {step} to {self.filepath}")
+
     def _save_model(self, epoch: int, batch: int | None, logs: Any) -> None:
         logs = dict(logs or {})
+        if self._orbax is not None:
+            self._save_orbax(epoch, batch, logs)
+            return
         filepath = self._get_file_path(epoch, batch, logs)
         if os.path.isdir(filepath):
             raise OSError(

@@ -18,10 +18,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from layerax.core.context import Interceptor, pop_interceptor, push_interceptor
+from layerax.core.context import CTX, Interceptor, pop_interceptor, push_interceptor
 
-# Scopes opened by the layer calls now running, innermost last.
-_STACK: list[AutocastScope] = []
 _FLOATING: dict[Any, bool] = {}
 
 
@@ -45,7 +43,7 @@ class AutocastScope(Interceptor):
         self.dtype = None if dtype is None else np.dtype(dtype)
 
     def read(self, variable: Any, value: Any) -> Any:
-        if _STACK[-1] is not self or not variable._autocast:
+        if CTX.autocast[-1] is not self or not variable._autocast:
             return value
         dtype = value.dtype
         if dtype == self.dtype or not is_float_dtype(dtype):
@@ -56,7 +54,7 @@ class AutocastScope(Interceptor):
         return value
 
     def __enter__(self) -> AutocastScope:
-        _STACK.append(self)
+        CTX.autocast.append(self)
         if self.dtype is not None:
             push_interceptor(self)
         return self
@@ -64,12 +62,13 @@ class AutocastScope(Interceptor):
     def __exit__(self, *exc: Any) -> None:
         if self.dtype is not None:
             pop_interceptor(self)
-        _STACK.pop()
+        CTX.autocast.pop()
 
 
 def current_scope() -> AutocastScope | None:
     """The innermost open scope, or None outside any mixed-precision layer call."""
-    return _STACK[-1] if _STACK else None
+    stack = CTX.autocast
+    return stack[-1] if stack else None
 
 
 def scope_for(compute_dtype: str, variable_dtype: str, autocast: bool) -> AutocastScope | None:

@@ -1,11 +1,20 @@
-"""Process-wide state that the core reads on its hot paths.
+"""The trace context that the core reads on its hot paths: one per thread.
 
 Everything here is deliberately tiny: a variable read checks one attribute
 (`CTX.interceptors`) and returns its value when it is empty.
+
+`CTX` is a `threading.local`, as Keras' global state and TF's eager context are: two
+threads that each fit, predict or trace their own model see their own scopes,
+interceptors, call context and autocast stack, so neither runs inside the other's
+trace. Two fields are process-wide on purpose: `structure_version` (a cache
+invalidation counter any thread may bump) and `distribution` (set once for the
+process, as `lx.distribution.set_distribution` documents, and read by data-loading
+threads too).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import jax.core
@@ -34,37 +43,45 @@ class Interceptor:
         return value
 
 
-class _Context:
-    __slots__ = (
-        "interceptors",
-        "scopes",
-        "structure_version",
-        "name_scope",
-        "call_training",
-        "call_depth",
-        "distribution",
-        "remat_modes",
-    )
+# The process-wide fields of `CTX` (see the module docstring).
+_SHARED: dict[str, Any] = {"structure_version": 0, "distribution": None}
+
+
+def _shared_field(name: str) -> property:
+    def get(self: Any) -> Any:
+        return _SHARED[name]
+
+    def set_(self: Any, value: Any) -> None:
+        _SHARED[name] = value
+
+    return property(get, set_, doc=f"Process-wide `{name}` (shared by every thread).")
+
+
+class _Context(threading.local):
+    """Per-thread trace state; `threading.local` runs `__init__` once in each thread."""
+
+    structure_version = _shared_field("structure_version")
+    distribution = _shared_field("distribution")
 
     def __init__(self) -> None:
         # Tuple of active interceptors, outermost first.
         self.interceptors: tuple[Interceptor, ...] = ()
         # Stack of active state scopes (the pure bridge), innermost last.
         self.scopes: list[Any] = []
-        # Bumped whenever a layer's structure changes (sub-layers, weights,
-        # trainable flags); caches of flattened variable lists compare to it.
-        self.structure_version = 0
-        # Names of the layers whose build/call is running, for variable paths.
+        # Names of the layers whose build/call is running, for variable paths, and the
+        # `(depth, caller)` pairs of `lx.name_scope(caller=...)` for deduplication.
         self.name_scope: list[str] = []
+        self.name_callers: list[tuple[int, Any]] = []
         # Keras call context: the `training` value in force, and call depth.
         self.call_training: Any = None
         self.call_depth = 0
-        # The active `lx.distribution` Distribution (None: JAX's default placement). Variable
-        # creation, assignment and lx.function ask it where arrays live.
-        self.distribution: Any = None
         # Stack of active `lx.RematScope` settings (RematMode tuples), innermost last; a layer
         # created inside one keeps the innermost as its `_remat_mode`.
         self.remat_modes: list[Any] = []
+        # Autocast scopes opened by the mixed-precision layer calls now running, innermost last.
+        self.autocast: list[Any] = []
+        # Open mask requests of Functional/Sequential calls (layerax.models.masking).
+        self.mask_requests: list[Any] = []
 
 
 CTX = _Context()

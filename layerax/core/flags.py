@@ -13,6 +13,8 @@ _FLAGS: dict[str, object] = {
     "traceback_filtering": True,
     # None means "enabled where supported" (Keras' default); False disables it.
     "flash_attention": None,
+    # Range checks of labels and Embedding ids inside compiled steps (core/index_checks.py).
+    "index_checks": False,
     "max_epochs": int(os.environ["KERAS_MAX_EPOCHS"]) if "KERAS_MAX_EPOCHS" in os.environ else None,
     "max_steps_per_epoch": (
         int(os.environ["KERAS_MAX_STEPS_PER_EPOCH"]) if "KERAS_MAX_STEPS_PER_EPOCH" in os.environ else None

@@ -70,6 +70,31 @@ def squeeze_or_expand_to_same_rank(
     return x1, x2
 
 
+def check_same_shape(fn: str, y_true: jax.Array, y_pred: jax.Array) -> None:
+    """Raises unless `y_true` and `y_pred` have the same shape (a scalar `y_true` is a constant target).
+
+    Losses never broadcast labels against predictions: labels of shape `(8, 1)` against
+    predictions of shape `(8, 3)` are a mistake, not three copies. The `Loss` classes first
+    apply Keras' rank rule (`squeeze_or_expand_to_same_rank`: `(8,)` against `(8, 1)` is fine).
+
+    Example:
+        >>> import layerax as lx, jax.numpy as jnp
+        >>> lx.losses.base.check_same_shape("mean_squared_error", jnp.ones((8, 3)), jnp.ones((8, 3)))
+        >>> try:
+        ...     lx.losses.base.check_same_shape("mean_squared_error", jnp.ones((8, 1)), jnp.ones((8, 3)))
+        ... except ValueError as e:
+        ...     print(str(e)[:100])
+        In mean_squared_error, `y_true` and `y_pred` must have the same shape. Received: y_true.shape=(8, 1)
+    """
+    if y_true.shape != y_pred.shape and y_true.ndim != 0:
+        raise ValueError(
+            f"In {fn}, `y_true` and `y_pred` must have the same shape. Received: "
+            f"y_true.shape={tuple(y_true.shape)}, y_pred.shape={tuple(y_pred.shape)}. The loss does "
+            "not broadcast labels against predictions: reshape the labels to the predictions' "
+            "shape (a trailing axis of size 1 is squeezed or added, as in Keras)."
+        )
+
+
 def _divide_no_nan(a: jax.Array, b: jax.Array) -> jax.Array:
     safe = jnp.where(b == 0, jnp.ones_like(b), b)
     return jnp.where(b == 0, jnp.zeros_like(a), a / safe)
@@ -331,6 +356,7 @@ __all__ = [
     "Loss",
     "LossFunctionWrapper",
     "apply_mask",
+    "check_same_shape",
     "reduce_values",
     "reduce_weighted_values",
     "squeeze_or_expand_to_same_rank",

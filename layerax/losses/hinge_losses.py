@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax.losses.base import _ConfiguredWrapper, to_array
+from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
 
 def convert_binary_labels_to_hinge(y_true: jax.Array) -> jax.Array:
@@ -26,6 +26,7 @@ def hinge(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = convert_binary_labels_to_hinge(to_array(y_true, y_pred.dtype))
+    check_same_shape("hinge", y_true, y_pred)
     return jnp.mean(jnp.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
@@ -39,6 +40,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = convert_binary_labels_to_hinge(to_array(y_true, y_pred.dtype))
+    check_same_shape("squared_hinge", y_true, y_pred)
     return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
@@ -52,6 +54,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("categorical_hinge", y_true, y_pred)
     pos = jnp.sum(y_true * y_pred, axis=-1)
     neg = jnp.max((1.0 - y_true) * y_pred, axis=-1)
     return jnp.maximum(neg - pos + 1.0, jnp.zeros((), y_pred.dtype))

@@ -9,7 +9,8 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
-from layerax.losses.base import _ConfiguredWrapper, to_array
+from layerax.core.index_checks import check_indices
+from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
 
 def _check_axis(axis: Any, fn: str) -> None:
@@ -197,6 +198,11 @@ def _sparse_categorical_crossentropy_with_mask(
             f"its last (class) axis. Received: y_true.shape={tuple(target.shape)}, "
             f"y_pred.shape={tuple(y_pred.shape)}. For one-hot labels use categorical_crossentropy."
         )
+    check_indices(
+        target, y_pred.shape[axis], "sparse_categorical_crossentropy", "label",
+        "Labels must be class indices in [0, num_classes); y_pred has "
+        f"{y_pred.shape[axis]} classes (pass ignore_class= to skip a padding label).",
+    )
     log_prob = _log_probabilities(y_pred, from_logits, axis)
     one_hot = jax.nn.one_hot(target, y_pred.shape[axis], axis=axis, dtype=log_prob.dtype)
     result = -jnp.sum(one_hot * log_prob, axis=axis)
@@ -235,6 +241,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("kl_divergence", y_true, y_pred)
     eps = _config.epsilon()
     y_true = jnp.clip(y_true, eps, 1)
     y_pred = jnp.clip(y_pred, eps, 1)
@@ -251,6 +258,7 @@ def poisson(y_true: Any, y_pred: Any) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("poisson", y_true, y_pred)
     eps = jnp.asarray(_config.epsilon(), y_pred.dtype)
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + eps), axis=-1)
 

@@ -9,13 +9,20 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
-from layerax.losses.base import _ConfiguredWrapper, squeeze_or_expand_to_same_rank, to_array
+from layerax.losses.base import (
+    _ConfiguredWrapper,
+    check_same_shape,
+    squeeze_or_expand_to_same_rank,
+    to_array,
+)
 
 
-def _prepare(y_true: Any, y_pred: Any) -> tuple[jax.Array, jax.Array]:
+def _prepare(y_true: Any, y_pred: Any, fn: str) -> tuple[jax.Array, jax.Array]:
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
-    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    check_same_shape(fn, y_true, y_pred)
+    return y_true, y_pred
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> jax.Array:
@@ -26,7 +33,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> jax.Array:
         >>> lx.losses.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).tolist()
         [0.5]
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "mean_squared_error")
     return jnp.mean(jnp.square(y_true - y_pred), axis=-1)
 
 
@@ -38,7 +45,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> jax.Array:
         >>> lx.losses.mean_absolute_error([[0.0, 1.0]], [[2.0, 1.0]]).tolist()
         [1.0]
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "mean_absolute_error")
     return jnp.mean(jnp.abs(y_true - y_pred), axis=-1)
 
 
@@ -50,7 +57,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> jax.Array:
         >>> lx.losses.mean_absolute_percentage_error([[2.0, 4.0]], [[1.0, 4.0]]).tolist()
         [25.0]
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "mean_absolute_percentage_error")
     eps = jnp.asarray(_config.epsilon(), y_pred.dtype)
     diff = jnp.abs((y_true - y_pred) / jnp.maximum(jnp.abs(y_true), eps))
     return 100.0 * jnp.mean(diff, axis=-1)
@@ -64,7 +71,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> jax.Array:
         >>> round(lx.losses.mean_squared_logarithmic_error([[0.0]], [[1.0]]).tolist()[0], 4)
         0.4805
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "mean_squared_logarithmic_error")
     eps = _config.epsilon()
     first = jnp.log(jnp.maximum(y_pred, eps) + 1.0)
     second = jnp.log(jnp.maximum(y_true, eps) + 1.0)
@@ -85,7 +92,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> jax.Array:
         >>> lx.losses.cosine_similarity([[0.0, 1.0]], [[0.0, 3.0]]).tolist()
         [-1.0]
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "cosine_similarity")
     return -jnp.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
@@ -97,7 +104,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> jax.Array:
         >>> lx.losses.huber([[0.0, 0.0]], [[0.5, 3.0]]).tolist()
         [1.3125]
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "huber")
     delta = jnp.asarray(delta, y_pred.dtype)
     error = y_pred - y_true
     abs_error = jnp.abs(error)
@@ -114,7 +121,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> jax.Array:
         >>> round(lx.losses.log_cosh([[0.0]], [[1.0]]).tolist()[0], 4)
         0.4338
     """
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = _prepare(y_true, y_pred, "log_cosh")
     x = y_pred - y_true
     values = x + jax.nn.softplus(-2.0 * x) - jnp.asarray(math.log(2.0), y_pred.dtype)
     return jnp.mean(values, axis=-1)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
-from layerax.losses.base import _ConfiguredWrapper, to_array
+from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
 Axis = int | tuple[int, ...] | None
 
@@ -37,6 +37,7 @@ def dice(y_true: Any, y_pred: Any, axis: Axis = None) -> jax.Array:
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("dice", y_true, y_pred)
     axis = _axis(axis)
     intersection = jnp.sum(y_true * y_pred, axis=axis)
     total = jnp.sum(y_true, axis=axis) + jnp.sum(y_pred, axis=axis) + _config.epsilon()
@@ -70,6 +71,7 @@ def tversky(
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
+    check_same_shape("tversky", y_true, y_pred)
     axis = _axis(axis)
     true_pos = jnp.sum(y_true * y_pred, axis=axis)
     false_pos = jnp.sum((1 - y_pred) * y_true, axis=axis)

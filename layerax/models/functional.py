@@ -280,7 +280,7 @@ class Functional(Model):
         flat_masks = None if mask is None else self._lx_flat_masks(mask)
         outputs, out_masks = execute(self._layers, self._graph_plan, flat, flat_masks)
         tree = self._graph_plan.output_tree
-        if masking._MASK_REQUESTS:
+        if masking.has_mask_request():
             masks = None
             if out_masks is not None:
                 masks = _unpack_singleton(jax.tree_util.tree_unflatten(tree, out_masks))

@@ -13,6 +13,7 @@ from typing import Any
 
 import jax
 
+from layerax.core.context import CTX
 from layerax.core.layer import Layer
 from layerax.models.keras_tensor import contains_symbolic
 
@@ -115,14 +116,17 @@ class _MaskRequest:
         self.answered = False
 
 
-_MASK_REQUESTS: list[_MaskRequest] = []
+def has_mask_request() -> bool:
+    """Whether a caller in this thread waits for a model's output masks (see `run_layer`)."""
+    return bool(CTX.mask_requests)
 
 
 def answer_mask_request(model: Any, masks: Any) -> None:
     """Called by a model at the end of its graph: hands its output masks to the caller."""
-    if _MASK_REQUESTS and _MASK_REQUESTS[-1].model is model and not _MASK_REQUESTS[-1].answered:
-        _MASK_REQUESTS[-1].masks = masks
-        _MASK_REQUESTS[-1].answered = True
+    requests = CTX.mask_requests
+    if requests and requests[-1].model is model and not requests[-1].answered:
+        requests[-1].masks = masks
+        requests[-1].answered = True
 
 
 def run_layer(
@@ -164,11 +168,11 @@ def run_layer(
         # A model computes its output masks while it runs; ask for them instead of
         # running its graph a second time through compute_mask.
         request = _MaskRequest(layer)
-        _MASK_REQUESTS.append(request)
+        CTX.mask_requests.append(request)
         try:
             outputs = layer(*args, **call_kwargs)
         finally:
-            _MASK_REQUESTS.pop()
+            CTX.mask_requests.pop()
         return outputs, request.masks
     outputs = layer(*args, **call_kwargs)
     return outputs, layer.compute_mask(_at(args, kwargs, first), previous)

@@ -72,7 +72,10 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        if _is_functional_call(args, kwargs):
+        # Only `Model(inputs, outputs)` itself dispatches here, as in Keras: a subclass's own
+        # `__init__(self, encoder, decoder)` takes two positional arguments of its own. A
+        # subclass that passes (inputs, outputs) to `super().__init__` becomes functional there.
+        if cls is Model and _is_functional_call(args, kwargs):
             return Layer.__new__(_functional_class(cls), *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 

@@ -237,7 +237,7 @@ class Sequential(Model):
                 ("a", 0),
             )
             x, mask = masking.run_layer(layer, (x,), {}, (mask,), {}, routing)
-        if masking._MASK_REQUESTS:
+        if masking.has_mask_request():
             masking.answer_mask_request(self, mask)
         return x
 

@@ -70,15 +70,18 @@ class Archive:
     assets: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
 
-def _check_suffix(path: str) -> None:
+def _check_suffix(path: str, action: str = "saving") -> None:
     if not path.endswith(ARCHIVE_SUFFIXES):
         hint = ""
         if path.endswith((".weights.h5", ".weights.npz", ".safetensors")):
-            hint = " To save only the weights, call `model.save_weights(path)`."
+            hint = (
+                " To save only the weights, call `model.save_weights(path)`." if action == "saving"
+                else " This is a weights file: build the model, then call `model.load_weights(path)`."
+            )
         elif path.endswith((".h5", ".hdf5")):
             hint = " The legacy Keras 2 HDF5 model format is not supported."
         raise ValueError(
-            f"Invalid filepath extension for saving a model: {path!r}. Use a path ending in "
+            f"Invalid filepath extension for {action} a model: {path!r}. Use a path ending in "
             f"'.layerax' (or '.keras', the same layerax archive).{hint}"
         )
 
@@ -432,7 +435,7 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
         (['out'], 'Adam')
     """
     filepath = os.fspath(filepath)
-    _check_suffix(filepath)
+    _check_suffix(filepath, "loading")
     archive = read_archive(filepath)
     model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     if compile and getattr(model, "compiled", False) and archive.optimizer is not None:

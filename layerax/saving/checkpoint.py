@@ -203,6 +203,7 @@ class CheckpointManager:
         metrics: Any = None,
         extra: Mapping[str, Any] | None = None,
         force: bool = False,
+        include_optimizer: bool = True,
     ) -> bool:
         """Saves the training state of `model` at `step`; returns whether it was written.
 
@@ -213,10 +214,14 @@ class CheckpointManager:
             metrics: Metrics whose state to save (the model's `metrics` by default).
             extra: JSON-able data saved alongside (returned by `restore_extra`).
             force: Write even when `step` is not a multiple of `save_interval_steps`.
+            include_optimizer: False leaves the optimizer state out (a weights-only
+                checkpoint; `restore` then leaves the optimizer as it is).
         """
         ocp = self._ocp
         model = self._model(model)
         optimizer = optimizer if optimizer is not None else getattr(model, "optimizer", None)
+        if not include_optimizer:
+            optimizer = None
         model_vars = _model_variables(model)
         opt_vars, groups = _optimizer_variables(model, optimizer) if optimizer is not None else ({}, [])
         metric_list = list(metrics if metrics is not None else getattr(model, "metrics", []))
@@ -381,6 +386,10 @@ class CheckpointManager:
     def all_steps(self) -> list[int]:
         """Every saved step, oldest first."""
         return sorted(self._manager.all_steps())
+
+    def reload(self) -> None:
+        """Re-reads the saved steps from disk (after another process or manager wrote some)."""
+        self._manager.reload()
 
     def wait_until_finished(self) -> None:
         """Blocks until the asynchronous saves in flight are written."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -287,6 +288,10 @@ class GradientTape(Interceptor):
         self._trace_cm.__enter__()
         push_interceptor(self)
         self._recording = True
+        # Where the block was opened: an lx.function called after that frame returned sees a
+        # tape left open (an `__enter__` without `__exit__`) and warns (layerax/function.py).
+        self._lx_opened_in = sys._getframe(1)
+        self._lx_leak_warned = False
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -301,6 +306,7 @@ class GradientTape(Interceptor):
         self._stop(exc_type, exc, tb)
 
     def _stop(self, *exc: Any) -> None:
+        self._lx_opened_in = None
         pop_interceptor(self)
         self._trace_cm.__exit__(*exc)
         self._trace_cm = None

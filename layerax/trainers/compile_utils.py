@@ -82,6 +82,12 @@ class CompileLoss:
         elif isinstance(loss_weights, (int, float)):
             self.weights = [float(loss_weights)] * len(self.output_names)
         else:
+            if isinstance(loss_weights, (list, tuple)):
+                from layerax.trainers.arguments import check_loss_weights_length
+
+                check_loss_weights_length(loss_weights, list(self.output_names))
+                if len(self.output_names) == 1:
+                    loss_weights = loss_weights[0]
             self.weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, self.output_names, "loss_weights")]
         # As in Keras, several losses are each tracked (unweighted) as `<output>_loss`.
         from layerax.metrics import Mean

@@ -36,6 +36,7 @@ from layerax.distribution.data import place_batch_for_step, prefetch_to_device, 
 from layerax.function import Function, function
 from layerax.models import host_prefix
 from layerax.trainers import data_adapters
+from layerax.trainers.arguments import check_loop_arguments, check_loss_weights, check_numeric
 from layerax.trainers.compile_utils import (
     CompileLoss,
     CompileMetrics,
@@ -89,6 +90,7 @@ class Trainer(StatelessTrainerMixin):
         from layerax import metrics as metrics_module
         from layerax import optimizers
 
+        check_loss_weights(loss_weights, _declared_output_names(self))
         if int(steps_per_execution) < 1:
             raise ValueError(
                 f"`steps_per_execution` must be >= 1. Received: steps_per_execution={steps_per_execution}"
@@ -386,6 +388,9 @@ class Trainer(StatelessTrainerMixin):
         non_trainable = self.non_trainable_variables
         non_trainable_values = [v.value for v in non_trainable]
 
+        if type(self).compute_loss is not Trainer.compute_loss:
+            return self._lx_train_step_custom_loss(x, y, sample_weight, trainable, non_trainable)
+
         def loss_fn(values: list[Any]) -> Any:
             y_pred, new_non_trainable, losses, added = self._lx_stateless_forward(
                 trainable, non_trainable, values + non_trainable_values, (x,), {"training": True}
@@ -402,6 +407,15 @@ class Trainer(StatelessTrainerMixin):
             loss_fn, has_aux=True
         )([v.value for v in trainable])
         self._lx_state().compile_loss.update_metrics(per_output, _batch_size(x))
+        from layerax import optimizers  # traced once per compilation
+
+        if isinstance(self.optimizer, optimizers.LossScaleOptimizer) and trainable:
+            # A step the loss scaling skips (a gradient overflowed) must not keep the forward
+            # pass's state either: BatchNorm's moving statistics would stay NaN for good.
+            finite = self.optimizer.check_finite(grads)
+            new_non_trainable = [
+                jnp.where(finite, new, old) for new, old in zip(new_non_trainable, non_trainable_values)
+            ]
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
         if trainable:
@@ -426,6 +440,44 @@ class Trainer(StatelessTrainerMixin):
         """Loss and metrics on a batch, in inference mode: `test_step(data)` returns the logs,
         `test_step(state, data)` (Keras-JAX's stateless form) returns `(logs, new_state)`."""
         return _dispatch(self, "test", self._lx_test_step, args)
+
+    def _lx_train_step_custom_loss(self, x: Any, y: Any, sample_weight: Any, trainable: list[Any],
+                                   non_trainable: list[Any]) -> dict[str, Any]:
+        """The default train step of a model that overrides `compute_loss`, as Keras runs it.
+
+        The forward pass and the override run together under a stateless scope bound to
+        the differentiated values, so that everything the override reads (sub-models, the
+        forward pass' `self.losses`) is differentiated, and what it assigns (metric
+        trackers, moving statistics) is applied after the gradient, outside its trace.
+        """
+        from layerax.stateless_scope import StatelessScope
+
+        variables = list(trainable) + list(non_trainable)
+        non_trainable_values = [v.value for v in non_trainable]
+        updated: list[Any] = []  # the variables themselves stay out of the traced aux values
+
+        def loss_fn(values: list[Any]) -> Any:
+            with StatelessScope(list(zip(variables, list(values) + non_trainable_values))) as scope:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+                added = list(self.added_metrics)
+            touched = scope.touched_variables()
+            trained = {id(v) for v in trainable}
+            updates = [(v, scope.get_current_value(v)) for v in touched if id(v) not in trained]
+            updated[:] = [u[0] for u in updates]
+            scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
+            return scaled, (loss, y_pred, [u[1] for u in updates], added)
+
+        value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
+        (_, (loss, y_pred, new_values, added)), grads = value_and_grad(
+            [v.value for v in trainable])
+        for var, value in zip(updated, new_values):
+            var.assign(value)
+        if trainable:
+            self.optimizer.apply_gradients(zip(grads, trainable))
+        self._lx_state().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._update_added_metrics(added)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def _lx_test_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
@@ -638,6 +690,12 @@ class Trainer(StatelessTrainerMixin):
         from layerax import callbacks as callbacks_module
 
         self._require_compiled("fit")
+        check_loop_arguments(
+            "fit", x=x, y=y, sample_weight=sample_weight, batch_size=batch_size, epochs=epochs,
+            initial_epoch=initial_epoch, verbose=verbose, callbacks=callbacks,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+        )
         if validation_split and validation_data is None:
             if not data_adapters._is_array(x) and not isinstance(x, (list, tuple, dict)):
                 raise ValueError(
@@ -755,6 +813,10 @@ class Trainer(StatelessTrainerMixin):
         from layerax import callbacks as callbacks_module
 
         self._require_compiled("evaluate")
+        check_loop_arguments(
+            "evaluate", x=x, y=y, sample_weight=sample_weight, batch_size=batch_size,
+            verbose=verbose, callbacks=callbacks, steps=steps,
+        )
         _, steps = _debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
@@ -773,6 +835,9 @@ class Trainer(StatelessTrainerMixin):
         """Outputs for `x`, batched and concatenated into numpy arrays."""
         from layerax import callbacks as callbacks_module
 
+        check_loop_arguments(
+            "predict", x=x, batch_size=batch_size, verbose=verbose, callbacks=callbacks, steps=steps
+        )
         _, steps = _debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
@@ -811,6 +876,7 @@ class Trainer(StatelessTrainerMixin):
                        return_dict: bool = False) -> Any:
         """One training step on one batch; returns the loss (and metrics)."""
         self._require_compiled("train_on_batch")
+        check_numeric("train_on_batch", "y", y)
         if class_weight is not None:
             sample_weight = data_adapters.class_weight_to_sample_weight(y, class_weight)
         logs, _ = self._run_steps("train", [(x, y, sample_weight)])
@@ -819,6 +885,7 @@ class Trainer(StatelessTrainerMixin):
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
+        check_numeric("test_on_batch", "y", y)
         self.reset_metrics()
         logs, _ = self._run_steps("test", [(x, y, sample_weight)])
         return self._format_logs(logs, return_dict)
@@ -924,6 +991,23 @@ def _to_float(value: Any) -> Any:
         return np.asarray(value)
 
 
+
+
+def _declared_output_names(model: Any) -> list[str] | None:
+    """The output names of a Functional or built Sequential model (None: not known yet)."""
+    names = getattr(model, "output_names", None)
+    if names:
+        return list(names)
+    from layerax.models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        try:
+            outputs = model.outputs  # known once its input shape is
+        except (AttributeError, ValueError):
+            return None
+        if outputs:
+            return [f"output_{i}" for i in range(len(outputs))]
+    return None
 
 
 def _resolve_verbose(verbose: Any) -> int:

@@ -17,6 +17,7 @@ from layerax.saving import get_registered_name as get_registered_name
 from layerax.saving import get_registered_object as get_registered_object
 from layerax.saving import register_keras_serializable as register_keras_serializable
 from layerax.saving import serialize_keras_object as serialize_keras_object
+from layerax.utils import bounding_boxes as bounding_boxes
 from layerax.utils import legacy as legacy
 from layerax.utils.config_dict import Config as Config
 from layerax.utils.data_utils import get_source_inputs as get_source_inputs
@@ -24,6 +25,7 @@ from layerax.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_w
 from layerax.utils.data_utils import split_dataset as split_dataset
 from layerax.utils.data_utils import unpack_x_y_sample_weight as unpack_x_y_sample_weight
 from layerax.utils.audio_dataset import audio_dataset_from_directory as audio_dataset_from_directory
+from layerax.utils.feature_space import FeatureSpace as FeatureSpace
 from layerax.utils.file_dataset import FileDataset as FileDataset
 from layerax.utils.file_utils import get_file as get_file
 from layerax.utils.image_dataset import image_dataset_from_directory as image_dataset_from_directory
@@ -31,6 +33,7 @@ from layerax.utils.image_utils import array_to_img as array_to_img
 from layerax.utils.image_utils import img_to_array as img_to_array
 from layerax.utils.image_utils import load_img as load_img
 from layerax.utils.image_utils import save_img as save_img
+from layerax.utils.model_to_dot import model_to_dot as model_to_dot
 from layerax.utils.model_visualization import plot_model as plot_model
 from layerax.utils.numerical_utils import normalize as normalize
 from layerax.utils.numerical_utils import to_categorical as to_categorical
@@ -48,7 +51,9 @@ Sequence = PyDataset
 
 __all__ = [
     "Config",
+    "bounding_boxes",
     "legacy",
+    "FeatureSpace",
     "FileDataset",
     "TimeseriesDataset",
     "audio_dataset_from_directory",
@@ -84,6 +89,7 @@ __all__ = [
     "unpack_x_y_sample_weight",
     "normalize",
     "pad_sequences",
+    "model_to_dot",
     "plot_model",
     "plot_history",
     "set_random_seed",

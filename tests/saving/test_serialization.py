@@ -73,6 +73,18 @@ REQUIRED.update({
     "SpecificityAtSensitivity": {"sensitivity": 0.5},
 })
 # Numeric preprocessing layers (issue 19).
+# Image preprocessing layers (issue 19).
+REQUIRED.update({
+    "CenterCrop": {"height": 4, "width": 5}, "RandomCrop": {"height": 4, "width": 5},
+    "Resizing": {"height": 4, "width": 5, "interpolation": "nearest"},
+    "MaxNumBoundingBoxes": {"max_number": 3}, "Rescaling": {"scale": 0.5, "offset": 1.0},
+    "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2},
+    "RandomZoom": {"height_factor": 0.1}, "RandomRotation": {"factor": 0.2},
+    "RandomPosterization": {"factor": 4},
+    **{name: {"factor": 0.3} for name in (
+        "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomHue",
+        "RandomSaturation", "RandomSharpness")},
+})
 REQUIRED.update({
     "CategoryEncoding": {"num_tokens": 4, "output_mode": "count"},
     "Discretization": {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"},

@@ -222,6 +222,12 @@ class WeightsMixin:
                 shape; no weight is changed then.
         """
         own = self.weights
+        if isinstance(weights, (str, bytes, dict)) or not hasattr(weights, "__iter__"):
+            raise TypeError(
+                f"Layer '{self.name}': set_weights() expects `weights`, a list of {len(own)} arrays "
+                f"in the order of `layer.weights` (as get_weights() returns). Received: "
+                f"weights={weights!r} of type {type(weights).__name__}."
+            )
         weights = list(weights)
         if len(weights) != len(own):
             raise ValueError(

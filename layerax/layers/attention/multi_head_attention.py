@@ -11,6 +11,7 @@ import jax.numpy as jnp
 from layerax import constraints, initializers, regularizers
 from layerax import random as lx_random
 from layerax.core.flags import get_flag
+from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.attention._common import (
     EinsumProjection,
@@ -275,6 +276,41 @@ class MultiHeadAttention(Layer):
             **self._common_kwargs(),
         )
         self._output_dense.build(None)
+        # The projections check what reaches them (a backstop: `call` checks first, by name).
+        for dense, shape in ((self._query_dense, query_shape), (self._key_dense, key_shape),
+                             (self._value_dense, value_shape)):
+            dense.input_spec = InputSpec(ndim=len(shape), axes={-1: shape[-1]})
+        if self._use_gate:
+            self._gate_dense.input_spec = InputSpec(ndim=len(query_shape), axes={-1: query_shape[-1]})
+        self._lx_built_shapes = {"query": query_shape, "value": value_shape, "key": key_shape}
+
+    def _check_call_shapes(self, query: Any, value: Any, key: Any) -> None:
+        """Names the layer and the offending input, instead of a raw einsum message."""
+        built = getattr(self, "_lx_built_shapes", None)
+        if built is None:
+            return
+        received = {"query": tuple(query.shape), "value": tuple(value.shape), "key": tuple(key.shape)}
+        for name, shape in received.items():
+            expected = built[name]
+            if len(shape) != len(expected) or shape[-1] != expected[-1]:
+                raise ValueError(
+                    f"Layer '{self.name}' (MultiHeadAttention) was built for `{name}` of rank "
+                    f"{len(expected)} with {expected[-1]} features (shape {expected}), but received "
+                    f"`{name}` of shape {shape}. Pass inputs with the built rank and last axis, or "
+                    "use a new layer."
+                )
+        if received["value"][:-1] != received["key"][:-1]:
+            raise ValueError(
+                f"Layer '{self.name}' (MultiHeadAttention): `value` and `key` must have equal "
+                f"dimensions except the last. Received: value.shape={received['value']}, "
+                f"key.shape={received['key']}"
+            )
+        if received["query"][0] != received["value"][0]:
+            raise ValueError(
+                f"Layer '{self.name}' (MultiHeadAttention): `query` and `value` must have the same "
+                f"batch size. Received: query.shape={received['query']}, "
+                f"value.shape={received['value']}"
+            )
 
     def _build_attention(self, rank: int) -> None:
         if self._attention_axes is None:
@@ -339,6 +375,7 @@ class MultiHeadAttention(Layer):
         query = jnp.asarray(query)
         value = jnp.asarray(value)
         key = value if key is None else jnp.asarray(key)
+        self._check_call_shapes(query, value, key)
         mask = combine_masks(
             query.shape[1],
             value.shape[1],

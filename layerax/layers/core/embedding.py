@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import constraints, initializers, regularizers
+from layerax.core.index_checks import check_indices
 from layerax.core.layer import Layer
 
 
@@ -172,6 +173,10 @@ class Embedding(Layer):
                     f"{inputs.dtype}. Cast the input to int32."
                 )
             inputs = inputs.astype(jnp.int32)
+        check_indices(
+            inputs, self.input_dim, f"layer '{self.name}' (Embedding)", "id",
+            f"Ids must be in [0, input_dim={self.input_dim}); raise input_dim or fix the ids.",
+        )
         outputs = jnp.take(self.embeddings, inputs, axis=0)
         return outputs.astype(self.compute_dtype)
 

@@ -13,11 +13,32 @@ from layerax.layers.preprocessing.image.affine import (
     RandomTranslation,
     RandomZoom,
 )
+from layerax.layers.preprocessing.image.clahe import ContrastLimitedAdaptiveHistogramEqualization
 from layerax.layers.preprocessing.image.flip import RandomFlip
 from layerax.layers.preprocessing.image.max_boxes import MaxNumBoundingBoxes
 from layerax.layers.preprocessing.image.rescaling import Rescaling
 from layerax.layers.preprocessing.image.resizing import CenterCrop, RandomCrop, Resizing
 from layerax.layers.preprocessing.image.warp import RandomElasticTransform, RandomPerspective
+from layerax.layers.preprocessing.image.color import (
+    RandomBrightness,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomContrast,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomSaturation,
+)
+from layerax.layers.preprocessing.image.mixing import CutMix, MixUp, RandomErasing
+from layerax.layers.preprocessing.image.policies import AugMix, RandAugment
+from layerax.layers.preprocessing.image.tone import (
+    AutoContrast,
+    Equalization,
+    RandomGaussianBlur,
+    RandomPosterization,
+    RandomSharpness,
+    Solarization,
+)
 
 __all__: list[str] = [
     "Rescaling",
@@ -32,4 +53,10 @@ __all__: list[str] = [
     "RandomPerspective",
     "RandomElasticTransform",
     "MaxNumBoundingBoxes",
+    # colour and mixing layers
+    "AugMix", "AutoContrast", "CutMix", "RandAugment", "Equalization", "MixUp", "RandomBrightness",
+    "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomErasing",
+    "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+    "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization",
+    "ContrastLimitedAdaptiveHistogramEqualization",
 ]
