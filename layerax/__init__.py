@@ -7,6 +7,7 @@ layer is a JAX pytree, so training steps run through `jax.grad` and `jax.jit`.
 from __future__ import annotations
 
 from layerax import activations as activations
+from layerax import applications as applications
 from layerax import backend as backend
 from layerax import config as config
 from layerax import constraints as constraints
@@ -88,6 +89,7 @@ __all__ = [
     "UnconnectedGradients",
     "Variable",
     "activations",
+    "applications",
     "backend",
     "config",
     "constraints",
