@@ -68,10 +68,6 @@ PENDING: dict[str, dict[str, str]] = {
     "applications": {
         name: ISSUE20
         for name in (
-            "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
-            "DenseNet121", "DenseNet169", "DenseNet201", "InceptionResNetV2", "InceptionV3",
-            "NASNetLarge", "NASNetMobile", "Xception", "convnext", "densenet",
-            "inception_resnet_v2", "inception_v3", "nasnet", "xception",
             "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
             "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
             "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",

@@ -240,12 +240,18 @@ _DOC = """Instantiates the ConvNeXt{Variant} architecture (`keras.applications.C
         A functional `lx.Model`.
 
     Example:
-        >>> import layerax as lx
+{example}
+"""
+
+_BUILD_EXAMPLE = """        >>> import layerax as lx
         >>> model = lx.applications.ConvNeXt{Variant}(weights=None, include_top=False,
         ...     input_shape=(32, 32, 3), pooling="avg")
         >>> model.output_shape
-        (None, {width})
-"""
+        (None, {width})"""
+# The larger variants have 50M-350M parameters: their examples do not build one.
+_SIGNATURE_EXAMPLE = """        >>> import inspect, layerax as lx
+        >>> inspect.signature(lx.applications.ConvNeXt{Variant}).parameters["name"].default
+        '{default_name}'"""
 
 
 def _variant(variant: str) -> Any:
@@ -261,7 +267,10 @@ def _variant(variant: str) -> Any:
     pretty = "XLarge" if variant == "xlarge" else variant.capitalize()
     constructor.__name__ = constructor.__qualname__ = f"ConvNeXt{pretty}"
     constructor.__module__ = __name__
-    constructor.__doc__ = _DOC.replace("{Variant}", pretty).replace("{width}", str(_CONFIGS[variant][1][-1]))
+    example = _BUILD_EXAMPLE if variant == "tiny" else _SIGNATURE_EXAMPLE
+    constructor.__doc__ = (_DOC.replace("{example}", example).replace("{Variant}", pretty)
+                           .replace("{width}", str(_CONFIGS[variant][1][-1]))
+                           .replace("{default_name}", f"convnext_{variant}"))
     return constructor
 
 
@@ -301,5 +310,14 @@ def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple[str, str, fl
 
     Returns:
         One list of `(class_id, class_name, score)` tuples per sample.
+
+    Example:
+        >>> import numpy as np, layerax as lx
+        >>> from layerax.applications import imagenet_utils
+        >>> imagenet_utils.CLASS_INDEX = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+        >>> p = np.zeros((1, 1000)); p[0, 42] = 1.0
+        >>> lx.applications.convnext.decode_predictions(p, top=1)[0][0][:2]
+        ('n00000042', 'class_42')
+        >>> imagenet_utils.CLASS_INDEX = None
     """
     return imagenet_utils.decode_predictions(preds, top=top)

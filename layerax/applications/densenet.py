@@ -136,11 +136,17 @@ for _fn, _n in ((DenseNet121, 121), (DenseNet169, 169), (DenseNet201, 201)):
         "    `lx.applications.densenet.preprocess_input` (\"torch\" mode).\n"
         + _ARGS_DOC
         + "\n    Example:\n"
-        f"        >>> import layerax as lx\n"
-        f"        >>> model = lx.applications.DenseNet{_n}(weights=None, include_top=False,\n"
-        f"        ...     input_shape=(32, 32, 3), pooling=\"avg\")\n"
-        f"        >>> model.output_shape[-1]\n"
-        f"        {1024 if _n == 121 else 1664 if _n == 169 else 1920}\n"
+        + (
+            "        >>> import layerax as lx\n"
+            "        >>> model = lx.applications.DenseNet121(weights=None, include_top=False,\n"
+            "        ...     input_shape=(32, 32, 3), pooling=\"avg\")\n"
+            "        >>> model.output_shape\n"
+            "        (None, 1024)\n"
+            if _n == 121 else
+            "        >>> import inspect, layerax as lx\n"
+            f"        >>> inspect.signature(lx.applications.DenseNet{_n}).parameters[\"name\"].default\n"
+            f"        'densenet{_n}'\n"
+        )
     )
 
 
@@ -173,5 +179,14 @@ def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple[str, str, fl
 
     Returns:
         One list of `(class_id, class_name, score)` tuples per sample.
+
+    Example:
+        >>> import numpy as np, layerax as lx
+        >>> from layerax.applications import imagenet_utils
+        >>> imagenet_utils.CLASS_INDEX = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+        >>> p = np.zeros((1, 1000)); p[0, 42] = 1.0
+        >>> lx.applications.densenet.decode_predictions(p, top=1)[0][0][:2]
+        ('n00000042', 'class_42')
+        >>> imagenet_utils.CLASS_INDEX = None
     """
     return imagenet_utils.decode_predictions(preds, top=top)

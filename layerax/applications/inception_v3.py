@@ -179,5 +179,14 @@ def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple[str, str, fl
 
     Returns:
         One list of `(class_id, class_name, score)` tuples per sample.
+
+    Example:
+        >>> import numpy as np, layerax as lx
+        >>> from layerax.applications import imagenet_utils
+        >>> imagenet_utils.CLASS_INDEX = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+        >>> p = np.zeros((1, 1000)); p[0, 42] = 1.0
+        >>> lx.applications.inception_v3.decode_predictions(p, top=1)[0][0][:2]
+        ('n00000042', 'class_42')
+        >>> imagenet_utils.CLASS_INDEX = None
     """
     return imagenet_utils.decode_predictions(preds, top=top)
