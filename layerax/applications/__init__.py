@@ -7,9 +7,63 @@ shared ImageNet helpers. `weights="imagenet"` downloads Keras' published files.
 
 from __future__ import annotations
 
+from layerax.applications import efficientnet as efficientnet
 from layerax.applications import imagenet_utils as imagenet_utils
+from layerax.applications import mobilenet as mobilenet
+from layerax.applications import mobilenet_v2 as mobilenet_v2
+from layerax.applications import resnet as resnet
+from layerax.applications import resnet50 as resnet50
+from layerax.applications import resnet_v2 as resnet_v2
+from layerax.applications import vgg16 as vgg16
+from layerax.applications import vgg19 as vgg19
+from layerax.applications.efficientnet import EfficientNetB0 as EfficientNetB0
+from layerax.applications.efficientnet import EfficientNetB1 as EfficientNetB1
+from layerax.applications.efficientnet import EfficientNetB2 as EfficientNetB2
+from layerax.applications.efficientnet import EfficientNetB3 as EfficientNetB3
+from layerax.applications.efficientnet import EfficientNetB4 as EfficientNetB4
+from layerax.applications.efficientnet import EfficientNetB5 as EfficientNetB5
+from layerax.applications.efficientnet import EfficientNetB6 as EfficientNetB6
+from layerax.applications.efficientnet import EfficientNetB7 as EfficientNetB7
+from layerax.applications.mobilenet import MobileNet as MobileNet
+from layerax.applications.mobilenet_v2 import MobileNetV2 as MobileNetV2
+from layerax.applications.resnet import ResNet50 as ResNet50
+from layerax.applications.resnet import ResNet101 as ResNet101
+from layerax.applications.resnet import ResNet152 as ResNet152
+from layerax.applications.resnet_v2 import ResNet50V2 as ResNet50V2
+from layerax.applications.resnet_v2 import ResNet101V2 as ResNet101V2
+from layerax.applications.resnet_v2 import ResNet152V2 as ResNet152V2
+from layerax.applications.vgg16 import VGG16 as VGG16
+from layerax.applications.vgg19 import VGG19 as VGG19
 
-__all__ = ["imagenet_utils"]
+__all__ = [
+    "EfficientNetB0",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "MobileNet",
+    "MobileNetV2",
+    "ResNet101",
+    "ResNet101V2",
+    "ResNet152",
+    "ResNet152V2",
+    "ResNet50",
+    "ResNet50V2",
+    "VGG16",
+    "VGG19",
+    "efficientnet",
+    "imagenet_utils",
+    "mobilenet",
+    "mobilenet_v2",
+    "resnet",
+    "resnet50",
+    "resnet_v2",
+    "vgg16",
+    "vgg19",
+]
 
 # Part B families (DenseNet, ConvNeXt, Xception, Inception, NASNet).
 from layerax.applications import convnext as convnext

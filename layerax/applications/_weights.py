@@ -45,7 +45,7 @@ class WeightsFile:
     """One published weights file: its path under `STORAGE_ROOT` and its hash (md5 or sha256)."""
 
     path: str
-    file_hash: str
+    file_hash: str | None
 
     @property
     def fname(self) -> str:
