@@ -62,29 +62,33 @@ def _structure(model) -> list:
 
 @pytest.mark.parametrize("module,fn,size,kwargs", RUNS, ids=[r[1] for r in RUNS])
 def test_keras_weights_give_keras_outputs(module, fn, size, kwargs, tmp_path):
-    from keras.src.legacy.saving import legacy_h5_format
     import h5py
+    from keras.src.legacy.saving import legacy_h5_format
 
     make_keras, make_lx, args = _pair(module, fn, size, **kwargs)
     reference = make_keras(weights=None, **args)
     path = str(tmp_path / f"{fn}.weights.h5")
     reference.save_weights(path)
-    model = make_lx(weights=path, **args)
-    assert _structure(model) == _structure(reference)
+    # Keras 2's layer-by-layer `.h5`: the layout of the published ImageNet files.
+    legacy = str(tmp_path / f"{fn}.h5")
+    with h5py.File(legacy, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, reference)
+
+    model = make_lx(weights=legacy, **args)
     assert model.name == reference.name
+    assert _structure(model) == _structure(reference)
+    for ours, theirs in zip(model.weights, reference.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours.numpy()), np.asarray(theirs.numpy()))
+
+    # Keras 3's `.weights.h5`, into a model whose weights were wiped first.
+    for variable in model.weights:
+        variable.assign(np.zeros(variable.shape, variable.dtype))
+    model.load_weights(path)
     images = np.random.default_rng(0).uniform(0, 255, (2, size, size, 3)).astype("float32")
     want = np.asarray(reference.predict(images, verbose=0))
     got = np.asarray(model.predict(images, verbose=0))
     assert got.shape == want.shape
     assert_close(got, want, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(want).max())))
-
-    # Keras 2's layer-by-layer `.h5` (the layout of the published ImageNet files).
-    legacy = str(tmp_path / f"{fn}.h5")
-    with h5py.File(legacy, "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, reference)
-    again = make_lx(weights=legacy, **args)
-    for a, b in zip(again.weights, reference.weights, strict=True):
-        np.testing.assert_array_equal(np.asarray(a.numpy()), np.asarray(b.numpy()))
 
 
 @pytest.mark.parametrize("module,fn,size", VARIANTS, ids=[v[1] for v in VARIANTS])
