@@ -46,10 +46,6 @@ PENDING: dict[str, dict[str, str]] = {
     "applications": {
         name: ISSUE20
         for name in (
-            "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
-            "DenseNet121", "DenseNet169", "DenseNet201", "InceptionResNetV2", "InceptionV3",
-            "NASNetLarge", "NASNetMobile", "Xception", "convnext", "densenet",
-            "inception_resnet_v2", "inception_v3", "nasnet", "xception",
             "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
             "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S",
             "MobileNetV3Large", "MobileNetV3Small", "efficientnet_v2", "mobilenet_v3",
