@@ -30,10 +30,11 @@ RUNS = [
     ("nasnet", "NASNetMobile", 32, {"include_top": True, "classes": 5, "classifier_activation": None}),
 ]
 VARIANTS = [
+    # DenseNet201 and NASNetLarge are left out to keep the suite fast: they differ from
+    # DenseNet169 / NASNetMobile only in block counts and widths, which the signatures test
+    # and Keras' tables pin.
     ("densenet", "DenseNet169", 32),
-    ("densenet", "DenseNet201", 32),
     ("convnext", "ConvNeXtSmall", 32),
-    ("nasnet", "NASNetLarge", 32),
 ]
 ALL = {
     "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"],
