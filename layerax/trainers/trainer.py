@@ -471,6 +471,15 @@ class Trainer(StatelessTrainerMixin):
         value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
         (_, (loss, y_pred, new_values, added)), grads = value_and_grad(
             [v.value for v in trainable])
+        from layerax import optimizers  # traced once per compilation
+
+        if isinstance(self.optimizer, optimizers.LossScaleOptimizer) and trainable:
+            # As in the default step: a skipped (overflowed) step keeps the model's
+            # non-trainable state from before it.
+            finite = self.optimizer.check_finite(grads)
+            model_state = {id(v) for v in non_trainable}
+            new_values = [jnp.where(finite, new, var.value) if id(var) in model_state else new
+                          for var, new in zip(updated, new_values)]
         for var, value in zip(updated, new_values):
             var.assign(value)
         if trainable:

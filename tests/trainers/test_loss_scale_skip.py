@@ -39,3 +39,29 @@ def test_skipped_step_keeps_batchnorm_moving_stats():
         assert np.isfinite(np.asarray(bn.moving_variance)).all()
     finally:
         lx.mixed_precision.set_global_policy("float32")
+
+
+def test_skipped_step_keeps_batchnorm_stats_with_a_compute_loss_override():
+    class Custom(lx.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = lx.layers.Dense(4, kernel_initializer="ones")
+            self.bn = lx.layers.BatchNormalization()
+
+        def call(self, x, training=None):
+            return self.bn(self.dense(x), training=training)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            return lx.ops.mean(lx.ops.square(y - y_pred))
+
+    lx.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = Custom()
+        model(np.zeros((1, 3), "float32"))
+        model.compile(optimizer=lx.optimizers.SGD(0.01))
+        before = [np.asarray(v) for v in model.get_weights()]
+        model.train_on_batch(np.full((4, 3), 6e4, "float32"), np.zeros((4, 4), "float32"))
+        for b, a in zip(before, model.get_weights()):
+            np.testing.assert_array_equal(np.asarray(a), b)
+    finally:
+        lx.mixed_precision.set_global_policy("float32")
