@@ -42,15 +42,6 @@ ISSUE23 = "issue 23 (Orbax checkpoints and export)"
 PENDING: dict[str, dict[str, str]] = {
     "": {},
     "saving": {"KerasFileEditor": ISSUE20},
-    # lx.applications lands family by family (issue 20); each family deletes its names here.
-    "applications": {
-        name: ISSUE20
-        for name in (
-            "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
-            "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S",
-            "MobileNetV3Large", "MobileNetV3Small", "efficientnet_v2", "mobilenet_v3",
-        )
-    },
 }
 
 MODULES = [

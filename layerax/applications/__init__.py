@@ -92,3 +92,22 @@ __all__ += [
     "NASNetLarge", "NASNetMobile", "Xception", "convnext", "densenet", "inception_resnet_v2",
     "inception_v3", "nasnet", "xception",
 ]
+
+# Part C families (MobileNetV3, EfficientNetV2).
+from layerax.applications import efficientnet_v2 as efficientnet_v2
+from layerax.applications import mobilenet_v3 as mobilenet_v3
+from layerax.applications.efficientnet_v2 import EfficientNetV2B0 as EfficientNetV2B0
+from layerax.applications.efficientnet_v2 import EfficientNetV2B1 as EfficientNetV2B1
+from layerax.applications.efficientnet_v2 import EfficientNetV2B2 as EfficientNetV2B2
+from layerax.applications.efficientnet_v2 import EfficientNetV2B3 as EfficientNetV2B3
+from layerax.applications.efficientnet_v2 import EfficientNetV2L as EfficientNetV2L
+from layerax.applications.efficientnet_v2 import EfficientNetV2M as EfficientNetV2M
+from layerax.applications.efficientnet_v2 import EfficientNetV2S as EfficientNetV2S
+from layerax.applications.mobilenet_v3 import MobileNetV3Large as MobileNetV3Large
+from layerax.applications.mobilenet_v3 import MobileNetV3Small as MobileNetV3Small
+
+__all__ += [
+    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L",
+    "EfficientNetV2M", "EfficientNetV2S", "MobileNetV3Large", "MobileNetV3Small", "efficientnet_v2",
+    "mobilenet_v3",
+]
