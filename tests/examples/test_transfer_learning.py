@@ -68,7 +68,7 @@ def test_trainable_weights_match_keras_when_freezing_and_unfreezing():
         counts[lib.__name__] = (frozen, unfrozen, len(model.weights))
     assert counts["layerax"] == counts["keras"]
     # frozen: the head's kernel and bias; unfrozen: + conv kernel, gamma, beta
-    assert counts["layerax"] == (((2, 5)), (5, 2), 7)
+    assert counts["layerax"] == ((2, 5), (5, 2), 7)
 
 
 def test_frozen_batchnorm_keeps_its_moving_statistics(data):
