@@ -116,6 +116,9 @@ def _encode(value: Any) -> Any:
         return {"class_name": "__dtype__", "config": {"name": np.dtype(value).name}}
     if type(value) is tuple:
         return {"class_name": "__tuple__", "config": {"items": [_encode(v) for v in value]}}
+    if type(value) is slice:  # Keras' tag for the slices of `x[1:, 0]`
+        return {"class_name": "__slice__", "config": {
+            "start": value.start, "stop": value.stop, "step": value.step}}
     if type(value) is list:
         return [_encode(v) for v in value]
     if type(value) is dict:
@@ -137,6 +140,8 @@ def _decode(value: Any) -> Any:
             return np.dtype(config["name"])
         if kind == "__tuple__":
             return tuple(_decode(v) for v in config["items"])
+        if kind == "__slice__":
+            return slice(config["start"], config["stop"], config["step"])
         return {k: _decode(v) for k, v in value.items()}
     if type(value) in (list, tuple):
         return type(value)(_decode(v) for v in value)

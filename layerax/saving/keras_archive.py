@@ -99,11 +99,12 @@ def save_keras_archive(model: Any, path: str) -> None:
     """Writes `model` as a Keras 3 `.keras` archive, atomically (see the module docstring)."""
     from layerax import __version__
     from layerax.saving.archive import _compile_config, _json_default, collect_assets, model_config
+    from layerax.saving.keras_ops import to_keras_graph
     from layerax.saving.weights import collect_weights
 
     config = model_config(model)
     config["compile_config"] = _compile_config(model)
-    config = to_keras_config(config)
+    config = to_keras_graph(to_keras_config(config))
     arrays, meta = collect_weights(model, include_seeds=False)
     assets = collect_assets(model)
     metadata = {
@@ -204,7 +205,10 @@ def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = Non
     """A layerax model from a Keras 3 `.keras` archive: config, weights and compile config."""
     from layerax.saving.archive import model_from_archive
 
+    from layerax.saving.keras_ops import from_keras_graph
+
     archive = read_keras_archive(path)
+    archive.config = from_keras_graph(archive.config)
     try:
         model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     except (ValueError, TypeError) as err:
