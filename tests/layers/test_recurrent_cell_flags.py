@@ -32,10 +32,24 @@ class _FlaggedCell(_Cell):
 
 
 def _scan_outputs(layer, x):
-    """(number of scan outputs, number of carries) of the layer's loop."""
+    """(number of scan outputs, number of carries: the (batch, units) ones) of the loop."""
     jaxpr = jax.make_jaxpr(lambda m, x: m(x))(layer, x)
-    (scan,) = [e for e in jaxpr.jaxpr.eqns if e.primitive.name == "scan"]
-    return len(scan.outvars), scan.params["num_carry"]
+    (scan,) = _find_scans(jaxpr.jaxpr)
+    return len(scan.outvars), sum(len(v.aval.shape) == 2 for v in scan.outvars)
+
+
+def _find_scans(jaxpr):
+    """The scan equations of a jaxpr, looking inside nested calls (pjit, closed_call)."""
+    found = []
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name == "scan":
+            found.append(eqn)
+            continue
+        for param in eqn.params.values():
+            inner = getattr(param, "jaxpr", param)
+            if hasattr(inner, "eqns"):
+                found.extend(_find_scans(inner))
+    return found
 
 
 def test_user_cell_output_is_first_state_carries_only_the_states():
