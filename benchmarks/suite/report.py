@@ -170,6 +170,11 @@ def targets(results: list[WorkloadResult]) -> list[list[str]]:
         check("mlp", key, REFERENCE, 1.03, "step", f"{label}, time/step")
     check("mlp", "lx_fit", REFERENCE_NUMPY, 1.03, "step", "fit, time/step")
     check("mlp", "lx_fit_spe", REFERENCE_NUMPY, 1.03, "step", f"fit spe={SPE}, time/step")
+    # Recurrent layers: no slower than the hand-written jax.jit + optax step (a fused-gate
+    # LSTM in a lax.scan, input projection hoisted out of the loop).
+    for name in ["lstm", "lstm256"]:
+        for key, label in [("lx_function", "lx.function + GradientTape"), ("lx_pytree", "jax.jit over the pytree")]:
+            check(name, key, REFERENCE, 1.0, "step", f"{label}, time/step")
     for wr in results:
         for key in ["lx_fit", "lx_function", "lx_pytree"]:
             label = wr.results[key].candidate.label if key in wr.results else key

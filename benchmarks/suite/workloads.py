@@ -80,6 +80,10 @@ WORKLOADS: dict[str, Workload] = {
             (64, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("LSTM",),
         ),
         Workload(
+            "lstm256", "LSTM(64) over 256 steps of 16 features + dense10, batch 32", "lstm",
+            (256, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("LSTM",),
+        ),
+        Workload(
             "transformer",
             "Transformer encoder block (4 heads x 16, FFN 128, post-LN) on 64x64 tokens, "
             "mean-pool + dense10, batch 16",

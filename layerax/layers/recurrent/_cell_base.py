@@ -18,9 +18,22 @@ class DenseCellBase(Layer, DropoutRNNCell):
 
     Subclasses set `_gates` (how many blocks of `units` the kernels hold) and
     implement `call`.
+
+    Two class attributes tell `RNN` how it may run a cell; they count only when set on the
+    cell's own class (a subclass is not assumed to keep its parent's promise), and any
+    user cell may set them:
+
+    - `output_is_first_state`: the output of `call` is its first new state (`h`). With
+      `return_sequences=False`, `RNN` then carries only the states through the loop and
+      reads the last output from them, instead of stacking every step's output.
+    - `compiles_eagerly`: `call` is a pure function of the inputs, states and weights
+      (randomness only through the layer's seed generators), so an eager `RNN` call may run
+      through one cached `jax.jit` instead of tracing the loop on every call.
     """
 
     _gates = 1
+    output_is_first_state = False
+    compiles_eagerly = False
 
     def __init__(
         self,
@@ -156,6 +169,39 @@ def gate_preactivations(
     return [jnp.matmul(x, kernel[:, k * units : (k + 1) * units]) for k, x in enumerate(inputs)]
 
 
+def forget_bias_initializer(bias_initializer: Any, units: int) -> Any:
+    """`bias_initializer` for the input, cell and output gates and ones for the forget gate."""
+
+    def initializer(shape: Any, dtype: Any = None) -> jax.Array:
+        return jnp.concatenate(
+            [
+                bias_initializer((units,), dtype),
+                initializers.get("ones")((units,), dtype),
+                bias_initializer((units * 2,), dtype),
+            ]
+        )
+
+    return initializer
+
+
+def validate_implementation(implementation: Any) -> int:
+    if implementation not in (1, 2):
+        raise ValueError(
+            f"`implementation` must be 1 (one matmul per gate) or 2 (fused). "
+            f"Received: implementation={implementation!r}"
+        )
+    return int(implementation)
+
+
+def validate_use_cudnn(use_cudnn: Any) -> Any:
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError(
+            "Invalid value received for argument `use_cudnn`. Expected one of "
+            f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}"
+        )
+    return use_cudnn
+
+
 LAYER_ARG_NAMES = (
     "units",
     "activation",
@@ -181,4 +227,11 @@ def layer_config_from_cell(layer: Any) -> dict[str, Any]:
     config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
     return config
 
-__all__ = ["DenseCellBase", "gate_preactivations", "layer_config_from_cell"]
+__all__ = [
+    "DenseCellBase",
+    "forget_bias_initializer",
+    "gate_preactivations",
+    "layer_config_from_cell",
+    "validate_implementation",
+    "validate_use_cudnn",
+]

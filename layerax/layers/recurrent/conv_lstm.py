@@ -12,8 +12,8 @@ from layerax import config as lx_config
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.recurrent import _conv
+from layerax.layers.recurrent._cell_base import forget_bias_initializer
 from layerax.layers.recurrent.dropout_cell import DropoutRNNCell, make_seed_generator
-from layerax.layers.recurrent.lstm import forget_bias_initializer
 from layerax.layers.recurrent.rnn import RNN, cell_property
 
 
@@ -68,6 +68,8 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         >>> h.shape, cell.kernel.shape
         ((2, 6, 6, 4), (3, 3, 3, 16))
     """
+
+    compiles_eagerly = True
 
     def __init__(
         self,

@@ -13,8 +13,9 @@ from layerax.layers.recurrent._cell_base import (
     DenseCellBase,
     gate_preactivations,
     layer_config_from_cell,
+    validate_implementation,
+    validate_use_cudnn,
 )
-from layerax.layers.recurrent.lstm import _validate_implementation, _validate_use_cudnn
 from layerax.layers.recurrent.rnn import RNN, cell_property
 
 
@@ -67,6 +68,8 @@ class GRUCell(DenseCellBase):
     """
 
     _gates = 3
+    output_is_first_state = True
+    compiles_eagerly = True
 
     def __init__(
         self,
@@ -89,7 +92,7 @@ class GRUCell(DenseCellBase):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        implementation = _validate_implementation(kwargs.pop("implementation", 2))
+        implementation = validate_implementation(kwargs.pop("implementation", 2))
         super().__init__(
             units,
             activation=activation,
@@ -280,7 +283,7 @@ class GRU(RNN):
             **kwargs,
         )
         self.input_spec = InputSpec(ndim=3)
-        self.use_cudnn = _validate_use_cudnn(use_cudnn)
+        self.use_cudnn = validate_use_cudnn(use_cudnn)
 
     def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
         super().build(sequences_shape, initial_state_shape)

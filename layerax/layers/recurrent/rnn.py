@@ -479,24 +479,22 @@ def _run_pure(layer: RNN, sequences: Any, initial_state: Any, mask: Any, trainin
 _COMPILED_RUN = jax.jit(_run_pure, static_argnames=("training",))
 
 
-def _output_is_first_state(cell: Any) -> bool:
-    """Built-in dense cells output their new first state (`h`)."""
-    from layerax.layers.recurrent.gru import GRUCell
-    from layerax.layers.recurrent.lstm import LSTMCell
-    from layerax.layers.recurrent.simple_rnn import SimpleRNNCell
+def _own_flag(cell: Any, name: str) -> bool:
+    """A cell class's own `name` attribute: set on the class itself, not inherited, so that a
+    subclass with another `call` does not claim what its parent's `call` promised."""
+    return bool(vars(type(cell)).get(name, False))
 
-    return type(cell) in (SimpleRNNCell, LSTMCell, GRUCell)
+
+def _output_is_first_state(cell: Any) -> bool:
+    """The cell's output is its new first state (`h`): see `DenseCellBase.output_is_first_state`."""
+    return _own_flag(cell, "output_is_first_state")
 
 
 def _builtin_cell(cell: Any) -> bool:
-    from layerax.layers.recurrent.conv_lstm import ConvLSTMCell
-    from layerax.layers.recurrent.gru import GRUCell
-    from layerax.layers.recurrent.lstm import LSTMCell
-    from layerax.layers.recurrent.simple_rnn import SimpleRNNCell
-
+    """Eager calls may run through one cached `jax.jit` (`compiles_eagerly` on the cell class)."""
     if type(cell) is StackedRNNCells:
         return all(_builtin_cell(inner) for inner in cell.cells)
-    return type(cell) in (SimpleRNNCell, LSTMCell, GRUCell, ConvLSTMCell)
+    return _own_flag(cell, "compiles_eagerly")
 
 
 def cell_property(name: str, doc: str | None = None) -> property:

@@ -52,6 +52,8 @@ class SimpleRNNCell(DenseCellBase):
     """
 
     _gates = 1
+    output_is_first_state = True
+    compiles_eagerly = True
 
     def __init__(self, units: int, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
