@@ -338,8 +338,6 @@ def unflatten_layer(treedef: LayerTreeDef, leaves: Any) -> Any:
 
 
 def _has_interceptors() -> bool:
-    from layerax.core.context import CTX
-
     return bool(CTX.interceptors)
 
 
