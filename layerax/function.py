@@ -32,7 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax.core.context import CTX
-from layerax.core.state import StateScope, state_is_routed
+from layerax.core.state import (  # noqa: F401 - register_stateful_type is re-exported
+    StateScope,
+    is_stateful,
+    register_stateful_type,
+    state_is_routed,
+)
 from layerax.core.variable import Tracer, Variable
 
 from layerax.tape import _compat
@@ -50,17 +55,9 @@ _CONCRETE_VALUE_ERRORS = (
     jax.errors.TracerArrayConversionError,
 )
 
-# Classes whose instances are state containers: passed to an lx.function they
-# are static (by identity) and their variables are discovered when read.
-_STATEFUL_TYPES: list[type] = [Variable]
 _SETTINGS = {"run_eagerly": False}
-
-
-def register_stateful_type(cls: type) -> type:
-    """Marks `cls` as a state container for `lx.function` arguments."""
-    if cls not in _STATEFUL_TYPES:
-        _STATEFUL_TYPES.append(cls)
-    return cls
+# The registry of state containers is `core.state`'s; `register_stateful_type` stays importable
+# from here for the modules (optimizers, metrics) that register their classes.
 
 
 def run_functions_eagerly(run_eagerly: bool) -> None:
@@ -111,8 +108,7 @@ class _Ref:
         return isinstance(other, _Ref) and other.obj is self.obj
 
 
-def _is_stateful(x: Any) -> bool:
-    return isinstance(x, tuple(_STATEFUL_TYPES))
+_is_stateful = is_stateful
 
 
 def _shallow_signature(args: tuple[Any, ...]) -> tuple[Any, list[Any]]:

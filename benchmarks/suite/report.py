@@ -166,8 +166,7 @@ def targets(results: list[WorkloadResult]) -> list[list[str]]:
     check("tiny_mlp", "lx_function", REFERENCE, 1.15, "step", "lx.function + GradientTape, time/step")
     check("tiny_mlp", "lx_fit", REFERENCE_NUMPY, 1.25, "step", "fit, time/step")
     check("tiny_mlp", "lx_fit_spe", REFERENCE_NUMPY, 1.0, "step", f"fit spe={SPE}, time/step")
-    for key, label in [("lx_function", "lx.function + GradientTape"), ("lx_pytree", "jax.jit over the pytree")]:
-        check("mlp", key, REFERENCE, 1.03, "step", f"{label}, time/step")
+    check("mlp", "lx_function", REFERENCE, 1.03, "step", "lx.function + GradientTape, time/step")
     check("mlp", "lx_fit", REFERENCE_NUMPY, 1.03, "step", "fit, time/step")
     check("mlp", "lx_fit_spe", REFERENCE_NUMPY, 1.03, "step", f"fit spe={SPE}, time/step")
     # Recurrent layers: no slower than the hand-written jax.jit + optax step (a fused-gate
@@ -175,6 +174,12 @@ def targets(results: list[WorkloadResult]) -> list[list[str]]:
     for name in ["lstm", "lstm256"]:
         for key, label in [("lx_function", "lx.function + GradientTape"), ("lx_pytree", "jax.jit over the pytree")]:
             check(name, key, REFERENCE, 1.0, "step", f"{label}, time/step")
+    # jax.jit over the model pytree: flatten/unflatten overhead within 1.5x on the overhead-bound
+    # MLP, and within noise wherever the step does real work.
+    for wr in results:
+        limit = 1.5 if wr.workload.name == "tiny_mlp" else 1.05
+        check(wr.workload.name, "lx_pytree", REFERENCE, limit, "step",
+              "jax.jit over the pytree, time/step")
     for wr in results:
         for key in ["lx_fit", "lx_function", "lx_pytree"]:
             label = wr.results[key].candidate.label if key in wr.results else key

@@ -126,9 +126,7 @@ class LayerTreeDef:
 
 def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
     """A hashable summary of everything in `obj` that is not a variable value."""
-    from layerax.core.layer import Layer
-
-    if isinstance(obj, Layer):
+    if _is_layer_type(type(obj)):
         key = id(obj)
         if key in seen:
             return ("layer-ref", seen[key])
@@ -160,14 +158,20 @@ def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
 _SHARED_TYPES = frozenset({bool, int, float, str, bytes, complex, type(None), types.FunctionType})
 # type -> whether `_clone` returns its instances unchanged (decided once per type).
 _SHARED_BY_TYPE: dict[type, bool] = dict.fromkeys(_SHARED_TYPES, True)
-_Layer: Any = None  # layerax.core.layer.Layer, imported on first use (a circular import)
+_STATE_HOLDERS = (Variable, SeedGenerator, list, tuple, dict)
+
+
+def _is_layer_type(kind: type) -> bool:
+    """Whether `kind` is a layer class: `Layer` marks its classes with `_lx_is_layer` (this
+    module sits below `core/layer/` and does not import it)."""
+    return getattr(kind, "_lx_is_layer", False) is True
 
 
 def _shared_type(kind: type) -> bool:
     shared = _SHARED_BY_TYPE.get(kind)
     if shared is None:
-        stateful = (_Layer, Variable, SeedGenerator, list, tuple, dict)
-        shared = _SHARED_BY_TYPE[kind] = not issubclass(kind, stateful)
+        holds_state = _is_layer_type(kind) or issubclass(kind, _STATE_HOLDERS)
+        shared = _SHARED_BY_TYPE[kind] = not holds_state
     return shared
 
 
@@ -190,17 +194,12 @@ def _clone_layer(obj: Any, memo: dict[int, Any]) -> Any:
 
 
 def _clone(obj: Any, memo: dict[int, Any]) -> Any:
-    global _Layer
     if type(obj) in _SHARED_TYPES:
         return obj
     key = id(obj)
     if key in memo:
         return memo[key]
-    if _Layer is None:
-        from layerax.core.layer import Layer
-
-        _Layer = Layer
-    if isinstance(obj, _Layer):
+    if _is_layer_type(type(obj)):
         return _clone_layer(obj, memo)
     if isinstance(obj, Variable):
         new = memo[key] = copy_variable(obj, obj._value)
@@ -237,11 +236,6 @@ def _clone_plan(template: Any) -> dict[int, Any]:
     (a tuple without state), `_COPY` (a list or dict without state: a shallow copy) or
     True (it holds state: cloned element by element).
     """
-    global _Layer
-    if _Layer is None:
-        from layerax.core.layer import Layer
-
-        _Layer = Layer
     plan: dict[int, Any] = {}
 
     def visit(obj: Any) -> bool:
@@ -253,7 +247,7 @@ def _clone_plan(template: Any) -> dict[int, Any]:
         if key in plan:
             entry = plan[key]
             return entry is not _SHARE and entry is not _COPY
-        if isinstance(obj, _Layer):
+        if _is_layer_type(kind):
             plan[key] = ()  # placeholder: a cycle back to this layer
             names = []
             for name, value in obj.__dict__.items():
@@ -344,8 +338,6 @@ def unflatten_layer(treedef: LayerTreeDef, leaves: Any) -> Any:
 
 
 def _has_interceptors() -> bool:
-    from layerax.core.context import CTX
-
     return bool(CTX.interceptors)
 
 

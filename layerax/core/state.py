@@ -32,6 +32,52 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from layerax.core.context import CTX, Interceptor, pop_interceptor, push_interceptor
+from layerax.core.variable import Variable
+
+# Classes whose instances are state containers (variables, layers, seed generators,
+# optimizers, metrics): passed to an `lx.function` they are static, by identity, and their
+# variables are discovered when read. Kept as a tuple so that `isinstance` takes it as is.
+_STATEFUL_TYPES: tuple[type, ...] = (Variable,)
+
+
+def register_stateful_type(cls: type) -> type:
+    """Marks `cls` as a state container: `lx.function` passes its instances by identity.
+
+    Args:
+        cls: The class to register (its subclasses are included).
+
+    Returns:
+        `cls`, so that this can decorate a class.
+
+    Example:
+        >>> from layerax.core.state import is_stateful, register_stateful_type
+        >>> @register_stateful_type
+        ... class Counter:
+        ...     pass
+        >>> is_stateful(Counter())
+        True
+    """
+    global _STATEFUL_TYPES
+    if not isinstance(cls, type):
+        raise TypeError(
+            f"register_stateful_type expects a class, received {cls!r} of type "
+            f"{type(cls).__name__}. Pass the class itself, e.g. `register_stateful_type(MyState)`."
+        )
+    if cls not in _STATEFUL_TYPES:
+        _STATEFUL_TYPES = (*_STATEFUL_TYPES, cls)
+    return cls
+
+
+def is_stateful(x: Any) -> bool:
+    """Whether `x` is an instance of a registered state container class.
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.core.state import is_stateful
+        >>> is_stateful(lx.layers.Dense(2)), is_stateful(3.0)
+        (True, False)
+    """
+    return isinstance(x, _STATEFUL_TYPES)
 
 
 def state_is_routed() -> bool:

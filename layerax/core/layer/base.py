@@ -32,9 +32,8 @@ from layerax.core.layer.forward_state import ForwardStateMixin
 from layerax.core.layer.saving_hooks import SavingHooksMixin
 from layerax.core.layer.weights import WeightsMixin
 from layerax.core.random import SeedGenerator
-from layerax.core.state import StateScope
+from layerax.core.state import StateScope, register_stateful_type
 from layerax.core.variable import Variable
-from layerax.function import register_stateful_type
 
 _ALLOWED_KWARGS = frozenset(
     {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights", "input_length"}
