@@ -54,10 +54,9 @@ def clear_session(free_memory: bool = True) -> None:
     """
     from layerax import dtype_policies
     from layerax.core import naming
-    from layerax.core import random as core_random
 
     naming.reset_uids()
-    core_random._GLOBAL["generator"] = None
+    CTX.process.seed_generator = None
     dtype_policies.set_dtype_policy(None)
     CTX.call_training = None
     CTX.call_depth = 0

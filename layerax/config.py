@@ -1,8 +1,11 @@
-"""Global settings under Keras 3's names: floatx, epsilon, image data format."""
+"""Global settings under Keras 3's names: floatx, epsilon, image data format.
+
+The values live in `CTX.process` (layerax/core/context.py), where the kernel reads them.
+"""
 
 from __future__ import annotations
 
-_SETTINGS = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
+from layerax.core.context import CTX
 
 _FLOATX_CHOICES = ("bfloat16", "float16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")
@@ -16,7 +19,7 @@ def floatx() -> str:
         >>> lx.config.floatx()
         'float32'
     """
-    return _SETTINGS["floatx"]
+    return CTX.process.floatx
 
 
 def set_floatx(value: str) -> None:
@@ -31,7 +34,7 @@ def set_floatx(value: str) -> None:
     value = str(value)
     if value not in _FLOATX_CHOICES:
         raise ValueError(f"Unknown floatx: {value!r}. Expected one of {list(_FLOATX_CHOICES)}.")
-    _SETTINGS["floatx"] = value
+    CTX.process.floatx = value
 
 
 def epsilon() -> float:
@@ -42,7 +45,7 @@ def epsilon() -> float:
         >>> lx.config.epsilon()
         1e-07
     """
-    return _SETTINGS["epsilon"]
+    return CTX.process.epsilon
 
 
 def set_epsilon(value: float) -> None:
@@ -54,7 +57,7 @@ def set_epsilon(value: float) -> None:
         1e-05
         >>> lx.config.set_epsilon(1e-7)
     """
-    _SETTINGS["epsilon"] = float(value)
+    CTX.process.epsilon = float(value)
 
 
 def image_data_format() -> str:
@@ -65,7 +68,7 @@ def image_data_format() -> str:
         >>> lx.config.image_data_format()
         'channels_last'
     """
-    return _SETTINGS["image_data_format"]
+    return CTX.process.image_data_format
 
 
 def set_image_data_format(data_format: str) -> None:
@@ -83,7 +86,31 @@ def set_image_data_format(data_format: str) -> None:
         raise ValueError(
             f"Unknown data_format: {data_format!r}. Expected one of {list(_DATA_FORMATS)}."
         )
-    _SETTINGS["image_data_format"] = data_format
+    CTX.process.image_data_format = data_format
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """Makes every `lx.function` run its Python body eagerly (for debugging), as in TF.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.run_functions_eagerly(True)
+        >>> lx.config.functions_run_eagerly()
+        True
+        >>> lx.config.run_functions_eagerly(False)
+    """
+    CTX.process.run_eagerly = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    """Whether `run_functions_eagerly(True)` is in force.
+
+    Example:
+        >>> import layerax as lx
+        >>> lx.config.functions_run_eagerly()
+        False
+    """
+    return CTX.process.run_eagerly
 
 
 def standardize_data_format(data_format: str | None) -> str:
@@ -102,18 +129,18 @@ def standardize_data_format(data_format: str | None) -> str:
 __all__ = [
     "epsilon",
     "floatx",
+    "functions_run_eagerly",
     "image_data_format",
     "set_epsilon",
     "set_floatx",
+    "run_functions_eagerly",
     "set_image_data_format",
 ]
 
-from layerax.dtype_policies import dtype_policy as dtype_policy  # noqa: E402
-from layerax.dtype_policies import set_dtype_policy as set_dtype_policy  # noqa: E402
-from layerax.function import functions_run_eagerly as functions_run_eagerly  # noqa: E402
-from layerax.function import run_functions_eagerly as run_functions_eagerly  # noqa: E402
+from layerax.core.dtype_policy import dtype_policy as dtype_policy  # noqa: E402
+from layerax.core.dtype_policy import set_dtype_policy as set_dtype_policy  # noqa: E402
 
-__all__ += ["dtype_policy", "functions_run_eagerly", "run_functions_eagerly", "set_dtype_policy"]
+__all__ += ["dtype_policy", "set_dtype_policy"]
 
 from layerax import runtime_config as _runtime_config  # noqa: E402
 from layerax.runtime_config import *  # noqa: E402,F403

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from layerax import config as _config
 from layerax.core import serialization
+from layerax.core.resolvers import register_resolver
 
 
 def _norms(w: Any, axis: Any) -> jax.Array:
@@ -184,3 +185,6 @@ __all__ = [
     "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",
     "max_norm", "min_max_norm", "non_neg", "serialize", "unit_norm",
 ]
+
+# The kernel (Layer.add_weight) resolves identifiers through this catalogue.
+register_resolver("constraints", get)

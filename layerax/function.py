@@ -55,33 +55,8 @@ _CONCRETE_VALUE_ERRORS = (
     jax.errors.TracerArrayConversionError,
 )
 
-_SETTINGS = {"run_eagerly": False}
 # The registry of state containers is `core.state`'s; `register_stateful_type` stays importable
 # from here for the modules (optimizers, metrics) that register their classes.
-
-
-def run_functions_eagerly(run_eagerly: bool) -> None:
-    """Makes every `lx.function` run its Python body eagerly (for debugging), as in TF.
-
-    Example:
-        >>> import layerax as lx
-        >>> lx.config.run_functions_eagerly(True)
-        >>> lx.config.functions_run_eagerly()
-        True
-        >>> lx.config.run_functions_eagerly(False)
-    """
-    _SETTINGS["run_eagerly"] = bool(run_eagerly)
-
-
-def functions_run_eagerly() -> bool:
-    """Whether `run_functions_eagerly(True)` is in force.
-
-    Example:
-        >>> import layerax as lx
-        >>> lx.config.functions_run_eagerly()
-        False
-    """
-    return _SETTINGS["run_eagerly"]
 
 
 class _Retrace(Exception):
@@ -454,7 +429,7 @@ class Function:
         return list(entry.mutable), list(entry.readonly)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.jit_compile or _SETTINGS["run_eagerly"] or state_is_routed():
+        if not self.jit_compile or CTX.process.run_eagerly or state_is_routed():
             # Inside another trace, a tape, or in eager debug mode: run the body inline.
             if CTX.interceptors:
                 _warn_about_leaked_tapes(self)
@@ -606,4 +581,4 @@ def function(
 
 jit = function
 
-__all__ = ["Function", "function", "functions_run_eagerly", "jit", "run_functions_eagerly"]
+__all__ = ["Function", "function", "jit"]

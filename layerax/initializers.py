@@ -11,6 +11,7 @@ import numpy as np
 
 from layerax import config as _config
 from layerax.core import serialization
+from layerax.core.resolvers import register_resolver
 from layerax.core.random import make_default_seed
 
 
@@ -534,3 +535,6 @@ __all__ = [
     "variance_scaling",
     "zeros",
 ]
+
+# The kernel (Layer.add_weight) resolves identifiers through this catalogue.
+register_resolver("initializers", get)

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax.core import serialization
+from layerax.core.resolvers import register_resolver
 
 
 def _value(x: Any) -> Any:
@@ -206,3 +207,6 @@ __all__ = [
     "orthogonal_regularizer",
     "serialize",
 ]
+
+# The kernel (Layer.add_weight) resolves identifiers through this catalogue.
+register_resolver("regularizers", get)

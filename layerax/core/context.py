@@ -1,15 +1,25 @@
-"""The trace context that the core reads on its hot paths: one per thread.
+"""The one context object of layerax: `CTX`, all of the library's global state.
 
 Everything here is deliberately tiny: a variable read checks one attribute
 (`CTX.interceptors`) and returns its value when it is empty.
 
 `CTX` is a `threading.local`, as Keras' global state and TF's eager context are: two
 threads that each fit, predict or trace their own model see their own scopes,
-interceptors, call context and autocast stack, so neither runs inside the other's
-trace. Two fields are process-wide on purpose: `structure_version` (a cache
-invalidation counter any thread may bump) and `distribution` (set once for the
+interceptors, call context, autocast stack, mask requests and symbolic depth, so
+neither runs inside the other's trace. These per-thread fields are attributes of
+`CTX` itself (`CTX.scopes`, `CTX.autocast`, ...).
+
+The process-wide fields are attributes of `CTX.process` (one `ProcessState`, the same
+object in every thread): the `lx.config` settings (`floatx`, `epsilon`,
+`image_data_format`, the global dtype policy, `run_functions_eagerly`), the hooks the
+functional API installs into `Layer.__call__` (`symbolic_check`, `symbolic_call`,
+`symbolic_attr`), the global seed generator, the cache-invalidation counter
+`structure_version` (any thread may bump it) and the `distribution` (set once for the
 process, as `lx.distribution.set_distribution` documents, and read by data-loading
-threads too).
+threads too). `CTX.structure_version` and `CTX.distribution` read and write the
+process-wide ones.
+
+Reading any of them is one or two plain attribute lookups: no function call, no dict.
 """
 
 from __future__ import annotations
@@ -43,23 +53,76 @@ class Interceptor:
         return value
 
 
-# The process-wide fields of `CTX` (see the module docstring).
-_SHARED: dict[str, Any] = {"structure_version": 0, "distribution": None}
+class ProcessState:
+    """The process-wide half of `CTX` (`CTX.process`): shared by every thread.
+
+    Attributes:
+        floatx: `lx.config.floatx()`, the default float dtype.
+        epsilon: `lx.config.epsilon()`.
+        image_data_format: `lx.config.image_data_format()`.
+        dtype_policy: The policy `lx.dtype_policies.set_dtype_policy` set, or None (floatx).
+        run_eagerly: `lx.config.run_functions_eagerly(...)`.
+        symbolic_check: Hook installed by the functional API: whether a layer call's
+            arguments hold symbolic tensors (None until `layerax.models` is imported).
+        symbolic_call: Hook: records a layer call on symbolic tensors as a graph node.
+        symbolic_attr: Hook: `layer.input`, `.output`, ... of layers called symbolically.
+        seed_generator: The global `SeedGenerator` of random ops called with `seed=None`.
+        structure_version: Cache invalidation counter, bumped when any layer's structure
+            changes.
+        distribution: The distribution set by `lx.distribution.set_distribution`.
+
+    Example:
+        >>> from layerax.core.context import CTX
+        >>> CTX.process.floatx
+        'float32'
+    """
+
+    __slots__ = (
+        "floatx",
+        "epsilon",
+        "image_data_format",
+        "dtype_policy",
+        "run_eagerly",
+        "symbolic_check",
+        "symbolic_call",
+        "symbolic_attr",
+        "seed_generator",
+        "structure_version",
+        "distribution",
+    )
+
+    def __init__(self) -> None:
+        self.floatx = "float32"
+        self.epsilon = 1e-7
+        self.image_data_format = "channels_last"
+        self.dtype_policy: Any = None
+        self.run_eagerly = False
+        self.symbolic_check: Any = None
+        self.symbolic_call: Any = None
+        self.symbolic_attr: Any = None
+        self.seed_generator: Any = None
+        self.structure_version = 0
+        self.distribution: Any = None
+
+
+PROCESS = ProcessState()
 
 
 def _shared_field(name: str) -> property:
     def get(self: Any) -> Any:
-        return _SHARED[name]
+        return getattr(PROCESS, name)
 
     def set_(self: Any, value: Any) -> None:
-        _SHARED[name] = value
+        setattr(PROCESS, name, value)
 
-    return property(get, set_, doc=f"Process-wide `{name}` (shared by every thread).")
+    return property(get, set_, doc=f"Process-wide `{name}` (`CTX.process.{name}`).")
 
 
 class _Context(threading.local):
     """Per-thread trace state; `threading.local` runs `__init__` once in each thread."""
 
+    # A class attribute: the same object in every thread (see the module docstring).
+    process = PROCESS
     structure_version = _shared_field("structure_version")
     distribution = _shared_field("distribution")
 
@@ -82,6 +145,10 @@ class _Context(threading.local):
         self.autocast: list[Any] = []
         # Open mask requests of Functional/Sequential calls (layerax.models.masking).
         self.mask_requests: list[Any] = []
+        # Depth of open `lx.SymbolicScope`s (core/symbolic_scope.py).
+        self.symbolic_depth = 0
+        # Host prefixes in force, innermost last (layerax.models.host_prefix).
+        self.host_prefixes: list[Any] = []
 
 
 CTX = _Context()
@@ -115,4 +182,4 @@ def jax_is_tracing() -> bool:
 
 
 def bump_structure_version() -> None:
-    CTX.structure_version += 1
+    PROCESS.structure_version += 1

@@ -9,6 +9,7 @@ import jax
 import numpy as np
 
 from layerax.core import naming
+from layerax.core.context import CTX
 from layerax.core.variable import Variable
 
 
@@ -65,15 +66,12 @@ class SeedGenerator:
         return f"<SeedGenerator name={self.name} seed={self._initial_seed}>"
 
 
-_GLOBAL: dict[str, SeedGenerator | None] = {"generator": None}
-
-
 def global_seed_generator() -> SeedGenerator:
     """The generator used by random ops called with `seed=None`."""
-    gen = _GLOBAL["generator"]
+    gen = CTX.process.seed_generator
     if gen is None:
         with naming.name_scope("global"):
-            gen = _GLOBAL["generator"] = SeedGenerator(name="global_seed_generator")
+            gen = CTX.process.seed_generator = SeedGenerator(name="global_seed_generator")
     return gen
 
 
@@ -94,7 +92,7 @@ def set_random_seed(seed: int) -> None:
     python_random.seed(int(seed))
     np.random.seed(int(seed) % (2**32))
     with naming.name_scope("global"):
-        _GLOBAL["generator"] = SeedGenerator(int(seed), name="global_seed_generator")
+        CTX.process.seed_generator = SeedGenerator(int(seed), name="global_seed_generator")
 
 
 def draw_key(seed: Any) -> jax.Array:

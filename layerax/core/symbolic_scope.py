@@ -4,18 +4,16 @@ layerax enters it while it traces a layer with `jax.eval_shape` to build a
 functional graph (`layerax/models/symbolic.py`), as Keras does around its
 `compute_output_spec`. A custom layer can ask `in_symbolic_scope()` to skip
 work that only matters for real values (printing, host callbacks, counters).
-The depth is per thread.
+The depth is per thread (`CTX.symbolic_depth`).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
+from layerax.core.context import CTX
+
 __all__ = ["SymbolicScope", "in_symbolic_scope"]
-
-_DEPTH = threading.local()
-
 
 class SymbolicScope:
     """A context inside which calls are symbolic (shape inference only).
@@ -30,13 +28,13 @@ class SymbolicScope:
     """
 
     def __enter__(self) -> SymbolicScope:
-        _DEPTH.value = getattr(_DEPTH, "value", 0) + 1
+        CTX.symbolic_depth += 1
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _DEPTH.value -= 1
+        CTX.symbolic_depth -= 1
 
 
 def in_symbolic_scope() -> bool:
     """Whether a `SymbolicScope` is open in this thread."""
-    return getattr(_DEPTH, "value", 0) > 0
+    return CTX.symbolic_depth > 0

@@ -28,8 +28,10 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-# The prefixes in force (innermost last); the model's call checks `ACTIVE[-1].model`.
-ACTIVE: list[HostPrefix] = []
+from layerax.core.context import CTX
+
+# The prefixes in force are `CTX.host_prefixes` (per thread, innermost last); the model's
+# call checks the innermost one's `.model`.
 
 
 def runs_on_host(layer: Any) -> bool:
@@ -57,8 +59,9 @@ class HostPrefix:
 
 def active_for(model: Any) -> HostPrefix | None:
     """The prefix whose device part `model.call` must run now, if any."""
-    if ACTIVE and ACTIVE[-1].model is model:
-        return ACTIVE[-1]
+    active = CTX.host_prefixes
+    if active and active[-1].model is model:
+        return active[-1]
     return None
 
 
@@ -68,11 +71,11 @@ def active(prefix: HostPrefix | None) -> Iterator[None]:
     if prefix is None:
         yield
         return
-    ACTIVE.append(prefix)
+    CTX.host_prefixes.append(prefix)
     try:
         yield
     finally:
-        ACTIVE.pop()
+        CTX.host_prefixes.pop()
 
 
 def find(model: Any) -> HostPrefix | None:

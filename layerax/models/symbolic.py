@@ -20,7 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax.core import layer as _layer_module
+from layerax.core.context import CTX
 from layerax.core.input_spec import assert_input_compatibility
 from layerax.core.layer import Layer
 from layerax.core.shape_inference import Spec
@@ -210,9 +210,9 @@ def symbolic_call(layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 
 def install() -> None:
     """Installs the functional API's hooks into the core Layer."""
-    _layer_module.SYMBOLIC["check"] = is_symbolic_call
-    _layer_module.SYMBOLIC["call"] = symbolic_call
-    _layer_module.SYMBOLIC["attr"] = node_attribute
+    CTX.process.symbolic_check = is_symbolic_call
+    CTX.process.symbolic_call = symbolic_call
+    CTX.process.symbolic_attr = node_attribute
 
 
 install()

@@ -8,16 +8,14 @@ from typing import Any
 import jax
 import numpy as np
 
-from layerax import dtype_policies
-from layerax import regularizers as _regularizers
 from layerax.core import autocast, naming, pytree
+from layerax.core import dtype_policy as dtype_policies
 from layerax.core.context import CTX, bump_structure_version
 from layerax.core.input_spec import assert_input_compatibility
 from layerax.core.layer import eager_masks
 from layerax.core.layer.auto_config import _capture_auto_config, _init_accepts, _init_takes_args
 from layerax.core.layer.call_utils import (
     FORGOT_SUPER,
-    SYMBOLIC,
     _build_shapes,
     _build_takes_named_shapes,
     _CallInfo,
@@ -32,6 +30,7 @@ from layerax.core.layer.forward_state import ForwardStateMixin
 from layerax.core.layer.saving_hooks import SavingHooksMixin
 from layerax.core.layer.weights import WeightsMixin
 from layerax.core.random import SeedGenerator
+from layerax.core.resolvers import resolve
 from layerax.core.state import StateScope, register_stateful_type
 from layerax.core.variable import Variable
 
@@ -130,7 +129,7 @@ class Layer(WeightsMixin, ForwardStateMixin, SavingHooksMixin):
         init(self, "_seed_generators", [])
         init(self, "supports_masking", False)
         init(self, "input_spec", None)
-        init(self, "activity_regularizer", _regularizers.get(activity_regularizer))
+        init(self, "activity_regularizer", resolve("regularizers", activity_regularizer))
         init(self, "_build_shapes", None)
         input_shape = kwargs.get("input_shape")
         if input_shape is None and kwargs.get("input_dim") is not None:
@@ -185,9 +184,10 @@ class Layer(WeightsMixin, ForwardStateMixin, SavingHooksMixin):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if "_lx_initialized" not in self.__dict__:
             raise RuntimeError(FORGOT_SUPER.format(cls=type(self).__name__))
-        check = SYMBOLIC["check"]
+        process = CTX.process
+        check = process.symbolic_check
         if check is not None and check(args, kwargs):
-            return SYMBOLIC["call"](self, args, kwargs)  # type: ignore[misc]
+            return process.symbolic_call(self, args, kwargs)
         info = self._call_info()
         training = kwargs.pop("training", None)
         if training is None and info.training_index is not None and len(args) > info.training_index:

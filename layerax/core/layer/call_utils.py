@@ -19,10 +19,10 @@ FORGOT_SUPER = (
     "the `__init__()` method. Go add it!"
 )
 
-# Hook for symbolic (functional API) calls, installed by layerax.models.symbolic:
-# `check(args, kwargs)` says whether a call is symbolic, `call(layer, args, kwargs)`
-# records it, `attr(layer, name)` answers `layer.input`/`output`/`input_shape`/`output_shape`.
-SYMBOLIC: dict[str, Callable[..., Any] | None] = {"check": None, "call": None, "attr": None}
+# Hooks for symbolic (functional API) calls, installed by layerax.models.symbolic into
+# `CTX.process`: `symbolic_check(args, kwargs)` says whether a call is symbolic,
+# `symbolic_call(layer, args, kwargs)` records it, `symbolic_attr(layer, name)` answers
+# `layer.input`/`output`/`input_shape`/`output_shape`.
 
 
 def _symbolic_property(attr: str, doc: str) -> property:
@@ -35,7 +35,7 @@ def _symbolic_property(attr: str, doc: str) -> property:
     def getter(self: Any) -> Any:
         if attr in self.__dict__:
             return self.__dict__[attr]
-        hook = SYMBOLIC["attr"]
+        hook = CTX.process.symbolic_attr
         if hook is None:
             raise AttributeError(f"Layer '{self.name}' has no attribute '{attr}'.")
         return hook(self, attr)

@@ -8,14 +8,12 @@ from typing import Any
 import jax
 import numpy as np
 
-from layerax import constraints as _constraints
-from layerax import dtype_policies
-from layerax import initializers as _initializers
-from layerax import regularizers as _regularizers
+from layerax.core import dtype_policy as dtype_policies
 from layerax.core import naming
 from layerax.core.context import CTX, bump_structure_version
 from layerax.core.layer.call_utils import FORGOT_SUPER
 from layerax.core.random import SeedGenerator
+from layerax.core.resolvers import resolve
 from layerax.core.tracking import TrackedDict, TrackedList, wrap_container
 from layerax.core.variable import Variable
 
@@ -304,7 +302,7 @@ class WeightsMixin:
         if initializer is None:
             floating = jax.numpy.issubdtype(jax.numpy.dtype(dtype), jax.numpy.floating)
             initializer = "glorot_uniform" if floating else "zeros"
-        init = _initializers.get(initializer)
+        init = resolve("initializers", initializer)
         with naming.name_scope(self.name):
             var = Variable(
                 init,
@@ -312,8 +310,8 @@ class WeightsMixin:
                 trainable=trainable,
                 dtype=dtype,
                 shape=shape,
-                regularizer=_regularizers.get(regularizer),
-                constraint=_constraints.get(constraint),
+                regularizer=resolve("regularizers", regularizer),
+                constraint=resolve("constraints", constraint),
                 autocast=autocast,
             )
         self._track_variable(var)
