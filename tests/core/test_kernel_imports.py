@@ -18,9 +18,8 @@ import numpy as np
 
 import layerax
 
-# `Layer` registers itself with `lx.function`'s stateful-type registry, which lives in
-# layerax/function.py until it moves into core/ (function.py imports the tape's JAX
-# compatibility table). Empty this set when that registry is in core/.
+# Modules above core/ that importing core may still pull in (none: the stateful-type registry
+# lives in core/state.py).
 PENDING_UPWARD: set[str] = set()
 
 _SCRIPT = r"""
