@@ -87,3 +87,9 @@ class Spec:
 
     def __repr__(self) -> str:
         return f"Spec(shape={self.shape}, dtype={self.dtype})"
+
+
+def ensure_built(layer: Any, x: Any) -> None:
+    """Builds a layer's weights from a batch (or specs) by abstract evaluation: nothing runs."""
+    if not layer.built:
+        _evaluate(layer, (x,), {"training": False})

@@ -370,11 +370,11 @@ def build_from_config(model: Any, config: Mapping[str, Any] | None) -> None:
         with jax.ensure_compile_time_eval():
             model.build(**{k: _tuple(v) for k, v in shapes.items()})
         return
-    from layerax.trainers.trainer import _ensure_built
+    from layerax.core.shape_inference import ensure_built
 
     specs = _spec_tree(shapes, config.get("input_dtype"))
     object.__setattr__(model, "built", False)
-    _ensure_built(model, specs)
+    ensure_built(model, specs)
 
 
 def _tuple(value: Any) -> Any:

@@ -9,6 +9,7 @@ what is valid, instead of a silent default (`batch_size=0` meaning 32), a trunca
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -209,3 +210,57 @@ def check_loop_arguments(method: str, **arguments: Any) -> None:
             check_data(method, name, value)
         else:  # pragma: no cover - a caller's typo
             raise KeyError(name)
+
+
+def declared_output_names(model: Any) -> list[str] | None:
+    """The output names of a Functional or built Sequential model (None: not known yet)."""
+    names = getattr(model, "output_names", None)
+    if names:
+        return list(names)
+    from layerax.models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        try:
+            outputs = model.outputs  # known once its input shape is
+        except (AttributeError, ValueError):
+            return None
+        if outputs:
+            return [f"output_{i}" for i in range(len(outputs))]
+    return None
+
+
+def resolve_verbose(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    return int(verbose)
+
+
+def debug_caps(epochs: int, steps_per_epoch: int | None) -> tuple[int, int | None]:
+    """Applies `lx.config.set_max_epochs` / `set_max_steps_per_epoch`, warning like Keras."""
+    from layerax.core.flags import get_flag
+
+    max_epochs = get_flag("max_epochs")
+    if max_epochs and max_epochs < epochs:
+        warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=3)
+        epochs = max_epochs  # type: ignore[assignment]
+    max_steps = get_flag("max_steps_per_epoch")
+    if max_steps and (not steps_per_epoch or max_steps < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {max_steps}", stacklevel=3)
+        steps_per_epoch = max_steps  # type: ignore[assignment]
+    return epochs, steps_per_epoch
+
+
+def fit_seed() -> int:
+    from layerax.core.random import make_default_seed
+
+    return make_default_seed()
+
+
+def is_plain_config(value: Any) -> bool:
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(is_plain_config(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_plain_config(v) for v in value.values())
+    return False

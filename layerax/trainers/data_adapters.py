@@ -269,3 +269,24 @@ def _no_separate_targets(y: Any, sample_weight: Any, what: str) -> None:
             f"When `x` is {what}, it must yield the targets itself: `y` and `sample_weight` "
             "must not be passed separately."
         )
+
+
+def split_for_validation(x: Any, y: Any, sample_weight: Any, validation_split: float) -> tuple[Any, Any]:
+    """`fit(validation_split=...)`: the training part and the held-out last samples."""
+    if not _is_array(x) and not isinstance(x, (list, tuple, dict)):
+        raise ValueError(
+            "`validation_split` is only supported for array inputs. Pass "
+            "`validation_data` with generators and PyDatasets."
+        )
+    return train_validation_split(x, y, sample_weight, validation_split)
+
+
+def validation_adapter(validation_data: Any, batch_size: int | None, steps: int | None) -> Any:
+    """The adapter of `fit`'s `validation_data` (None without it)."""
+    if validation_data is None:
+        return None
+    if isinstance(validation_data, tuple):
+        vx, vy, vsw = unpack(validation_data)
+    else:
+        vx, vy, vsw = validation_data, None, None
+    return get_adapter(vx, vy, vsw, batch_size=batch_size, steps=steps)

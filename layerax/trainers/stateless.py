@@ -201,10 +201,10 @@ def symbolic_build(model: Any, data: Any, kind: str) -> None:
     from the shapes of the outputs, and (for train) the optimizer's slots, as
     Keras' `_symbolic_build` does: their values are the state's parts.
     """
-    from layerax.trainers.trainer import _ensure_built
+    from layerax.core.shape_inference import ensure_built
 
     x, y, _ = data_adapters.unpack(data)
-    _ensure_built(model, x)
+    ensure_built(model, x)
     if kind == "predict":
         return
     state = model._lx_state()

@@ -131,3 +131,20 @@ def test_ratios_spreads_and_targets_are_computed_from_medians():
     assert status[("tiny_mlp", "lx.function + GradientTape, time/step")] == ("1.100", "met")
     assert status[("tiny_mlp", "fit, time/step")] == ("1.300", "MISSED")
     assert status[("tiny_mlp", "fit, first step")] == ("1.100", "met")
+
+
+def test_fit_targets_compare_spe_with_one_step_and_cpu_with_the_reference():
+    results = {
+        "jax_device": _synthetic("jax_device", [100e-6], [1.0]),
+        "jax_numpy": _synthetic("jax_numpy", [200e-6], [1.0]),
+        "lx_fit": _synthetic("lx_fit", [220e-6], [1.0]),
+        "lx_fit_spe": _synthetic("lx_fit_spe", [330e-6], [1.0]),
+    }
+    wr = WorkloadResult(WORKLOADS["tiny_mlp"], results, 1.0, "1, 1, 1", "1, 1, 1")
+    status = {(r[0], r[1]): (r[2], r[4], r[5]) for r in report.targets([wr])}
+    assert status[("tiny_mlp", "fit, time/step")] == ("JAX, numpy batches", "1.100", "met")  # ≤ 1.15
+    assert status[("tiny_mlp", "fit spe=16 vs spe=1, time/step")] == (
+        "layerax fit, 1 step per call", "1.500", "MISSED")  # 330 / 220
+    mlp = WorkloadResult(WORKLOADS["mlp"], results, 1.0, "1, 1, 1", "1, 1, 1")
+    status = {(r[0], r[1]): (r[4], r[5]) for r in report.targets([mlp])}
+    assert status[("mlp", "fit, main-thread CPU/step")] == ("1.100", "met")  # 110 / 100 µs of CPU

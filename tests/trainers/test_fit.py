@@ -323,7 +323,7 @@ def test_metrics_reset_between_evaluations_and_epochs():
 
 def test_batch_hooks_run_only_when_a_callback_has_them():
     from layerax.callbacks import CallbackList
-    from layerax.trainers.trainer import _has_train_batch_hooks
+    from layerax.trainers.loops import has_train_batch_hooks as _has_train_batch_hooks
 
     calls = []
 

@@ -1,0 +1,228 @@
+"""The step machinery of `fit` / `evaluate` / `predict`: compiled steps and the batches fed to them.
+
+A train, test or predict step is compiled once per model with `lx.function`
+(`step_function`). With `steps_per_execution=K`, K steps run in one compiled
+call: a `lax.scan` over the state the single step assigns
+(`multi_step_function`). The batches of a loop are grouped, put on the devices
+and described by one of three small classes: `OneBatch` (one step),
+`EachBatch` (several steps run one by one: eagerly, or a group of one) and
+`StackedBatches` (a group stacked along a new leading axis for the scan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import jax
+import numpy as np
+
+from layerax.core.context import CTX
+from layerax.core.state import StateScope
+from layerax.distribution.data import place_batch_for_step, prefetch_to_device
+from layerax.function import Function, function
+from layerax.models import host_prefix
+from layerax.trainers.stateless import stateful_adapter, takes_state
+
+_STEP_METHODS = {"train": "train_step", "test": "test_step", "predict": "predict_step"}
+
+
+# ------------------------------------------------------------------ compiled steps
+def step_function(model: Any, kind: str) -> Callable[[Any], Any]:
+    """The model's `kind` step ("train", "test" or "predict"), compiled once and cached."""
+    cache = model._lx_state().functions
+    fn = cache.get(kind)
+    if fn is not None:
+        return fn
+    step = getattr(model, _STEP_METHODS[kind])
+    if takes_state(step):  # Keras-JAX's `step(state, data)`: run it on the variables' values
+        step = stateful_adapter(model, kind, step)
+    fn = cache[kind] = step if model.run_eagerly else function(step)
+    return fn
+
+
+def multi_step_function(model: Any, kind: str, sample_batch: Any) -> Callable[[Any], Any]:
+    """K steps in one compiled call: `lax.scan` over the state of the single step."""
+    key = f"{kind}_multi"
+    cache = model._lx_state().functions
+    if key in cache:
+        return cache[key]
+    single = step_function(model, kind)
+    assert isinstance(single, Function)
+    assigned, _ = single.state_variables(sample_batch)
+    step = single._fn
+
+    def run_many(batches: Any) -> Any:
+        def body(carry: list[Any], batch: Any) -> tuple[list[Any], Any]:
+            with StateScope(assigned, carry) as scope:
+                logs = step(batch)
+            return scope.values_out, logs
+
+        final, logs = jax.lax.scan(body, [v.value for v in assigned], batches)
+        for var, value in zip(assigned, final):
+            var.assign(value)
+        if kind == "predict":
+            return logs  # every step's outputs, stacked
+        # Only the last step's logs are reported: select them in the compiled program
+        # rather than slicing K results on the host afterwards.
+        return jax.tree.map(lambda v: v[-1], logs)
+
+    fn = cache[key] = function(run_many)
+    return fn
+
+
+# ------------------------------------------------------------------ prepared batches
+class OneBatch:
+    """One batch, run by one call of the single step."""
+
+    __slots__ = ("batch",)
+
+    def __init__(self, batch: Any) -> None:
+        self.batch = batch
+
+    def run(self, model: Any, kind: str) -> tuple[Any, list[Any]]:
+        out = step_function(model, kind)(self.batch)
+        return out, [out]
+
+
+class EachBatch:
+    """Several batches, each run by its own call of the single step."""
+
+    __slots__ = ("batches",)
+
+    def __init__(self, batches: list[Any]) -> None:
+        self.batches = batches
+
+    def run(self, model: Any, kind: str) -> tuple[Any, list[Any]]:
+        fn = step_function(model, kind)
+        outs = [fn(batch) for batch in self.batches]
+        return outs[-1], outs
+
+
+class StackedBatches:
+    """A group of equally shaped batches stacked on a leading axis, run by one scan call.
+
+    Attributes:
+        stacked: The batches' leaves stacked (and placed with the batch on axis 1).
+        count: The number of batches.
+        sample: The first batch (unstacked), to find the state the step assigns.
+    """
+
+    __slots__ = ("stacked", "count", "sample")
+
+    def __init__(self, stacked: Any, count: int, sample: Any) -> None:
+        self.stacked, self.count, self.sample = stacked, count, sample
+
+    def run(self, model: Any, kind: str) -> tuple[Any, list[Any]]:
+        out = multi_step_function(model, kind, self.sample)(self.stacked)
+        if kind != "predict":
+            return out, [out]
+        # (K, batch, ...) -> (K * batch, ...): the batches of a group have equal shapes.
+        flat = jax.tree.map(lambda v: v.reshape((-1,) + v.shape[2:]), out)
+        return jax.tree.map(lambda v: v[-1], out), [flat]
+
+
+Prepared = OneBatch | EachBatch | StackedBatches
+
+
+def without_trailing_none(batch: Any) -> Any:
+    """A batch as Keras passes it to a step: `(x, y)` without sample weights, `(x,)`
+    without targets, so that `x, y = data` works in a custom train_step."""
+    if isinstance(batch, tuple):
+        while len(batch) > 1 and batch[-1] is None:
+            batch = batch[:-1]
+    return batch
+
+
+def prepare_steps(model: Any, batches: list[Any]) -> Prepared:
+    """Puts a group of host batches on the devices (split along the batch axis under
+    `lx.distribution`): one by one, or stacked for a multi-step call."""
+    batches = [without_trailing_none(batch) for batch in batches]
+    if len(batches) == 1 or model.run_eagerly:
+        return EachBatch([place_batch_for_step(batch) for batch in batches])
+    stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
+    return StackedBatches(place_batch_for_step(stacked, batch_axis=1), len(batches), batches[0])
+
+
+def execute_steps(model: Any, kind: str, prepared: Prepared) -> tuple[Any, list[Any]]:
+    """Runs prepared batches; returns the last step's logs (or outputs) and, for
+    "predict", the outputs of all steps as chunks to concatenate (one per call)."""
+    prefix = host_prefix_of(model)
+    if prefix is None:
+        return prepared.run(model, kind)
+    # The batches went through the host layers: the model's call runs the rest.
+    with host_prefix.active(prefix):
+        return prepared.run(model, kind)
+
+
+def run_steps(model: Any, kind: str, batches: list[Any]) -> tuple[Any, list[Any]]:
+    """Runs one batch (or a group of K batches in one compiled call), as `execute_steps`."""
+    return execute_steps(model, kind, prepare_steps(model, list(host_batches(model, batches))))
+
+
+def steps_stream(model: Any, batches: Iterable[Any]) -> Iterator[tuple[int, Prepared]]:
+    """Groups of `steps_per_execution` batches, prefetched to the devices: group i+1 is
+    transferred while group i runs. Yields `(number_of_steps, prepared_group)`."""
+    # Without a distribution on a CPU backend, batches stay on the host until the call
+    # (which takes numpy arrays in its C++ path): there is no transfer to overlap.
+    on_host = CTX.distribution is None and jax.default_backend() == "cpu"
+    batches = host_batches(model, batches)
+    if model.steps_per_execution == 1:
+        if on_host:
+            return ((1, OneBatch(without_trailing_none(b))) for b in batches)
+        groups: Iterable[Any] = batches
+
+        def place(batch: Any) -> tuple[int, Prepared]:
+            return 1, OneBatch(place_batch_for_step(without_trailing_none(batch)))
+    else:
+        groups = grouped(batches, model.steps_per_execution)
+
+        def place(group: Any) -> tuple[int, Prepared]:
+            return len(group), prepare_steps(model, group)
+    if on_host:
+        return map(place, groups)
+    return prefetch_to_device(groups, size=2, place=place)
+
+
+def grouped(batches: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of up to `size` consecutive batches of equal shapes, each yielded as soon as it
+    is complete (a generator is never read further ahead than the group being formed)."""
+    group: list[Any] = []
+    shapes = None
+    for batch in batches:
+        batch_shapes = jax.tree.map(np.shape, batch)
+        if group and batch_shapes != shapes:
+            yield group
+            group = []
+        group.append(batch)
+        shapes = batch_shapes
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+# ------------------------------------------------------------------ host prefix (strings)
+def host_prefix_of(model: Any) -> Any:
+    """The model's first layers that take strings (`models/host_prefix.py`), found once
+    per compiled model and cached with the compiled steps; None for most models."""
+    cache = model._lx_state().functions
+    if "host_prefix" not in cache:
+        cache["host_prefix"] = host_prefix.find(model)
+    return cache["host_prefix"]
+
+
+def host_batches(model: Any, batches: Iterable[Any]) -> Iterable[Any]:
+    """`batches` with the host prefix applied to each batch's x, on the host (lazily)."""
+    prefix = host_prefix_of(model)
+    if prefix is None:
+        return batches
+
+    def on_host(batch: Any) -> Any:
+        x, rest = (batch[0], batch[1:]) if isinstance(batch, tuple) else (batch, ())
+        if not model.built:
+            model(x)  # builds the model from the strings, eagerly, once
+        return (prefix.apply(x), *rest)
+
+    return map(on_host, batches)
