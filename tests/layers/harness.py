@@ -1,8 +1,10 @@
 """The layer tests' harness: `check_layer` is `lx.testing.check_layer` (the checks every layer
-passes); `keras_parity` compares a layer with Keras 3 (the test-only oracle)."""
+passes) with the mixed-precision check opt-in (`run_mixed_precision_check=True`);
+`keras_parity` compares a layer with Keras 3 (the test-only oracle)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -10,8 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 
 import layerax as lx
-from layerax.testing import check_layer as check_layer
+from layerax import testing
 from tests.helpers import assert_close, keras
+
+check_layer = functools.partial(testing.check_layer, run_mixed_precision_check=False)
 
 
 def _shape_of(x: Any) -> Any:
