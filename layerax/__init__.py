@@ -28,6 +28,7 @@ from layerax import preprocessing as preprocessing
 from layerax import random as random
 from layerax import regularizers as regularizers
 from layerax import saving as saving
+from layerax import testing as testing
 from layerax import tree as tree
 from layerax import utils as utils
 from layerax import visualization as visualization
@@ -117,6 +118,7 @@ __all__ = [
     "random",
     "regularizers",
     "saving",
+    "testing",
     "tree",
     "utils",
     "version",

@@ -1,0 +1,77 @@
+"""The layer classes the family tests leave out go through `lx.testing.check_layer`, with
+Keras 3 as the oracle of their output shapes and weight counts."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+import layerax as lx
+from layerax.testing import check_layer
+from tests.helpers import keras
+
+
+def _keras_counts(layer, x):
+    out = layer(x)
+    return tuple(out.shape), len(layer.trainable_weights), len(layer.non_trainable_weights)
+
+
+def test_conv_lstm_1d_matches_keras_shapes_and_weight_counts():
+    x = np.random.default_rng(0).normal(size=(2, 3, 5, 2)).astype("float32")
+    shape, n_tw, n_ntw = _keras_counts(keras().layers.ConvLSTM1D(2, 3, padding="same"), x)
+    check_layer(
+        lx.layers.ConvLSTM1D, init_kwargs=dict(filters=2, kernel_size=3, padding="same"),
+        input_data=x, expected_output_shape=shape, expected_num_trainable_weights=n_tw,
+        expected_num_non_trainable_weights=n_ntw, run_vmap=False,
+        run_mixed_precision_check=False,
+    )
+
+
+def test_stacked_rnn_cells_through_an_rnn_match_keras():
+    x = np.random.default_rng(1).normal(size=(2, 3, 4)).astype("float32")
+    k = keras().layers
+    shape, n_tw, n_ntw = _keras_counts(
+        k.RNN(k.StackedRNNCells([k.SimpleRNNCell(3), k.GRUCell(2)])), x
+    )
+    check_layer(
+        lambda: lx.layers.RNN(
+            lx.layers.StackedRNNCells([lx.layers.SimpleRNNCell(3), lx.layers.GRUCell(2)])
+        ),
+        input_data=x, expected_output_shape=shape, expected_num_trainable_weights=n_tw,
+        expected_num_non_trainable_weights=n_ntw, run_vmap=False,
+        run_mixed_precision_check=False,
+    )
+
+
+class _Maximum(lx.layers.Merge):
+    """A merging layer on the base class alone: the elementwise maximum."""
+
+    def _merge_function(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = jnp.maximum(out, x)
+        return out
+
+
+def test_merge_base_class_subclass_with_masks_and_mixed_precision():
+    rng = np.random.default_rng(2)
+    a, b = (rng.normal(size=(2, 3, 4)).astype("float32") for _ in range(2))
+    layer = check_layer(
+        _Maximum, init_kwargs={}, input_data=[a, b], expected_output_shape=(2, 3, 4),
+        expected_output=np.maximum(a, b), expected_output_dtype="float32",
+        expected_num_trainable_weights=0, expected_num_non_trainable_weights=0,
+        supports_masking=True, expected_mask_shape=(2, 3), run_vmap=False,
+    )
+    assert isinstance(layer, lx.layers.Merge)
+    k_out = keras().layers.Maximum()([a, b])
+    np.testing.assert_allclose(np.asarray(layer([a, b])), np.asarray(k_out))
+
+
+def test_input_layer_is_an_identity_with_no_weights():
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    k_layer = keras().layers.InputLayer(shape=(3,))
+    layer = lx.layers.InputLayer(shape=(3,))
+    assert len(layer.weights) == len(k_layer.weights) == 0
+    np.testing.assert_allclose(np.asarray(layer(x)), x)
+    assert layer.get_config()["batch_shape"] == tuple(k_layer.get_config()["batch_shape"]) \
+        or list(layer.get_config()["batch_shape"]) == list(k_layer.get_config()["batch_shape"])
