@@ -229,17 +229,15 @@ def _rename_op_nodes(config: Any) -> Any:
 
     def fix(tree: Any) -> Any:
         if isinstance(tree, dict):
-            if tree.get("class_name") == "__keras_tensor__":
-                history = tree["config"].get("keras_history")
-                if history and history[0] in renames:
-                    tree = {**tree, "config": {**tree["config"], "keras_history": [renames[history[0]], *history[1:]]}}
-                return tree
             out = {k: fix(v) for k, v in tree.items()}
+            history = out.get("keras_history")
+            if isinstance(history, list) and history and history[0] in renames:
+                out["keras_history"] = [renames[history[0]], *history[1:]]
             if out.get("name") in renames and "inbound_nodes" in out:
                 out["name"] = renames[out["name"]]
                 out["config"] = {**out["config"], "name": out["name"]}
             return out
-        if isinstance(tree, list):
+        if isinstance(tree, (list, tuple)):  # layerax's own configs keep call arguments as tuples
             return [fix(v) for v in tree]
         return tree
 
