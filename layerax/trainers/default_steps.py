@@ -73,6 +73,11 @@ class DefaultSteps:
             ]
         for var, value in zip(non_trainable, new_non_trainable):
             var.assign(value)
+        return self._lx_finish_train_step(grads, trainable, loss, added, x, y, y_pred, sample_weight)
+
+    def _lx_finish_train_step(self, grads: list[Any], trainable: list[Any], loss: Any, added: Any,
+                              x: Any, y: Any, y_pred: Any, sample_weight: Any) -> dict[str, Any]:
+        """The end both train steps share: the optimizer step, the loss tracker, the metrics."""
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable))
         self._lx_state().loss_tracker.update_state(loss, sample_weight=batch_size(x))
@@ -125,11 +130,7 @@ class DefaultSteps:
                           for var, new in zip(updated, new_values)]
         for var, value in zip(updated, new_values):
             var.assign(value)
-        if trainable:
-            self.optimizer.apply_gradients(zip(grads, trainable))
-        self._lx_state().loss_tracker.update_state(loss, sample_weight=batch_size(x))
-        self._update_added_metrics(added)
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        return self._lx_finish_train_step(grads, trainable, loss, added, x, y, y_pred, sample_weight)
 
     def _lx_test_step(self, data: Any) -> dict[str, Any]:
         x, y, sample_weight = data_adapters.unpack(data)
