@@ -5,22 +5,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 
-from layerax import constraints, initializers, regularizers
 from layerax import random as lx_random
-from layerax.core.flags import get_flag
-from layerax.core.layer import Layer
 from layerax.layers.attention._common import (
-    EinsumProjection,
-    clone_initializer,
-    combine_masks,
+    ProjectedAttention,
+    check_positive_ints,
+    config_property,
     flash_attention,
     masked_softmax,
 )
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(ProjectedAttention):
     """Grouped-query attention: `num_query_heads` query heads, `num_key_value_heads` K/V heads.
 
     Each key/value head is shared by `num_query_heads // num_key_value_heads`
@@ -73,6 +71,11 @@ class GroupedQueryAttention(Layer):
         [(6, 4, 4), (6, 2, 4), (6, 2, 4), (4, 4, 6)]
     """
 
+    _CONFIG_KEYS = (
+        "head_dim", "num_query_heads", "num_key_value_heads", "use_bias", "use_gate",
+        "sliding_window", "flash_attention", "dropout",
+    )
+
     def __init__(
         self,
         head_dim: int,
@@ -93,68 +96,43 @@ class GroupedQueryAttention(Layer):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        for arg, value in (
-            ("head_dim", head_dim),
-            ("num_query_heads", num_query_heads),
-            ("num_key_value_heads", num_key_value_heads),
-        ):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(
-                    f"Received an invalid value for argument `{arg}`, expected a positive "
-                    f"integer. Received: {arg}={value!r}"
-                )
+        check_positive_ints(
+            head_dim=head_dim,
+            num_query_heads=num_query_heads,
+            num_key_value_heads=num_key_value_heads,
+        )
         if num_query_heads % num_key_value_heads != 0:
             raise ValueError(
                 "`num_query_heads` must be divisible by `num_key_value_heads`. Received: "
                 f"num_query_heads={num_query_heads}, num_key_value_heads={num_key_value_heads}"
             )
-        if sliding_window is not None and (
-            not isinstance(sliding_window, int) or sliding_window <= 0
-        ):
-            raise ValueError(
-                "`sliding_window` must be None or a positive integer. "
-                f"Received: sliding_window={sliding_window!r}"
-            )
-        if flash_attention and dropout > 0.0:
-            raise ValueError(
-                "Dropout is not supported when flash attention is enabled. Set dropout to 0.0 "
-                "to use flash attention."
-            )
-        # Activity regularization is applied by the projections, not by this layer itself.
-        super().__init__(**kwargs)
-        self.supports_masking = True
-        self.head_dim = head_dim
-        self.num_query_heads = num_query_heads
-        self.num_key_value_heads = num_key_value_heads
-        self.num_repeats = num_query_heads // num_key_value_heads
-        self.dropout = float(dropout)
-        self.use_bias = use_bias
-        self.use_gate = use_gate
-        self.sliding_window = sliding_window
-        # As Keras: None follows `lx.config.enable/disable_flash_attention()`.
-        self._flash_attention = flash_attention or get_flag("flash_attention")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self._projection_activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.seed = seed
-        self.seed_generator = lx_random.SeedGenerator(seed) if self.dropout > 0 else None
-        self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(head_dim))
+        super().__init__(
+            dropout=dropout,
+            use_bias=use_bias,
+            sliding_window=sliding_window,
+            flash_attention=flash_attention,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            use_gate=use_gate,
+            seed=seed,
+            **kwargs,
+        )
+        self._head_dim = head_dim
+        self._num_query_heads = num_query_heads
+        self._num_key_value_heads = num_key_value_heads
+        self._num_repeats = num_query_heads // num_key_value_heads
+        self._score_scale = 1.0 / math.sqrt(float(head_dim))
 
-    def _common_kwargs(self) -> dict[str, Any]:
-        return {
-            "kernel_initializer": clone_initializer(self.kernel_initializer),
-            "bias_initializer": clone_initializer(self.bias_initializer),
-            "kernel_regularizer": self.kernel_regularizer,
-            "bias_regularizer": self.bias_regularizer,
-            "activity_regularizer": self._projection_activity_regularizer,
-            "kernel_constraint": self.kernel_constraint,
-            "bias_constraint": self.bias_constraint,
-            "dtype": self.dtype_policy,
-        }
+    head_dim = config_property("head_dim", "Size of each attention head.")
+    num_query_heads = config_property("num_query_heads", "Number of query heads.")
+    num_key_value_heads = config_property("num_key_value_heads", "Number of key and value heads.")
+    num_repeats = config_property("num_repeats", "Query heads sharing each key/value head.")
+    feature_dim = config_property("feature_dim", "The query's last dimension (once built).")
 
     def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
         query_shape = tuple(query_shape)
@@ -166,132 +144,65 @@ class GroupedQueryAttention(Layer):
                     f"Layer '{self.name}' expects a 3-D {what} (batch, positions, features) with "
                     f"a defined last dimension. Received {what} shape: {shape}"
                 )
-        self.feature_dim = query_shape[-1]
-        n_q, n_kv, h = self.num_query_heads, self.num_key_value_heads, self.head_dim
-        self._query_dense = EinsumProjection(
-            "bqm,muh->bquh", (query_shape[-1], n_q, h), (n_q, h) if self.use_bias else None,
-            name="query", **self._common_kwargs(),
+        self._feature_dim = query_shape[-1]
+        n_q, n_kv, h = self._num_query_heads, self._num_key_value_heads, self._head_dim
+        self._query_dense = self._projection(
+            "query", "bqm,muh->bquh", (query_shape[-1], n_q, h), (n_q, h)
         )
         self._query_dense.build(query_shape)
-        self._key_dense = EinsumProjection(
-            "bkm,mvh->bkvh", (key_shape[-1], n_kv, h), (n_kv, h) if self.use_bias else None,
-            name="key", **self._common_kwargs(),
-        )
+        self._key_dense = self._projection("key", "bkm,mvh->bkvh", (key_shape[-1], n_kv, h), (n_kv, h))
         self._key_dense.build(key_shape)
-        if self.use_gate:
-            self._gate_dense = EinsumProjection(
-                "bqm,muh->bquh", (query_shape[-1], n_q, h), (n_q, h) if self.use_bias else None,
-                activation="sigmoid", name="gate", **self._common_kwargs(),
+        if self._use_gate:
+            self._gate_dense = self._projection(
+                "gate", "bqm,muh->bquh", (query_shape[-1], n_q, h), (n_q, h), activation="sigmoid"
             )
             self._gate_dense.build(query_shape)
-        self._value_dense = EinsumProjection(
-            "bkm,mvh->bkvh", (value_shape[-1], n_kv, h), (n_kv, h) if self.use_bias else None,
-            name="value", **self._common_kwargs(),
+        self._value_dense = self._projection(
+            "value", "bkm,mvh->bkvh", (value_shape[-1], n_kv, h), (n_kv, h)
         )
         self._value_dense.build(value_shape)
-        self._output_dense = EinsumProjection(
-            "bquh,uhm->bqm", (n_q, h, self.feature_dim),
-            (self.feature_dim,) if self.use_bias else None,
-            name="attention_output", **self._common_kwargs(),
+        self._output_dense = self._projection(
+            "attention_output", "bquh,uhm->bqm", (n_q, h, self._feature_dim), (self._feature_dim,)
         )
         self._output_dense.build(None)
 
-    def call(
-        self,
-        query: Any,
-        value: Any,
-        key: Any = None,
-        query_mask: Any = None,
-        value_mask: Any = None,
-        key_mask: Any = None,
-        attention_mask: Any = None,
-        return_attention_scores: bool = False,
-        training: Any = None,
-        use_causal_mask: bool = False,
-    ) -> Any:
-        if self._flash_attention and return_attention_scores:
-            raise ValueError(
-                "Returning attention scores is not supported when flash attention is enabled. "
-                "Disable flash attention to access attention scores."
-            )
-        query = jnp.asarray(query)
-        value = jnp.asarray(value)
-        key = value if key is None else jnp.asarray(key)
-        mask = combine_masks(
-            query.shape[1],
-            value.shape[1],
-            query_mask=query_mask,
-            value_mask=value_mask,
-            key_mask=key_mask,
-            attention_mask=attention_mask,
-            use_causal_mask=use_causal_mask,
-            sliding_window=self.sliding_window,
-        )
-        gate = self._gate_dense(query) if self.use_gate else None
+    def _output_features(self, query_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (query_shape[-1],)
+
+    def _project(
+        self, query: jax.Array, key: jax.Array, value: jax.Array
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
         q = self._query_dense(query)
-        k = jnp.repeat(self._key_dense(key), self.num_repeats, axis=2)
-        v = jnp.repeat(self._value_dense(value), self.num_repeats, axis=2)
-        if self._flash_attention and not (self.dropout > 0.0 or return_attention_scores):
+        k = jnp.repeat(self._key_dense(key), self._num_repeats, axis=2)
+        v = jnp.repeat(self._value_dense(value), self._num_repeats, axis=2)
+        return q, k, v
+
+    def _compute_attention(
+        self,
+        query: jax.Array,
+        key: jax.Array,
+        value: jax.Array,
+        attention_mask: jax.Array | None,
+        training: Any,
+        return_attention_scores: bool,
+    ) -> tuple[jax.Array, jax.Array | None]:
+        mask = attention_mask
+        if self._flash_attention and not (self._dropout > 0.0 or return_attention_scores):
             if mask is not None:
                 mask = jnp.expand_dims(mask, axis=-3) if mask.ndim == 3 else mask
-            output = flash_attention(self, q, k, v, mask, self._inverse_sqrt_head_dim)
-            if gate is not None:
-                output = output * gate
-            return self._output_dense(output)
-        q = q * jnp.asarray(self._inverse_sqrt_head_dim, q.dtype)
-        scores = jnp.einsum("bquh,bkuh->buqk", q, k)
+            return flash_attention(self, query, key, value, mask, self._score_scale), None
+        query = query * jnp.asarray(self._score_scale, query.dtype)
+        scores = jnp.einsum("bquh,bkuh->buqk", query, key)
         if mask is not None:
             while mask.ndim < scores.ndim:
                 mask = jnp.expand_dims(mask, axis=-3)
         # Keras' fused kernel (no dropout, no returned scores) leaves fully masked rows uniform.
-        fused = not (self.dropout > 0.0 or return_attention_scores)
+        fused = not (self._dropout > 0.0 or return_attention_scores)
         probs = masked_softmax(scores, mask, (-1,), zero_masked=not fused)
         weights = probs
-        if training and self.dropout > 0.0:
-            weights = lx_random.dropout(probs, self.dropout, seed=self.seed_generator)
-        output = jnp.einsum("buqk,bkuh->bquh", weights, v)
-        if gate is not None:
-            output = output * gate
-        output = self._output_dense(output)
-        if return_attention_scores:
-            return output, probs
-        return output
-
-    def compute_output_shape(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> Any:
-        value_shape = tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(
-                f"Layer '{self.name}': all dimensions of `value` and `key`, except the last one, "
-                f"must be equal. Received: value_shape={value_shape} and key_shape={key_shape}"
-            )
-        return tuple(query_shape)
-
-    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
-        if isinstance(previous_mask, (list, tuple)):
-            return previous_mask[0] if previous_mask else None
-        return previous_mask
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "head_dim": self.head_dim,
-            "num_query_heads": self.num_query_heads,
-            "num_key_value_heads": self.num_key_value_heads,
-            "use_bias": self.use_bias,
-            "use_gate": self.use_gate,
-            "sliding_window": self.sliding_window,
-            "flash_attention": self._flash_attention,
-            "dropout": self.dropout,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._projection_activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "seed": self.seed,
-        }
+        if training and self._dropout > 0.0:
+            weights = lx_random.dropout(probs, self._dropout, seed=self.seed_generator)
+        return jnp.einsum("buqk,bkuh->bquh", weights, value), probs
 
 
 GroupQueryAttention = GroupedQueryAttention

@@ -8,15 +8,12 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax import constraints, initializers, regularizers
 from layerax import random as lx_random
-from layerax.core.flags import get_flag
 from layerax.core.input_spec import InputSpec
-from layerax.core.layer import Layer
 from layerax.layers.attention._common import (
-    EinsumProjection,
-    clone_initializer,
-    combine_masks,
+    ProjectedAttention,
+    check_positive_ints,
+    config_property,
     flash_attention,
     letters,
     masked_softmax,
@@ -54,7 +51,7 @@ def _attention_equations(rank: int, attention_axes: tuple[int, ...]) -> tuple[st
     return f"{source_str},{target}->{product}", f"{product},{source_str}->{target}", len(product)
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(ProjectedAttention):
     """Multi-head attention: projects query, key and value into heads, attends, projects back.
 
     Args:
@@ -113,6 +110,11 @@ class MultiHeadAttention(Layer):
         [(6, 2, 4), (2, 4)]
     """
 
+    _CONFIG_KEYS = (
+        "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "use_gate", "output_shape",
+        "attention_axes", "sliding_window", "flash_attention",
+    )
+
     def __init__(
         self,
         num_heads: int,
@@ -135,37 +137,31 @@ class MultiHeadAttention(Layer):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        for arg, value in (("num_heads", num_heads), ("key_dim", key_dim)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(
-                    f"Received an invalid value for argument `{arg}`, expected a positive "
-                    f"integer. Received: {arg}={value!r}"
-                )
+        check_positive_ints(num_heads=num_heads, key_dim=key_dim)
         if value_dim is not None and (not isinstance(value_dim, int) or value_dim <= 0):
             raise ValueError(
                 "Received an invalid value for argument `value_dim`, expected a positive integer "
                 f"or None. Received: value_dim={value_dim!r}"
             )
-        if sliding_window is not None and (
-            not isinstance(sliding_window, int) or sliding_window <= 0
-        ):
-            raise ValueError(
-                "`sliding_window` must be None or a positive integer. "
-                f"Received: sliding_window={sliding_window!r}"
-            )
-        if flash_attention and dropout > 0.0:
-            raise ValueError(
-                "Dropout is not supported when flash attention is enabled. Set dropout to 0.0 "
-                "to use flash attention."
-            )
-        super().__init__(**kwargs)
-        self.supports_masking = True
+        super().__init__(
+            dropout=dropout,
+            use_bias=use_bias,
+            sliding_window=sliding_window,
+            flash_attention=flash_attention,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            use_gate=use_gate,
+            seed=seed,
+            **kwargs,
+        )
         self._num_heads = num_heads
         self._key_dim = key_dim
         self._value_dim = value_dim if value_dim else key_dim
-        self._dropout = float(dropout)
-        self._use_bias = use_bias
-        self._use_gate = use_gate
         if output_shape:
             if isinstance(output_shape, int):
                 output_shape = (output_shape,)
@@ -177,15 +173,6 @@ class MultiHeadAttention(Layer):
                     "list."
                 ) from err
         self._output_shape = output_shape or None
-        # As Keras: None follows `lx.config.enable/disable_flash_attention()`.
-        self._flash_attention = flash_attention or get_flag("flash_attention")
-        self._kernel_initializer = initializers.get(kernel_initializer)
-        self._bias_initializer = initializers.get(bias_initializer)
-        self._kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
-        self._kernel_constraint = constraints.get(kernel_constraint)
-        self._bias_constraint = constraints.get(bias_constraint)
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
         elif attention_axes is not None and not isinstance(attention_axes, (list, tuple)):
@@ -194,35 +181,22 @@ class MultiHeadAttention(Layer):
                 f"Received: attention_axes={attention_axes!r}"
             )
         self._attention_axes = None if attention_axes is None else tuple(attention_axes)
-        self._sliding_window = sliding_window
-        self.seed = seed
-        self.seed_generator = lx_random.SeedGenerator(seed) if self._dropout > 0 else None
-        self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
+        self._score_scale = 1.0 / math.sqrt(float(self._key_dim))
 
-    num_heads = property(lambda self: self._num_heads)
-    key_dim = property(lambda self: self._key_dim)
-    value_dim = property(lambda self: self._value_dim)
-    dropout = property(lambda self: self._dropout)
-    use_bias = property(lambda self: self._use_bias)
-    attention_axes = property(lambda self: self._attention_axes)
-    query_dense = property(lambda self: self._query_dense)
-    key_dense = property(lambda self: self._key_dense)
-    value_dense = property(lambda self: self._value_dense)
-    output_dense = property(lambda self: self._output_dense)
+    num_heads = config_property("num_heads", "Number of attention heads.")
+    key_dim = config_property("key_dim", "Size of each query and key head.")
+    value_dim = config_property("value_dim", "Size of each value head.")
+    attention_axes = config_property(
+        "attention_axes", "Axes attended over (resolved to non-negative axes once built)."
+    )
+    query_dense = property(lambda self: self._query_dense, doc="The query projection (once built).")
+    key_dense = property(lambda self: self._key_dense, doc="The key projection (once built).")
+    value_dense = property(lambda self: self._value_dense, doc="The value projection (once built).")
+    output_dense = property(
+        lambda self: self._output_dense, doc="The output projection (once built)."
+    )
 
     # ------------------------------------------------------------- build
-    def _common_kwargs(self) -> dict[str, Any]:
-        return {
-            "kernel_initializer": clone_initializer(self._kernel_initializer),
-            "bias_initializer": clone_initializer(self._bias_initializer),
-            "kernel_regularizer": self._kernel_regularizer,
-            "bias_regularizer": self._bias_regularizer,
-            "activity_regularizer": self._activity_regularizer,
-            "kernel_constraint": self._kernel_constraint,
-            "bias_constraint": self._bias_constraint,
-            "dtype": self.dtype_policy,
-        }
-
     def _heads_projection(self, input_shape: Any, head_size: int, name: str, **extra: Any) -> Any:
         rank = len(input_shape)
         if input_shape[-1] is None:
@@ -230,24 +204,22 @@ class MultiHeadAttention(Layer):
                 f"Layer '{self.name}' needs a defined last dimension for its {name} input. "
                 f"Received shape: {tuple(input_shape)}"
             )
-        return EinsumProjection(
+        return self._projection(
+            name,
             _projection_equation(rank - 1, 1, 2),
-            kernel_shape=(input_shape[-1], self._num_heads, head_size),
-            bias_shape=(self._num_heads, head_size) if self._use_bias else None,
-            name=name,
+            (input_shape[-1], self._num_heads, head_size),
+            (self._num_heads, head_size),
             **extra,
-            **self._common_kwargs(),
         )
+
+    def _output_features(self, query_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(self._output_shape) if self._output_shape else (query_shape[-1],)
 
     def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
         query_shape = tuple(query_shape)
         value_shape = tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(
-                f"Layer '{self.name}': all dimensions of `value` and `key`, except the last one, "
-                f"must be equal. Received: value_shape={value_shape} and key_shape={key_shape}"
-            )
+        self._check_value_key_shapes(value_shape, key_shape)
         if len(query_shape) < 3 or len(query_shape) != len(value_shape):
             raise ValueError(
                 f"Layer '{self.name}' expects query and value of the same rank (at least 3: "
@@ -267,13 +239,12 @@ class MultiHeadAttention(Layer):
         self._value_dense.build(value_shape)
         rank = len(query_shape) + 1
         self._build_attention(rank)
-        output_shape = self._output_shape or (query_shape[-1],)
-        self._output_dense = EinsumProjection(
+        output_shape = self._output_features(query_shape)
+        self._output_dense = self._projection(
+            "attention_output",
             _projection_equation(len(query_shape) - 1, 2, len(output_shape)),
-            kernel_shape=(self._num_heads, self._value_dim, *output_shape),
-            bias_shape=tuple(output_shape) if self._use_bias else None,
-            name="attention_output",
-            **self._common_kwargs(),
+            (self._num_heads, self._value_dim, *output_shape),
+            output_shape,
         )
         self._output_dense.build(None)
         # The projections check what reaches them (a backstop: `call` checks first, by name).
@@ -325,6 +296,11 @@ class MultiHeadAttention(Layer):
         self._norm_axes = tuple(range(scores_rank - len(axes), scores_rank))
 
     # -------------------------------------------------------------- call
+    def _project(
+        self, query: jax.Array, key: jax.Array, value: jax.Array
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        return self._query_dense(query), self._key_dense(key), self._value_dense(value)
+
     def _compute_attention(
         self,
         query: jax.Array,
@@ -334,7 +310,7 @@ class MultiHeadAttention(Layer):
         training: Any,
         return_attention_scores: bool,
     ) -> tuple[jax.Array, jax.Array]:
-        query = query * jnp.asarray(self._inverse_sqrt_key_dim, query.dtype)
+        query = query * jnp.asarray(self._score_scale, query.dtype)
         scores = jnp.einsum(self._dot_product_equation, key, query)
         if attention_mask is not None:
             # Insert the heads (and other batch-like) axes before the attention axes.
@@ -346,7 +322,7 @@ class MultiHeadAttention(Layer):
         fused = not (self._dropout > 0.0 or return_attention_scores or query.ndim != 4)
         if fused and self._flash_attention:
             return flash_attention(self, query, key, value, attention_mask,
-                                   self._inverse_sqrt_key_dim), None
+                                   self._score_scale), None
         probs = masked_softmax(scores, attention_mask, self._norm_axes, zero_masked=not fused)
         weights = probs
         if training and self._dropout > 0.0:
@@ -354,93 +330,5 @@ class MultiHeadAttention(Layer):
         output = jnp.einsum(self._combine_equation, weights, value)
         return output, probs
 
-    def call(
-        self,
-        query: Any,
-        value: Any,
-        key: Any = None,
-        query_mask: Any = None,
-        value_mask: Any = None,
-        key_mask: Any = None,
-        attention_mask: Any = None,
-        return_attention_scores: bool = False,
-        training: Any = None,
-        use_causal_mask: bool = False,
-    ) -> Any:
-        if self._flash_attention and return_attention_scores:
-            raise ValueError(
-                "Returning attention scores is not supported when flash attention is enabled. "
-                "Disable flash attention to access attention scores."
-            )
-        query = jnp.asarray(query)
-        value = jnp.asarray(value)
-        key = value if key is None else jnp.asarray(key)
-        self._check_call_shapes(query, value, key)
-        mask = combine_masks(
-            query.shape[1],
-            value.shape[1],
-            query_mask=query_mask,
-            value_mask=value_mask,
-            key_mask=key_mask,
-            attention_mask=attention_mask,
-            use_causal_mask=use_causal_mask,
-            sliding_window=self._sliding_window,
-        )
-        gate = self._gate_dense(query) if self._use_gate else None
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
-        output, scores = self._compute_attention(
-            q, k, v, mask, training, return_attention_scores
-        )
-        if gate is not None:
-            output = output * gate
-        output = self._output_dense(output)
-        if return_attention_scores:
-            return output, scores
-        return output
-
-    # ------------------------------------------------------------ shapes
-    def compute_output_shape(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> Any:
-        query_shape = tuple(query_shape)
-        value_shape = tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(
-                f"Layer '{self.name}': all dimensions of `value` and `key`, except the last one, "
-                f"must be equal. Received: value_shape={value_shape} and key_shape={key_shape}"
-            )
-        if self._output_shape:
-            return query_shape[:-1] + tuple(self._output_shape)
-        return query_shape
-
-    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
-        if isinstance(previous_mask, (list, tuple)):
-            return previous_mask[0] if previous_mask else None
-        return previous_mask
-
-    # ------------------------------------------------------------ config
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_heads": self._num_heads,
-            "key_dim": self._key_dim,
-            "value_dim": self._value_dim,
-            "dropout": self._dropout,
-            "use_bias": self._use_bias,
-            "use_gate": self._use_gate,
-            "output_shape": self._output_shape,
-            "attention_axes": self._attention_axes,
-            "sliding_window": self._sliding_window,
-            "flash_attention": self._flash_attention,
-            "kernel_initializer": initializers.serialize(self._kernel_initializer),
-            "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-            "kernel_constraint": constraints.serialize(self._kernel_constraint),
-            "bias_constraint": constraints.serialize(self._bias_constraint),
-            "seed": self.seed,
-        }
 
 __all__ = ["MultiHeadAttention"]
