@@ -39,10 +39,24 @@ class Constraint:
         return w
 
     def get_config(self) -> dict[str, Any]:
+        """The constraint's constructor arguments, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.constraints.MaxNorm(2.0).get_config()
+            {'max_value': 2.0, 'axis': 0}
+        """
         return {}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Constraint:
+        """Creates a constraint from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.constraints.MaxNorm.from_config({"max_value": 3.0, "axis": 0}).max_value
+            3.0
+        """
         return cls(**config)
 
 

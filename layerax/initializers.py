@@ -69,13 +69,37 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        """The initializer's constructor arguments, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.initializers.RandomNormal(stddev=0.5, seed=1).get_config()
+            {'mean': 0.0, 'stddev': 0.5, 'seed': 1}
+        """
         return {}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Initializer:
+        """Creates an initializer from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx
+            >>> init = lx.initializers.Constant.from_config({"value": 2.0})
+            >>> init((2,)).tolist()
+            [2.0, 2.0]
+        """
         return cls(**config)
 
     def clone(self) -> Initializer:
+        """A new initializer of the same class and configuration (`from_config(get_config())`).
+
+        Example:
+            >>> import layerax as lx
+            >>> init = lx.initializers.HeNormal(seed=3)
+            >>> twin = init.clone()
+            >>> twin is not init and twin.get_config() == init.get_config()
+            True
+        """
         return self.__class__.from_config(self.get_config())
 
 
@@ -148,6 +172,10 @@ class RandomInitializer(Initializer):
         seed = self.seed if self.seed is not None else make_default_seed()
         return np.random.default_rng(int(seed))
 
+    def get_config(self) -> dict[str, Any]:
+        """The initializer's configuration: its `seed`."""
+        return {"seed": self.seed}
+
 
 def _truncated_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal samples redrawn until they lie within two standard deviations."""
@@ -161,9 +189,6 @@ def _truncated_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.nd
 
 def _to_device(values: np.ndarray, dtype: Any) -> jax.Array:
     return jnp.asarray(np.asarray(values, np.float32), dtype=_dtype(dtype))
-
-    def get_config(self) -> dict[str, Any]:
-        return {"seed": self.seed}
 
 
 class RandomNormal(RandomInitializer):
@@ -316,6 +341,8 @@ def _variance_preset(name: str, scale: float, mode: str, distribution: str, doc:
         )
 
     def get_config(self: Any) -> dict[str, Any]:
+        """The initializer's configuration: `seed` and the axes (its scale, mode and
+        distribution are fixed by the class)."""
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})

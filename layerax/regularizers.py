@@ -38,10 +38,24 @@ class Regularizer:
         return jnp.zeros(())
 
     def get_config(self) -> dict[str, Any]:
+        """The regularizer's constructor arguments, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.regularizers.L2(0.5).get_config()
+            {'l2': 0.5}
+        """
         return {}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Regularizer:
+        """Creates a regularizer from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp
+            >>> float(lx.regularizers.L1.from_config({"l1": 0.5})(jnp.array([1.0, -3.0])))
+            2.0
+        """
         return cls(**config)
 
 

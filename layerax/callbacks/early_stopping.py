@@ -101,6 +101,13 @@ class EarlyStopping(MonitorCallback):
             self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs: Any) -> Any:
+        """The monitored quantity in `logs`, or None (with a warning naming the available keys).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.callbacks.EarlyStopping(monitor="val_loss").get_monitor_value({"val_loss": 0.5})
+            0.5
+        """
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:

@@ -141,6 +141,13 @@ class ReduceLROnPlateau(MonitorCallback):
         self._reset()
 
     def in_cooldown(self) -> bool:
+        """Whether the callback waits out its cooldown after a reduction (no new reduction yet).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.callbacks.ReduceLROnPlateau(cooldown=2).in_cooldown()
+            False
+        """
         return self.cooldown_counter > 0
 
     def _reduce(self, optimizer: Any, epoch: int, name: str) -> bool:

@@ -63,6 +63,13 @@ class RemoteMonitor(Callback):
 
     @property
     def url(self) -> str:
+        """The address events are sent to: `root` joined with `path`.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.callbacks.RemoteMonitor(root="http://localhost:9000", path="/publish/epoch/end/").url
+            'http://localhost:9000/publish/epoch/end/'
+        """
         return self.root.rstrip("/") + "/" + self.path.lstrip("/") if self.path else self.root
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:

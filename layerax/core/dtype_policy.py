@@ -61,14 +61,35 @@ class DTypePolicy:
 
     @property
     def name(self) -> str:
+        """The policy's name (`"float32"`, `"mixed_float16"`, ...).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.dtype_policies.DTypePolicy("mixed_float16").name
+            'mixed_float16'
+        """
         return self._name
 
     @property
     def compute_dtype(self) -> str:
+        """The dtype layers compute in under this policy.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.dtype_policies.DTypePolicy("mixed_float16").compute_dtype
+            'float16'
+        """
         return self._compute
 
     @property
     def variable_dtype(self) -> str:
+        """The dtype layers store their weights in under this policy.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.dtype_policies.DTypePolicy("mixed_float16").variable_dtype
+            'float32'
+        """
         return self._variable
 
     @property
@@ -82,10 +103,24 @@ class DTypePolicy:
         return self._compute != self._variable
 
     def get_config(self) -> dict[str, Any]:
+        """The policy's configuration, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.dtype_policies.DTypePolicy("bfloat16").get_config()
+            {'name': 'bfloat16'}
+        """
         return {"name": self._name}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> DTypePolicy:
+        """Creates a policy from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.dtype_policies.DTypePolicy.from_config({"name": "float16"}).compute_dtype
+            'float16'
+        """
         return cls(**config)
 
     def __eq__(self, other: object) -> bool:

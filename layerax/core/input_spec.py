@@ -59,6 +59,13 @@ class InputSpec:
         return "InputSpec(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
 
     def get_config(self) -> dict[str, Any]:
+        """The spec's fields, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.InputSpec(ndim=2, axes={-1: 3}).get_config()["ndim"]
+            2
+        """
         return dict(vars(self))
 
     @classmethod

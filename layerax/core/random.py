@@ -60,6 +60,13 @@ class SeedGenerator:
         return out
 
     def get_config(self) -> dict[str, Any]:
+        """The generator's initial seed and name (its current state is not part of it).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.random.SeedGenerator(7, name="gen").get_config()
+            {'seed': 7, 'name': 'gen'}
+        """
         return {"seed": self._initial_seed, "name": self.name}
 
     def __repr__(self) -> str:

@@ -161,22 +161,57 @@ class Variable:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The value's shape, a tuple of ints.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Variable([[1.0, 2.0, 3.0]]).shape
+            (1, 3)
+        """
         return tuple(self._value.shape)
 
     @property
     def dtype(self) -> Any:
+        """The value's dtype.
+
+        Example:
+            >>> import layerax as lx
+            >>> str(lx.Variable([1.0, 2.0]).dtype)
+            'float32'
+        """
         return self._value.dtype
 
     @property
     def ndim(self) -> int:
+        """The value's number of axes (`len(shape)`).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Variable([[1.0], [2.0]]).ndim
+            2
+        """
         return len(self._value.shape)
 
     @property
     def size(self) -> int:
+        """The value's number of elements.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Variable([[1.0, 2.0], [3.0, 4.0]]).size
+            4
+        """
         return int(np.prod(self._value.shape))
 
     @property
     def name(self) -> str:
+        """The variable's name (the last part of its `path`).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Variable(0.0, name="step").name
+            'step'
+        """
         return self._name
 
     @property
@@ -186,6 +221,15 @@ class Variable:
 
     @property
     def trainable(self) -> bool:
+        """Whether optimizers and gradients see the variable; settable.
+
+        Example:
+            >>> import layerax as lx
+            >>> v = lx.Variable(1.0)
+            >>> v.trainable = False
+            >>> v.trainable
+            False
+        """
         return self._trainable
 
     @trainable.setter
@@ -221,9 +265,37 @@ class Variable:
         return self
 
     def assign_add(self, delta: Any) -> Variable:
+        """Adds `delta` to the value in place (`assign(value + delta)`) and returns the variable.
+
+        Args:
+            delta: An array, number or variable broadcastable to the variable's shape.
+
+        Returns:
+            The variable itself.
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp
+            >>> v = lx.Variable([1.0, 2.0])
+            >>> v.assign_add(jnp.array([0.5, 0.5])).numpy()
+            array([1.5, 2.5], dtype=float32)
+        """
         return self.assign(self.value + _unwrap(delta))
 
     def assign_sub(self, delta: Any) -> Variable:
+        """Subtracts `delta` from the value in place (`assign(value - delta)`) and returns the variable.
+
+        Args:
+            delta: An array, number or variable broadcastable to the variable's shape.
+
+        Returns:
+            The variable itself.
+
+        Example:
+            >>> import layerax as lx
+            >>> v = lx.Variable([1.0, 2.0])
+            >>> v.assign_sub(1.0).numpy()
+            array([0., 1.], dtype=float32)
+        """
         return self.assign(self.value - _unwrap(delta))
 
     def _prepare(self, value: Any) -> Any:
@@ -291,12 +363,33 @@ class Variable:
 
     @property
     def T(self) -> jax.Array:  # noqa: N802 - numpy's name
+        """The value transposed (a jax array, as `value.T`).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Variable([[1.0, 2.0]]).T.shape
+            (2, 1)
+        """
         return self.value.T
 
     def astype(self, dtype: Any) -> jax.Array:
+        """The value cast to `dtype` (a jax array; the variable is unchanged).
+
+        Example:
+            >>> import layerax as lx
+            >>> str(lx.Variable([1.5]).astype("int32").dtype)
+            'int32'
+        """
         return self.value.astype(dtype)
 
     def reshape(self, *shape: Any) -> jax.Array:
+        """The value reshaped (a jax array; the variable is unchanged).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Variable([1.0, 2.0, 3.0, 4.0]).reshape(2, 2).shape
+            (2, 2)
+        """
         return self.value.reshape(*shape)
 
     def __repr__(self) -> str:

@@ -127,10 +127,24 @@ class DeviceMesh:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The mesh's shape: the number of devices along each axis.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.distribution.DeviceMesh((1,), ["batch"]).shape
+            (1,)
+        """
         return self._shape
 
     @property
     def axis_names(self) -> list[str]:
+        """The mesh axes' names, in the order of `shape`.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.distribution.DeviceMesh((1,), ["batch"]).axis_names
+            ['batch']
+        """
         return self._axis_names
 
     @property
@@ -177,10 +191,18 @@ class TensorLayout:
 
     @property
     def axes(self) -> tuple[str | None, ...]:
+        """The mesh axis each tensor axis is sharded along (None: replicated).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.distribution.TensorLayout(("batch", None)).axes
+            ('batch', None)
+        """
         return self._axes
 
     @property
     def device_mesh(self) -> DeviceMesh | None:
+        """The mesh the layout refers to; set once (a ValueError on a second time)."""
         return self._device_mesh
 
     @device_mesh.setter
@@ -282,6 +304,7 @@ class LayoutMap(collections.abc.MutableMapping):
 
     @property
     def device_mesh(self) -> DeviceMesh:
+        """The mesh given to the layouts the map holds."""
         return self._device_mesh
 
 

@@ -65,14 +65,17 @@ class Distribution:
     # ------------------------------------------------------------ Keras API
     @property
     def device_mesh(self) -> DeviceMesh:
+        """The mesh the distribution places variables and batches on."""
         return self._device_mesh
 
     @property
     def batch_dim_name(self) -> str | None:
+        """The mesh axis along which batches are split (None: batches are replicated)."""
         return self._batch_dim_name
 
     @property
     def auto_shard_dataset(self) -> bool:
+        """Whether `fit` gives each process its own part of the dataset; settable."""
         return self._auto_shard_dataset
 
     @auto_shard_dataset.setter
@@ -81,6 +84,7 @@ class Distribution:
 
     @property
     def num_processes(self) -> int:
+        """The number of JAX processes the distribution spans."""
         return self._num_processes
 
     @property

@@ -235,16 +235,46 @@ class Loss:
         return self.call(y_true, y_pred), None
 
     def call(self, y_true: Any, y_pred: Any) -> jax.Array:
+        """The per-sample loss values, before reduction (subclasses implement it).
+
+        Args:
+            y_true: Targets.
+            y_pred: Predictions.
+
+        Returns:
+            The unreduced losses, e.g. of shape `(batch,)`.
+
+        Example:
+            >>> import layerax as lx, jax.numpy as jnp
+            >>> lx.losses.MeanSquaredError().call(jnp.zeros((2, 2)), jnp.ones((2, 2))).tolist()
+            [1.0, 1.0]
+        """
         raise NotImplementedError(
             f"Loss '{self.name}' ({type(self).__name__}) does not implement `call(y_true, y_pred)`. "
             "Subclass lx.losses.Loss and return the per-sample loss values from `call`."
         )
 
     def get_config(self) -> dict[str, Any]:
+        """The loss's constructor arguments, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> config = lx.losses.Huber(delta=2.0).get_config()
+            >>> config["name"], config["reduction"], config["delta"]
+            ('huber_loss', 'sum_over_batch_size', 2.0)
+        """
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Loss:
+        """Creates a loss from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx
+            >>> loss = lx.losses.Huber(delta=2.0)
+            >>> type(loss).from_config(loss.get_config()).get_config() == loss.get_config()
+            True
+        """
         return cls(**config)
 
     def __repr__(self) -> str:

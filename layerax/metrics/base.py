@@ -119,11 +119,33 @@ class Metric:
 
     # -------------------------------------------------------------- state
     def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Accumulates a batch into the metric's state variables (subclasses implement it).
+
+        Args:
+            *args: The batch, e.g. `y_true, y_pred` (`values` for reduction metrics).
+            **kwargs: E.g. `sample_weight`.
+
+        Example:
+            >>> import layerax as lx
+            >>> m = lx.metrics.Mean()
+            >>> m.update_state([1.0, 2.0]); m.update_state([6.0])
+            >>> float(m.result())
+            3.0
+        """
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) does not implement `update_state`."
         )
 
     def result(self) -> jax.Array:
+        """The metric's value computed from its state (subclasses implement it).
+
+        Example:
+            >>> import layerax as lx
+            >>> m = lx.metrics.MeanSquaredError()
+            >>> m.update_state([[0.0, 1.0]], [[1.0, 1.0]])
+            >>> float(m.result())
+            0.5
+        """
         raise NotImplementedError(f"Metric '{self.name}' ({type(self).__name__}) does not implement `result`.")
 
     def reset_state(self) -> None:
@@ -166,10 +188,25 @@ class Metric:
 
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
+        """The metric's constructor arguments, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.metrics.Mean(name="loss").get_config()
+            {'name': 'loss', 'dtype': 'float32'}
+        """
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Metric:
+        """Creates a metric (with fresh state) from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx
+            >>> m = lx.metrics.Mean.from_config({"name": "loss", "dtype": "float32"})
+            >>> m.name, float(m.result())
+            ('loss', 0.0)
+        """
         return cls(**config)
 
     def __repr__(self) -> str:

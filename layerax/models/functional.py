@@ -188,10 +188,20 @@ class Functional(Model):
 
     @property
     def input_names(self) -> list[str]:
+        """The names of the model's InputLayers, in input order.
+
+        Example:
+            >>> import layerax as lx
+            >>> x = lx.Input((3,), name="features")
+            >>> model = lx.Model(x, lx.layers.Dense(2, name="head")(x))
+            >>> model.input_names, model.output_names
+            (['features'], ['head'])
+        """
         return [t._lx_history[0].name for t in self._lx_inputs]
 
     @property
     def output_names(self) -> list[str]:
+        """The names of the layers producing the model's outputs, in output order."""
         return [t._lx_history[0].name for t in self._lx_outputs]
 
     def build(self, input_shape: Any = None) -> None:

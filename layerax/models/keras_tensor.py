@@ -48,6 +48,13 @@ class KerasTensor:
 
     @property
     def ndim(self) -> int:
+        """The number of axes (batch included).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.Input((4, 3)).ndim
+            3
+        """
         return len(self.shape)
 
     @property

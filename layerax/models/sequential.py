@@ -305,10 +305,19 @@ class Sequential(Model):
 
     @property
     def inputs(self) -> list[KerasTensor]:
+        """The model's symbolic input, in a list (the model must know its input shape).
+
+        Example:
+            >>> import layerax as lx
+            >>> model = lx.Sequential([lx.Input((3,)), lx.layers.Dense(2)])
+            >>> model.inputs[0].shape, model.outputs[0].shape
+            ((None, 3), (None, 2))
+        """
         return [self._lx_require_chain("inputs")[0]]
 
     @property
     def outputs(self) -> list[KerasTensor]:
+        """The model's symbolic output, in a list (the model must know its input shape)."""
         return [self._lx_require_chain("outputs")[-1]]
 
     @property

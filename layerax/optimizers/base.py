@@ -288,6 +288,16 @@ class Optimizer:
 
     @property
     def built(self) -> bool:
+        """Whether the optimizer has created its state (on `build` or the first update).
+
+        Example:
+            >>> import layerax as lx
+            >>> opt = lx.optimizers.SGD(0.1)
+            >>> before = opt.built
+            >>> opt.build([lx.Variable([1.0])])
+            >>> before, opt.built
+            (False, True)
+        """
         return bool(self._groups)
 
     def _group_for(self, variables: list[Variable]) -> _StateGroup:
@@ -564,6 +574,16 @@ class Optimizer:
 
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
+        """The optimizer's constructor arguments (Keras' names), from which `from_config` rebuilds it.
+
+        A learning-rate schedule is serialized as a nested config.
+
+        Example:
+            >>> import layerax as lx
+            >>> config = lx.optimizers.Adam(0.01, beta_1=0.8).get_config()
+            >>> config["name"], round(config["learning_rate"], 6), config["beta_1"]
+            ('adam', 0.01, 0.8)
+        """
         if self._schedule is not None:
             lr: Any = _schedules.serialize(self._schedule)
         elif self._learning_rate is not None:
@@ -587,6 +607,18 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Optimizer:
+        """Creates an optimizer (with fresh state) from `get_config()`'s output.
+
+        Args:
+            config: The configuration.
+            custom_objects: Custom classes its learning-rate schedule may name.
+
+        Example:
+            >>> import layerax as lx
+            >>> opt = lx.optimizers.Adam.from_config(lx.optimizers.Adam(0.01).get_config())
+            >>> type(opt).__name__, opt.built
+            ('Adam', False)
+        """
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects)

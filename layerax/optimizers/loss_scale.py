@@ -122,6 +122,7 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def built(self) -> bool:
+        """Whether the inner optimizer has created its state."""
         return self.inner_optimizer.built
 
     def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
@@ -231,6 +232,7 @@ class LossScaleOptimizer(Optimizer):
 
     # --------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
+        """The configuration: the serialized inner optimizer and the loss-scale arguments."""
         from layerax.core import serialization
 
         return {
@@ -242,6 +244,7 @@ class LossScaleOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> LossScaleOptimizer:
+        """Creates the optimizer, its inner optimizer deserialized, from `get_config()`'s output."""
         from layerax import optimizers
 
         config = dict(config)

@@ -98,6 +98,7 @@ class OptimizerMap(MutableMapping):
         return self[variable.path]
 
     def get_config(self) -> dict[str, Any]:
+        """The serialized default optimizer and the serialized optimizer of each pattern."""
         from layerax import optimizers
 
         return {
@@ -107,6 +108,7 @@ class OptimizerMap(MutableMapping):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> OptimizerMap:
+        """Creates the map, its optimizers deserialized, from `get_config()`'s output."""
         from layerax import optimizers
 
         default = optimizers.deserialize(config["default_optimizer"], custom_objects)
@@ -295,6 +297,7 @@ class MultiOptimizer(Optimizer):
         )
 
     def get_config(self) -> dict[str, Any]:
+        """The configuration, with the serialized `OptimizerMap` (a ValueError for other maps)."""
         if not isinstance(self._optimizer_map, OptimizerMap):
             raise ValueError(
                 f"MultiOptimizer '{self.name}': only a MultiOptimizer built from an OptimizerMap "
@@ -310,6 +313,7 @@ class MultiOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> MultiOptimizer:
+        """Creates the optimizer, its `OptimizerMap` deserialized, from `get_config()`'s output."""
         config = dict(config)
         optimizer_map = config["optimizer_map"]
         if isinstance(optimizer_map, dict) and "class_name" in optimizer_map:

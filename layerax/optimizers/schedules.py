@@ -26,10 +26,26 @@ class LearningRateSchedule:
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step).")
 
     def get_config(self) -> dict[str, Any]:
+        """The schedule's constructor arguments, from which `from_config` rebuilds it.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5).get_config()["decay_steps"]
+            10
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement get_config().")
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
+        """Creates a schedule from `get_config()`'s output.
+
+        Example:
+            >>> import layerax as lx
+            >>> schedule = lx.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+            >>> clone = type(schedule).from_config(schedule.get_config())
+            >>> round(float(clone(10)), 6)
+            0.05
+        """
         return cls(**config)
 
 

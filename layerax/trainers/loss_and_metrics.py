@@ -67,6 +67,7 @@ class LossAndMetrics:
 
     @property
     def metrics_names(self) -> list[str]:
+        """The names of `metrics`, in order (`loss` first once compiled)."""
         return [m.name for m in self.metrics]
 
     def _log_order(self) -> list[str]:

@@ -171,6 +171,8 @@ class Progbar:
 
     @property
     def file(self) -> Any:
+        """Where the bar writes: the given stream, else stdout (or the `logging` stream when
+        interactive logging is off)."""
         if self._file is not None:
             return self._file
         # `lx.config.disable_interactive_logging()`: the lines go to `logging` instead.

@@ -74,6 +74,7 @@ class PyDataset:
 
     @property
     def workers(self) -> int:
+        """Number of workers that load batches in parallel (1: in the calling thread)."""
         self._warn_if_super_not_called()
         return self._workers
 
@@ -83,6 +84,7 @@ class PyDataset:
 
     @property
     def use_multiprocessing(self) -> bool:
+        """Whether the workers are processes rather than threads."""
         self._warn_if_super_not_called()
         return self._use_multiprocessing
 
@@ -92,6 +94,7 @@ class PyDataset:
 
     @property
     def max_queue_size(self) -> int:
+        """How many batches the workers may prepare ahead."""
         self._warn_if_super_not_called()
         return self._max_queue_size
 
@@ -176,6 +179,7 @@ class PyDatasetIterator:
 
     @property
     def num_batches(self) -> int | None:
+        """The dataset's batches per epoch, or None for an endless dataset."""
         return self.dataset.num_batches
 
     def _indices(self, steps: int | None) -> Iterator[int]:

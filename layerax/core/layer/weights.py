@@ -141,12 +141,30 @@ class WeightsMixin:
 
     @property
     def trainable_weights(self) -> list[Variable]:
+        """The weights that training updates (none while the layer is frozen).
+
+        Example:
+            >>> import layerax as lx
+            >>> layer = lx.layers.Dense(2)
+            >>> layer.build((None, 3))
+            >>> [w.name for w in layer.trainable_weights]
+            ['kernel', 'bias']
+        """
         if not self.trainable:
             return []
         return [v for v in self.weights if v.trainable]
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
+        """The weights training leaves alone (all of them while the layer is frozen).
+
+        Example:
+            >>> import layerax as lx
+            >>> layer = lx.layers.BatchNormalization()
+            >>> layer.build((None, 3))
+            >>> [w.name for w in layer.non_trainable_weights]
+            ['moving_mean', 'moving_variance']
+        """
         if not self.trainable:
             return self.weights
         return [v for v in self.weights if not v.trainable]
@@ -176,6 +194,15 @@ class WeightsMixin:
 
     @property
     def trainable_variables(self) -> list[Variable]:
+        """The trainable variables of `variables`: what optimizers and `GradientTape` update.
+
+        Example:
+            >>> import layerax as lx
+            >>> layer = lx.layers.Dense(2)
+            >>> layer.build((None, 3))
+            >>> [v.path for v in layer.trainable_variables]
+            ['dense/kernel', 'dense/bias']
+        """
         cache = self._cache()
         found = cache.get("trainable_variables")
         if found is None:
@@ -186,6 +213,14 @@ class WeightsMixin:
 
     @property
     def non_trainable_variables(self) -> list[Variable]:
+        """The other variables of `variables`: non-trainable weights and random-seed states.
+
+        Example:
+            >>> import layerax as lx
+            >>> layer = lx.layers.Dropout(0.5, seed=1)
+            >>> len(layer.non_trainable_variables)
+            1
+        """
         cache = self._cache()
         found = cache.get("non_trainable_variables")
         if found is None:
@@ -196,6 +231,16 @@ class WeightsMixin:
 
     @property
     def trainable(self) -> bool:
+        """Whether the layer trains; setting it freezes or unfreezes its weights and sub-layers.
+
+        Example:
+            >>> import layerax as lx
+            >>> layer = lx.layers.Dense(2)
+            >>> layer.build((None, 3))
+            >>> layer.trainable = False
+            >>> len(layer.trainable_weights), len(layer.non_trainable_weights)
+            (0, 2)
+        """
         return self._trainable
 
     @trainable.setter
@@ -325,6 +370,13 @@ class WeightsMixin:
     # ------------------------------------------------------------- dtypes
     @property
     def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's `DTypePolicy` (variable and compute dtypes); settable with a name.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.layers.Dense(2, dtype="mixed_bfloat16").dtype_policy.name
+            'mixed_bfloat16'
+        """
         return self._dtype_policy
 
     @dtype_policy.setter
@@ -339,10 +391,24 @@ class WeightsMixin:
 
     @property
     def variable_dtype(self) -> str:
+        """The dtype in which the layer stores its weights.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.layers.Dense(2, dtype="mixed_bfloat16").variable_dtype
+            'float32'
+        """
         return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
+        """The dtype in which the layer computes (inputs and weights are cast to it).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.layers.Dense(2, dtype="mixed_bfloat16").compute_dtype
+            'bfloat16'
+        """
         return self._dtype_policy.compute_dtype
 
     # -------------------------------------------------------------- build

@@ -99,6 +99,7 @@ def _make(rank: int, mode: str, name: str, doc: str) -> type:
         )
 
     def get_config(self: Any) -> dict[str, Any]:
+        """The layer's configuration: `output_size`, `data_format` and the base Layer's."""
         return BaseAdaptivePooling.get_config(self)
 
     return type(name, (BaseAdaptivePooling,), {

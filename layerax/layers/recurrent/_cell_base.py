@@ -125,6 +125,13 @@ class DenseCellBase(Layer, DropoutRNNCell):
         return _apply_masks(state, mask, self._gates)
 
     def get_initial_state(self, batch_size: int | None = None) -> list[jax.Array]:
+        """Zero states, one `(batch_size, size)` array per entry of `state_size`.
+
+        Example:
+            >>> import layerax as lx
+            >>> [s.shape for s in lx.layers.LSTMCell(3).get_initial_state(batch_size=2)]
+            [(2, 3), (2, 3)]
+        """
         size = self.state_size
         sizes = [size] if isinstance(size, int) else list(size)
         return [jnp.zeros((batch_size, d), self.compute_dtype) for d in sizes]

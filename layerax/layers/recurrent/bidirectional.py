@@ -181,6 +181,7 @@ class Bidirectional(Layer):
     # ------------------------------------------------------------ states
     @property
     def states(self) -> Any:
+        """The kept states of a stateful wrapper: forward's then backward's (None otherwise)."""
         forward = getattr(self.forward_layer, "states", None)
         backward = getattr(self.backward_layer, "states", None)
         if forward and backward:

@@ -269,6 +269,11 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         return shape, [shape, shape]
 
     def get_initial_state(self, batch_size: int | None = None) -> list[jax.Array]:
+        """Zero hidden and cell states of shape `(batch_size, *spatial, filters)`.
+
+        The cell must be built first (the spatial size comes from its input);
+        otherwise a ValueError names the layer.
+        """
         if self.spatial_dims is None:
             raise ValueError(
                 f"Layer '{self.name}' must be built (it needs the spatial size of its inputs) "

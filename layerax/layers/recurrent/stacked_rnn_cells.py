@@ -48,13 +48,23 @@ class StackedRNNCells(Layer):
 
     @property
     def state_size(self) -> list[Any]:
+        """The cells' state sizes, in order.
+
+        Example:
+            >>> import layerax as lx
+            >>> cells = lx.layers.StackedRNNCells([lx.layers.LSTMCell(3), lx.layers.GRUCell(2)])
+            >>> cells.state_size, cells.output_size
+            ([[3, 3], 2], 2)
+        """
         return [cell.state_size for cell in self.cells]
 
     @property
     def output_size(self) -> int:
+        """The last cell's output size."""
         return _cell_output_size(self.cells[-1])
 
     def get_initial_state(self, batch_size: int | None = None) -> list[Any]:
+        """Each cell's initial states (zeros), in order."""
         states: list[Any] = []
         for cell in self.cells:
             get_initial = getattr(cell, "get_initial_state", None)

@@ -66,6 +66,7 @@ class IndexLookup(Layer):
 
     Example:
         >>> import layerax as lx
+        >>> from layerax.layers.preprocessing.lookup.index_lookup import IndexLookup
         >>> layer = lx.layers.StringLookup(vocabulary=["a", "b"])
         >>> isinstance(layer, IndexLookup)
         True

@@ -110,6 +110,13 @@ class Discretization(Layer):
 
     @property
     def output_dtype(self) -> str:
+        """The output's dtype: int32 for `output_mode="int"`, else the compute dtype.
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.layers.Discretization(bin_boundaries=[0.0]).output_dtype
+            'int32'
+        """
         return "int32" if self.output_mode == "int" else self.compute_dtype
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
@@ -130,15 +137,18 @@ class Discretization(Layer):
         self.finalize_state()
 
     def update_state(self, data: Any) -> None:
+        """Merges a batch of `data` into the quantile summary that `adapt` accumulates."""
         summary = _summarize(np.asarray(data).astype("float32"), self.epsilon)
         self.summary = _merge(summary, self.summary, self.epsilon)
 
     def finalize_state(self) -> None:
+        """Sets `bin_boundaries` from the accumulated quantile summary (with `num_bins`)."""
         if self.num_bins is None:
             return
         self.bin_boundaries = _compress(self.summary, 1.0 / self.num_bins)[0, :-1].tolist()
 
     def reset_state(self) -> None:
+        """Empties the quantile summary (with `num_bins`), before a new `adapt`."""
         if self.num_bins is not None:
             self.summary = np.zeros((2, 0), "float32")
 
