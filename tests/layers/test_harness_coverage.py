@@ -67,11 +67,48 @@ def test_merge_base_class_subclass_with_masks_and_mixed_precision():
     np.testing.assert_allclose(np.asarray(layer([a, b])), np.asarray(k_out))
 
 
+def test_conv_lstm_3d_matches_keras_shapes_and_weight_counts():
+    x = np.random.default_rng(3).normal(size=(2, 2, 3, 3, 3, 1)).astype("float32")
+    shape, n_tw, n_ntw = _keras_counts(keras().layers.ConvLSTM3D(2, 2, padding="same"), x)
+    check_layer(
+        lx.layers.ConvLSTM3D, init_kwargs=dict(filters=2, kernel_size=2, padding="same"),
+        input_data=x, expected_output_shape=shape, expected_num_trainable_weights=n_tw,
+        expected_num_non_trainable_weights=n_ntw, run_vmap=False,
+        run_mixed_precision_check=False,
+    )
+
+
+def test_conv_lstm_cell_one_step_matches_keras():
+    from keras.src.layers.rnn.conv_lstm import ConvLSTMCell as KerasConvLSTMCell
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    h, c = (rng.normal(size=(2, 4, 2)).astype("float32") for _ in range(2))
+    theirs = KerasConvLSTMCell(1, 2, 3, padding="same")
+    k_out, k_states = theirs(x, [h, c])
+    ours = lx.layers.ConvLSTMCell(1, 2, 3, padding="same")
+    ours(x, [h, c])
+    ours.set_weights(theirs.get_weights())
+    # The step with Keras' weights as the expected output; then the contract on that layer.
+    layer = check_layer(
+        lambda: ours, input_shape=[x.shape, [h.shape, c.shape]], input_data=[x, [h, c]],
+        multi_input_args=True,
+        expected_output=(np.asarray(k_out), [np.asarray(s) for s in k_states]),
+        expected_num_trainable_weights=len(theirs.trainable_weights),
+        expected_num_non_trainable_weights=len(theirs.non_trainable_weights),
+        run_vmap=False, run_mixed_precision_check=False,
+    )
+    assert [w.shape for w in layer.weights] == [tuple(w.shape) for w in theirs.weights]
+
+
 def test_input_layer_is_an_identity_with_no_weights():
     x = np.arange(6, dtype="float32").reshape(2, 3)
     k_layer = keras().layers.InputLayer(shape=(3,))
-    layer = lx.layers.InputLayer(shape=(3,))
-    assert len(layer.weights) == len(k_layer.weights) == 0
-    np.testing.assert_allclose(np.asarray(layer(x)), x)
-    assert layer.get_config()["batch_shape"] == tuple(k_layer.get_config()["batch_shape"]) \
-        or list(layer.get_config()["batch_shape"]) == list(k_layer.get_config()["batch_shape"])
+    layer = check_layer(
+        lambda: lx.layers.InputLayer(shape=(3,)), input_data=x, expected_output=x,
+        expected_output_shape=(2, 3), expected_output_dtype="float32",
+        expected_num_trainable_weights=len(k_layer.trainable_weights),
+        expected_num_non_trainable_weights=len(k_layer.non_trainable_weights),
+        run_vmap=False, run_mixed_precision_check=False,
+    )
+    assert list(layer.get_config()["batch_shape"]) == list(k_layer.get_config()["batch_shape"])
