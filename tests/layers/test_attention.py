@@ -259,3 +259,29 @@ def test_grouped_query_attention_bad_arguments():
         lx.layers.GroupedQueryAttention(3, 4, 3)
     with pytest.raises(ValueError, match=r"'gqa' expects a 3-D query.*\(2, 6\)"):
         lx.layers.GroupedQueryAttention(3, 4, 2, name="gqa")(Q[:, 0], V)
+
+
+def test_projected_attention_config_attributes_read_like_keras():
+    # One naming in both layers: config entry `x` lives in `_x`, read through a property `x`.
+    k = keras()
+    mha_kwargs = {"value_dim": 4, "dropout": 0.1, "attention_axes": 1, "use_bias": False}
+    gqa_kwargs = {"dropout": 0.2, "use_gate": True, "sliding_window": 2, "kernel_initializer": "ones"}
+    pairs = [
+        (lx.layers.MultiHeadAttention(2, 3, **mha_kwargs), k.layers.MultiHeadAttention(2, 3, **mha_kwargs),
+         ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "attention_axes")),
+        (lx.layers.GroupedQueryAttention(3, 4, 2, **gqa_kwargs),
+         k.layers.GroupQueryAttention(3, 4, 2, **gqa_kwargs),
+         ("head_dim", "num_query_heads", "num_key_value_heads", "num_repeats", "dropout",
+          "use_bias", "use_gate", "sliding_window")),
+    ]
+    for ours, theirs, names in pairs:
+        config = ours.get_config()
+        for name in names:
+            assert getattr(ours, name) == getattr(theirs, name), name
+            assert name not in config or config[name] == getattr(ours, name), name
+        assert lx.initializers.serialize(ours.kernel_initializer) == config["kernel_initializer"]
+        assert ours.bias_constraint is None and config["bias_constraint"] is None
+        with pytest.raises(AttributeError):
+            ours.dropout = 0.5
+    gqa = pairs[1][0]
+    assert gqa.kernel_initializer.get_config() == pairs[1][1].kernel_initializer.get_config()
