@@ -285,3 +285,33 @@ def test_projected_attention_config_attributes_read_like_keras():
             ours.dropout = 0.5
     gqa = pairs[1][0]
     assert gqa.kernel_initializer.get_config() == pairs[1][1].kernel_initializer.get_config()
+
+
+@pytest.mark.parametrize("make", [
+    lambda flash: lx.layers.MultiHeadAttention(2, 3, flash_attention=flash),
+    lambda flash: lx.layers.GroupedQueryAttention(3, 4, 2, flash_attention=flash),
+], ids=["mha", "gqa"])
+def test_flash_path_scales_the_scores_once(make, monkeypatch):
+    # The cuDNN kernel runs only on NVIDIA GPUs: stand in a GPU platform and the XLA
+    # attention for the fused call, to check what the layer hands to the kernel.
+    from layerax.ops import nn as lx_nn
+
+    xla_attention = lx_nn.dot_product_attention
+    calls = []
+
+    def fused(query, key, value, *, flash_attention, **kwargs):
+        calls.append(flash_attention)
+        return xla_attention(query, key, value, flash_attention=False, **kwargs)
+
+    class _Gpu:
+        platform = "gpu"
+
+    explicit, flash = make(False), make(True)
+    expected = explicit(Q, V, attention_mask=ATT_MASK)
+    flash.build(Q.shape, V.shape)
+    flash.set_weights(explicit.get_weights())
+    monkeypatch.setattr(lx_nn, "dot_product_attention", fused)
+    monkeypatch.setattr(jax, "devices", lambda *a: [_Gpu()])
+    got = flash(Q, V, attention_mask=ATT_MASK)
+    assert calls == [True]
+    assert_close(got, expected, 1e-5, 1e-6)

@@ -296,6 +296,14 @@ class MultiHeadAttention(ProjectedAttention):
         self._norm_axes = tuple(range(scores_rank - len(axes), scores_rank))
 
     # -------------------------------------------------------------- call
+    def _expand_mask(self, mask: jax.Array | None, ndim: int) -> jax.Array | None:
+        """Inserts the heads (and other batch-like) axes before the attention axes."""
+        if mask is not None:
+            where = -len(self._attention_axes) * 2 - 1
+            while mask.ndim < ndim:
+                mask = jnp.expand_dims(mask, axis=where)
+        return mask
+
     def _project(
         self, query: jax.Array, key: jax.Array, value: jax.Array
     ) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -310,19 +318,16 @@ class MultiHeadAttention(ProjectedAttention):
         training: Any,
         return_attention_scores: bool,
     ) -> tuple[jax.Array, jax.Array]:
-        query = query * jnp.asarray(self._score_scale, query.dtype)
-        scores = jnp.einsum(self._dot_product_equation, key, query)
-        if attention_mask is not None:
-            # Insert the heads (and other batch-like) axes before the attention axes.
-            where = -len(self._attention_axes) * 2 - 1
-            while attention_mask.ndim < scores.ndim:
-                attention_mask = jnp.expand_dims(attention_mask, axis=where)
         # Keras computes 3-D attention without dropout or returned scores with its fused
         # kernel (a fully masked row becomes uniform), else with Softmax (the row becomes 0).
         fused = not (self._dropout > 0.0 or return_attention_scores or query.ndim != 4)
         if fused and self._flash_attention:
-            return flash_attention(self, query, key, value, attention_mask,
-                                   self._score_scale), None
+            # The kernel scales the scores itself: it gets the unscaled query.
+            mask = self._expand_mask(attention_mask, query.ndim)
+            return flash_attention(self, query, key, value, mask, self._score_scale), None
+        query = query * jnp.asarray(self._score_scale, query.dtype)
+        scores = jnp.einsum(self._dot_product_equation, key, query)
+        attention_mask = self._expand_mask(attention_mask, scores.ndim)
         probs = masked_softmax(scores, attention_mask, self._norm_axes, zero_masked=not fused)
         weights = probs
         if training and self._dropout > 0.0:
