@@ -32,7 +32,10 @@ class GroupedQueryAttention(ProjectedAttention):
         dropout: Dropout rate on the attention probabilities (training only).
         use_bias: Whether the projections have biases.
         sliding_window: If set, position `i` only attends to `|i - j| < sliding_window`.
-        flash_attention: Accepted for Keras compatibility (same numbers here).
+        flash_attention: None (default) follows `lx.config.enable_flash_attention()` /
+            `disable_flash_attention()`; True runs the cuDNN fused kernel (NVIDIA GPUs
+            only; elsewhere a ValueError), incompatible with dropout and with returning
+            scores, as in Keras.
         kernel_initializer: Initializer of the projection kernels.
         bias_initializer: Initializer of the projection biases.
         kernel_regularizer: Regularizer of the projection kernels.
