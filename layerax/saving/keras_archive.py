@@ -69,6 +69,7 @@ def to_keras_config(tree: Any, hint: str | None = None) -> Any:
         module = keras_names.keras_module(name, hint) if registered in (None, name) else None
         if module is not None:
             out["module"] = module
+            out["class_name"] = keras_names.keras_class_name(name)
             out["registered_name"] = None
         else:
             old = tree.get("module")
@@ -208,7 +209,7 @@ def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = Non
     from layerax.saving.keras_ops import from_keras_graph
 
     archive = read_keras_archive(path)
-    archive.config = from_keras_graph(archive.config)
+    archive.config = keras_names.from_keras_class_names(from_keras_graph(archive.config))
     try:
         model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     except (ValueError, TypeError) as err:
