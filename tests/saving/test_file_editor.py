@@ -22,7 +22,9 @@ X = RNG.standard_normal((4, 3)).astype("float32")
 
 
 def _dense_pair(lib):
-    return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="relu"), lib.layers.Dense(2)])
+    # Paths follow the class names (layers/dense, layers/dense_1); the names are the layers'.
+    return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="relu", name="hidden"),
+                           lib.layers.Dense(2, name="head")])
 
 
 def _einsum_head(lib):
@@ -66,7 +68,7 @@ def test_opens_files_as_keras_does(files):
         "layers/dense/0", "layers/dense/1", "layers/dense_1/0", "layers/dense_1/1"]
     for key in mine:
         np.testing.assert_array_equal(mine[key], other[key])
-    assert ours.object_metadata["layers/dense"] == {"name": "dense"}
+    assert ours.object_metadata["layers/dense"] == {"name": "hidden"}
     assert ours.config is None and ours.metadata is None
 
 
@@ -96,7 +98,7 @@ def test_edited_in_layerax_loads_in_both(files, tmp_path, capsys):
     assert editor.compare(_einsum_head(lx)) == {"status": "success", "error_count": 0, "match_count": 4}
     editor.summary()
     printed = capsys.readouterr().out
-    assert "einsum_dense ('dense_1')" in printed and "0: shape=(4, 2), dtype=float32" in printed
+    assert "einsum_dense ('head')" in printed and "0: shape=(4, 2), dtype=float32" in printed
     editor.save(tmp_path / "edited.weights.h5")
     for lib in (lx, keras):
         model = _einsum_head(lib)
