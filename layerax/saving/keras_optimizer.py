@@ -103,7 +103,7 @@ def _plain_arrays(optimizer: Any, trainable: list[Any]) -> list[np.ndarray] | No
               np.asarray(optimizer._learning_rate.value, "float32")]
     for block in blocks:
         for var in trainable:
-            for keras_name, field in block:
+            for _, field in block:
                 holder = state.get((field, id(var)))
                 if holder is None:
                     return None
