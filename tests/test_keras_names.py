@@ -41,7 +41,6 @@ ISSUE23 = "issue 23 (Orbax checkpoints and export)"
 
 PENDING: dict[str, dict[str, str]] = {
     "": {},
-    "saving": {"KerasFileEditor": ISSUE20},
 }
 
 MODULES = [

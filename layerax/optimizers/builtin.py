@@ -1,4 +1,5 @@
-"""Built-in optimizers with Keras 3's names and defaults; the update math is optax's."""
+"""Built-in optimizers with Keras 3's names and defaults; the update math is optax's
+(Keras' own rules, in `keras_rules`, where optax's differ: Nadam, Adafactor)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import optax
 
+from layerax.optimizers import keras_rules
 from layerax.optimizers.base import Optimizer
 
 _COMMON = """
@@ -213,7 +215,11 @@ class Adamax(Optimizer):
 
 
 class Nadam(Optimizer):
-    """Adam with Nesterov momentum; optax's `nadam`.
+    """Adam with Nesterov momentum (Dozat, 2016), Keras 3's update rule.
+
+    The momentum follows the schedule `u_t = beta_1 * (1 - 0.5 * 0.96**t)`,
+    whose running product is part of the state (as in Keras, so a `.keras`
+    file's state continues training the same way).
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
@@ -229,7 +235,7 @@ class Nadam(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
 
     def _make_transform(self) -> optax.GradientTransformation:
-        return optax.nadam(1.0, b1=self.beta_1, b2=self.beta_2, eps=self.epsilon)
+        return keras_rules.keras_nadam(self.beta_1, self.beta_2, self.epsilon)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -262,15 +268,22 @@ class Lion(Optimizer):
 
 
 class Adafactor(Optimizer):
-    """Adafactor (factored second moments); optax's `adafactor`.
+    """Adafactor (Shazeer and Stern, 2018), Keras 3's update rule.
+
+    Second moments of parameters of rank >= 2 are factored over their last two
+    axes (row and column statistics `r`, `c`); the step is
+    `max(epsilon_2, rms(w)) * min(learning_rate, 1 / sqrt(t))` times the
+    clipped normalised gradient.
 
     Args:
-        learning_rate: Step size (0.001).
-        beta_2_decay: Decay exponent of the second moment (optax's `decay_rate`, 0.8).
-        epsilon_1: Regularisation constant (optax's `eps`, 1e-30).
-        clip_threshold: Update clipping threshold (1.0).
-        relative_step: Scale updates by the parameter scale.
-        min_dim_size_to_factor: Smallest dimension that is factored (128).
+        learning_rate: Step size (0.001); the step uses `min(learning_rate, 1 / sqrt(t))`.
+        beta_2_decay: Exponent of the second-moment decay, `1 - t**beta_2_decay` (-0.8).
+        epsilon_1: Added to the squared gradients (1e-30).
+        epsilon_2: Smallest parameter scale (1e-3).
+        clip_threshold: The normalised update is clipped to this RMS (1.0).
+        relative_step: Kept for Keras compatibility; Keras 3's step is
+            `min(learning_rate, 1 / sqrt(t))` either way.
+        **kwargs: The common optimizer arguments.
 
     Example:
         >>> import layerax as lx, jax.numpy as jnp
@@ -280,23 +293,26 @@ class Adafactor(Optimizer):
         True
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_2_decay: float = 0.8, epsilon_1: float = 1e-30,
-                 clip_threshold: float = 1.0, relative_step: bool = True,
-                 min_dim_size_to_factor: int = 128, **kwargs: Any) -> None:
-        kwargs.pop("epsilon_2", None)
-        self.beta_2_decay, self.epsilon_1 = beta_2_decay, epsilon_1
+    _transform_takes_learning_rate = True
+
+    def __init__(self, learning_rate: Any = 0.001, beta_2_decay: float = -0.8, epsilon_1: float = 1e-30,
+                 epsilon_2: float = 1e-3, clip_threshold: float = 1.0, relative_step: bool = True,
+                 **kwargs: Any) -> None:
+        if "min_dim_size_to_factor" in kwargs:
+            raise TypeError(
+                "Adafactor follows Keras 3 and always factors the last two axes of parameters of "
+                "rank >= 2: remove `min_dim_size_to_factor`, or wrap optax's "
+                "`lx.optimizers.Optimizer(optax.adafactor(...))` for optax's variant."
+            )
+        self.beta_2_decay, self.epsilon_1, self.epsilon_2 = beta_2_decay, epsilon_1, epsilon_2
         self.clip_threshold, self.relative_step = clip_threshold, relative_step
-        self.min_dim_size_to_factor = min_dim_size_to_factor
         super().__init__(learning_rate=learning_rate, **kwargs)
 
     def _make_transform(self) -> optax.GradientTransformation:
-        return optax.adafactor(1.0, min_dim_size_to_factor=self.min_dim_size_to_factor,
-                               decay_rate=self.beta_2_decay, eps=self.epsilon_1,
-                               clipping_threshold=self.clip_threshold,
-                               multiply_by_parameter_scale=self.relative_step)
+        return keras_rules.keras_adafactor(self.beta_2_decay, self.epsilon_1, self.epsilon_2,
+                                           self.clip_threshold)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_2_decay": self.beta_2_decay,
-                "epsilon_1": self.epsilon_1, "clip_threshold": self.clip_threshold,
-                "relative_step": self.relative_step,
-                "min_dim_size_to_factor": self.min_dim_size_to_factor}
+                "epsilon_1": self.epsilon_1, "epsilon_2": self.epsilon_2,
+                "clip_threshold": self.clip_threshold, "relative_step": self.relative_step}

@@ -7,6 +7,7 @@
 * `lx.saving.CheckpointManager`: Orbax checkpoints of the full training state
   (sharded arrays, asynchronous saves).
 * `register_serializable`, `custom_object_scope`, ...: user classes in configs.
+* `KerasFileEditor`: inspect and edit the weights of a `.keras` / `.weights.h5` file.
 
 See docs/saving.md.
 """
@@ -21,6 +22,7 @@ from layerax.core.serialization import register_serializable as register_seriali
 from layerax.saving.archive import load_model as load_model
 from layerax.saving.archive import save_model as save_model
 from layerax.saving.checkpoint import CheckpointManager as CheckpointManager
+from layerax.saving.file_editor import KerasFileEditor as KerasFileEditor
 from layerax.saving.serialization_lib import deserialize_keras_object as deserialize_keras_object
 from layerax.saving.serialization_lib import serialize_keras_object as serialize_keras_object
 from layerax.saving.weights import load_weights as load_weights
@@ -33,6 +35,7 @@ register_keras_serializable = register_serializable
 __all__ = [
     "CheckpointManager",
     "CustomObjectScope",
+    "KerasFileEditor",
     "custom_object_scope",
     "deserialize_keras_object",
     "get_custom_objects",

@@ -13,8 +13,8 @@ A `.keras` file is a zip with three members, as Keras 3 writes them:
 `keras.saving.load_model` reads what `save_keras_archive` writes, and
 `load_keras_archive` reads what Keras 3 writes. The optimizer's state is
 exchanged through Keras' `optimizer/vars/<i>` group (`iteration`,
-`learning_rate`, then the slots in Keras' order) for the optimizers of
-`_keras_slots`; for others it is left out when saving and skipped, with a
+`learning_rate`, then the slots in Keras' order; see `keras_optimizer`) for the
+optimizers with a known slot layout; for others it is left out when saving and skipped, with a
 warning, when loading (the model is compiled with a fresh optimizer).
 layerax's own `.layerax` archive also keeps seed states, any optimizer's state
 and the training position.
@@ -34,6 +34,7 @@ import numpy as np
 
 from layerax.saving import keras_names
 from layerax.saving._atomic import atomic_path
+from layerax.saving.keras_optimizer import keras_optimizer_arrays, restore_keras_optimizer
 from layerax.saving.weights_formats import write_failed
 
 __all__ = ["load_keras_archive", "read_keras_archive", "save_keras_archive", "to_keras_config"]
@@ -68,6 +69,7 @@ def to_keras_config(tree: Any, hint: str | None = None) -> Any:
         module = keras_names.keras_module(name, hint) if registered in (None, name) else None
         if module is not None:
             out["module"] = module
+            out["class_name"] = keras_names.keras_class_name(name)
             out["registered_name"] = None
         else:
             old = tree.get("module")
@@ -113,10 +115,9 @@ def save_keras_archive(model: Any, path: str) -> None:
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
     groups = dict(meta.get("layers", {}))
-    opt = _optimizer_arrays(model)
-    if opt is not None:
-        groups["optimizer"] = model.optimizer.name
-        arrays.update({f"optimizer/vars/{i}": a for i, a in enumerate(opt)})
+    opt_arrays, opt_groups = keras_optimizer_arrays(model)
+    groups.update(opt_groups)
+    arrays.update(opt_arrays)
     weights = _h5_bytes(arrays, groups)
     try:
         with atomic_path(path) as tmp:
@@ -208,7 +209,7 @@ def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = Non
     from layerax.saving.keras_ops import from_keras_graph
 
     archive = read_keras_archive(path)
-    archive.config = from_keras_graph(archive.config)
+    archive.config = keras_names.from_keras_class_names(from_keras_graph(archive.config))
     try:
         model = model_from_archive(archive, custom_objects, safe_mode, compile=compile)
     except (ValueError, TypeError) as err:
@@ -221,108 +222,5 @@ def load_keras_archive(path: str, custom_objects: Mapping[str, Any] | None = Non
             ) from None
         raise
     if compile and getattr(model, "compiled", False) and archive.optimizer is not None:
-        _restore_optimizer(model, archive.optimizer[0], path)
+        restore_keras_optimizer(model, archive.optimizer[0], path)
     return model
-
-
-def _restore_optimizer(model: Any, arrays: Mapping[str, np.ndarray], path: str) -> None:
-    """Keras' `optimizer/vars/<i>` into the layerax optimizer's state, when the optimizer's
-    slots have a known correspondence (else the optimizer starts afresh, with a warning)."""
-    import warnings
-
-    from layerax.saving.weights import assign_all
-
-    optimizer = model.optimizer
-    blocks = _keras_slots(optimizer)
-    trainable = list(model.trainable_variables)
-    saved = [arrays[f"optimizer/vars/{i}"] for i in range(len(arrays)) if f"optimizer/vars/{i}" in arrays]
-    expected = 2 + sum(len(b) for b in blocks or []) * len(trainable)
-    if blocks is None or len(saved) != expected or optimizer._learning_rate is None:
-        warnings.warn(
-            f"The optimizer state in {path!r} ({len(saved)} arrays) was not restored: layerax "
-            f"knows no correspondence for a {type(optimizer).__name__} with this configuration "
-            f"(expected {expected} arrays). The model is compiled with a fresh optimizer.",
-            stacklevel=3,
-        )
-        return
-    group = optimizer._group_for(trainable)
-    by_slot = {}
-    for slot in group.state_vars:
-        label = slot.path.rsplit("/", 1)[-1].split("_", 1)[-1]
-        field, _, pos = label.rpartition("_")
-        if pos.isdigit() and int(pos) < len(group.variables):
-            by_slot[(field, id(group.variables[int(pos)]))] = slot
-        if label == "count":
-            by_slot[("count", "")] = slot
-    plan = [(optimizer._iterations, saved[0]), (optimizer._learning_rate, saved[1])]
-    if ("count", "") in by_slot:
-        plan.append((by_slot[("count", "")], saved[0]))
-    i = 2
-    for block in blocks:
-        for var in trainable:
-            for _, field in block:
-                slot = by_slot.get((field, id(var)))
-                value = saved[i]
-                i += 1
-                if slot is None or tuple(slot.shape) != tuple(value.shape):
-                    raise ValueError(
-                        f"The optimizer state in {path!r} does not fit the model: slot {i - 1} "
-                        f"({field} of '{var.path}') has shape {tuple(value.shape)}; the optimizer "
-                        "or the model differs from the saved one."
-                    )
-                plan.append((slot, value))
-    assign_all(plan)
-
-
-# Keras' optimizer variables after `iteration` and `learning_rate`: blocks of slots, each
-# block interleaved per trainable variable, and the optax state field holding each slot.
-def _keras_slots(optimizer: Any) -> list[list[tuple[str, str]]] | None:
-    config = optimizer.get_config()
-    name = type(optimizer).__name__
-    if name in ("Adam", "AdamW"):
-        blocks = [[("momentum", "mu"), ("velocity", "nu")]]
-        return blocks + ([[("velocity_hat", "nu_max")]] if config.get("amsgrad") else [])
-    if name == "SGD":
-        return [[("momentum", "trace")]] if config.get("momentum") else []
-    if name == "RMSprop":
-        blocks = [[("velocity", "nu")]]
-        blocks += [[("momentum", "trace")]] if config.get("momentum") else []
-        return blocks + ([[("average_gradient", "mu")]] if config.get("centered") else [])
-    if name == "Adagrad":
-        return [[("accumulator", "sum_of_squares")]]
-    if name == "Lion":
-        return [[("momentum", "mu")]]
-    if name == "Adamax":
-        return [[("momentum", "mu"), ("norm", "nu")]]
-    return None  # no known correspondence: the optimizer state is not written
-
-
-def _optimizer_arrays(model: Any) -> list[np.ndarray] | None:
-    """Keras' `optimizer/vars/<i>` arrays for the model's optimizer, or None when its
-    state has no known Keras counterpart."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not getattr(model, "compiled", False):
-        return None
-    blocks = _keras_slots(optimizer)
-    if blocks is None or optimizer._learning_rate is None:
-        return None
-    trainable = list(model.trainable_variables)
-    state: dict[tuple[int, str], np.ndarray] = {}
-    for group in optimizer._groups.values():
-        for slot in group.state_vars:
-            # State paths are "<optimizer>/<group>_<optax field>_<variable index>" ("adam/0_mu_1").
-            label = slot.path.rsplit("/", 1)[-1].split("_", 1)[-1]
-            field, _, pos = label.rpartition("_")
-            if pos.isdigit() and int(pos) < len(group.variables):
-                state[(id(group.variables[int(pos)]), field)] = np.asarray(slot.value)
-    arrays = [np.asarray(optimizer._iterations.value, "int64"),
-              np.asarray(optimizer._learning_rate.value, "float32")]
-    for block in blocks:
-        for var in trainable:
-            for _, field in block:
-                value = state.get((id(var), field))
-                if value is None:  # not trained yet: the optimizer's initial state
-                    fill = optimizer.get_config().get("initial_accumulator_value", 0.0) if field == "sum_of_squares" else 0.0
-                    value = np.full(var.shape, fill, var.dtype)
-                arrays.append(value)
-    return arrays

@@ -9,11 +9,16 @@ classes live in, and `MODEL_MODULES` the modules Keras writes for its model
 classes. `keras_module(class_name, hint)` finds the family of a class named in
 a layerax config; the hint (the config key holding it: `kernel_initializer`,
 `loss`, ...) settles names that two families share (`Identity`, `MeanSquaredError`).
+`KERAS_CLASS_NAMES` lists the classes that Keras writes under another name than
+its (and layerax's) class name.
 """
 
 from __future__ import annotations
 
-__all__ = ["KERAS_MODULES", "MODEL_MODULES", "keras_module", "layerax_family"]
+from typing import Any
+
+__all__ = ["KERAS_CLASS_NAMES", "KERAS_MODULES", "MODEL_MODULES", "from_keras_class_names",
+           "keras_class_name", "keras_module", "layerax_family"]
 
 # layerax family module -> Keras module of its built-in classes.
 KERAS_MODULES: dict[str, str] = {
@@ -36,6 +41,11 @@ MODEL_MODULES: dict[str, str] = {
     "DTypePolicy": "keras",
     "FloatDTypePolicy": "keras",
 }
+
+# layerax class name -> the `class_name` Keras writes (and reads) for it: Keras' class
+# `GroupedQueryAttention` is exported, serialized and looked up as `GroupQueryAttention`.
+KERAS_CLASS_NAMES: dict[str, str] = {"GroupedQueryAttention": "GroupQueryAttention"}
+_FROM_KERAS = {keras: ours for ours, keras in KERAS_CLASS_NAMES.items()}
 
 # Config keys whose value belongs to one family (checked before the general search).
 _HINTS: tuple[tuple[str, str], ...] = (
@@ -102,3 +112,34 @@ def keras_module(class_name: str, hint: str | None = None) -> str | None:
     family = layerax_family(class_name, hint)
     return KERAS_MODULES.get(family) if family else None
 
+
+
+def keras_class_name(class_name: str) -> str:
+    """The `class_name` Keras writes for the built-in layerax class `class_name`.
+
+    Example:
+        >>> from layerax.saving.keras_names import keras_class_name
+        >>> keras_class_name("GroupedQueryAttention"), keras_class_name("Dense")
+        ('GroupQueryAttention', 'Dense')
+    """
+    return KERAS_CLASS_NAMES.get(class_name, class_name)
+
+
+def from_keras_class_names(tree: Any) -> Any:
+    """A Keras config whose built-in classes are renamed to layerax's class names.
+
+    Example:
+        >>> from layerax.saving.keras_names import from_keras_class_names
+        >>> from_keras_class_names({"module": "keras.layers", "class_name": "GroupQueryAttention",
+        ...                         "config": {}})["class_name"]
+        'GroupedQueryAttention'
+    """
+    if isinstance(tree, list):
+        return [from_keras_class_names(v) for v in tree]
+    if not isinstance(tree, dict):
+        return tree
+    out = {k: from_keras_class_names(v) for k, v in tree.items()}
+    name = out.get("class_name")
+    if isinstance(name, str) and name in _FROM_KERAS and str(out.get("module") or "").startswith("keras"):
+        out["class_name"] = _FROM_KERAS[name]
+    return out

@@ -26,9 +26,7 @@ CASES = [
     (lambda: lx.optimizers.Adagrad(0.1), optax.adagrad(0.1, initial_accumulator_value=0.1, eps=1e-7)),
     (lambda: lx.optimizers.Adadelta(1.0), optax.adadelta(1.0, rho=0.95, eps=1e-7)),
     (lambda: lx.optimizers.Adamax(0.01), optax.adamax(0.01, eps=1e-7)),
-    (lambda: lx.optimizers.Nadam(0.01), optax.nadam(0.01, eps=1e-7)),
     (lambda: lx.optimizers.Lion(0.01), optax.lion(0.01, weight_decay=0.0)),
-    (lambda: lx.optimizers.Adafactor(0.01, min_dim_size_to_factor=2), optax.adafactor(0.01, min_dim_size_to_factor=2)),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Ftrl, Lamb, Muon, ScheduleFreeAdamW against Keras 3's own optimizers on the same gradients."""
+"""Ftrl, Lamb, Muon, ScheduleFreeAdamW, Nadam, Adafactor against Keras 3's own optimizers on the same gradients."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ CASES = [
     ("Muon", {"learning_rate": 0.01, "nesterov": False, "rms_rate": None, "adam_lr_ratio": 0.5,
               "ns_steps": 3, "exclude_layers": ["v2"]}),
     ("ScheduleFreeAdamW", {"learning_rate": 0.01}),
+    ("Nadam", {"learning_rate": 0.01}),
+    ("Nadam", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-5, "weight_decay": 0.1}),
+    ("Adafactor", {"learning_rate": 0.01}),
+    ("Adafactor", {"learning_rate": 0.5, "beta_2_decay": -0.5, "epsilon_2": 1e-2, "clip_threshold": 0.5,
+                   "clipnorm": 1.0}),
     ("ScheduleFreeAdamW", {"learning_rate": 0.01, "warmup_steps": 3, "weight_decay": 0.1}),
 ]
 
@@ -100,6 +105,9 @@ def test_bad_arguments():
         lx.optimizers.Muon(ns_steps=-1)
     with pytest.raises(ValueError, match="beta_1"):
         lx.optimizers.ScheduleFreeAdamW(beta_1=0.0)
+    # optax's variant had it; Keras' Adafactor always factors the last two axes.
+    with pytest.raises(TypeError, match=r"remove `min_dim_size_to_factor`.*optax.adafactor"):
+        lx.optimizers.Adafactor(min_dim_size_to_factor=2)
 
 
 def test_every_keras_optimizers_name_exists_and_legacy_raises_as_keras():
