@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax import config as _config
-from layerax.core import serialization
+from layerax.core import registry, serialization
 from layerax.core.resolvers import register_resolver
 from layerax.core.random import make_default_seed
 
@@ -46,6 +46,7 @@ def compute_fans(
     return shape[-2] * receptive, shape[-1] * receptive
 
 
+@registry.register_base("initializers")
 class Initializer:
     """Base class: `initializer(shape, dtype=None)` returns an array.
 
@@ -79,6 +80,7 @@ class Initializer:
         return self.__class__.from_config(self.get_config())
 
 
+@registry.register("initializers", "zeros")
 class Zeros(Initializer):
     """All zeros.
 
@@ -92,6 +94,7 @@ class Zeros(Initializer):
         return jnp.zeros(tuple(shape), _dtype(dtype))
 
 
+@registry.register("initializers", "ones")
 class Ones(Initializer):
     """All ones.
 
@@ -105,6 +108,7 @@ class Ones(Initializer):
         return jnp.ones(tuple(shape), _dtype(dtype))
 
 
+@registry.register("initializers", "constant")
 class Constant(Initializer):
     """A constant value.
 
@@ -166,6 +170,7 @@ def _to_device(values: np.ndarray, dtype: Any) -> jax.Array:
         return {"seed": self.seed}
 
 
+@registry.register("initializers", "random_normal", "normal")
 class RandomNormal(RandomInitializer):
     """Normal distribution.
 
@@ -192,6 +197,7 @@ class RandomNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+@registry.register("initializers", "random_uniform", "uniform")
 class RandomUniform(RandomInitializer):
     """Uniform distribution on `[minval, maxval)`.
 
@@ -217,6 +223,7 @@ class RandomUniform(RandomInitializer):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
+@registry.register("initializers", "truncated_normal")
 class TruncatedNormal(RandomInitializer):
     """Normal distribution with values beyond two standard deviations redrawn.
 
@@ -239,6 +246,7 @@ class TruncatedNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+@registry.register("initializers", "variance_scaling")
 class VarianceScaling(RandomInitializer):
     """Scales the variance to the weight's fan: the family behind Glorot, He and LeCun.
 
@@ -329,32 +337,33 @@ def _preset_doc(name: str, what: str, snake: str) -> str:
     )
 
 
-GlorotUniform = _variance_preset(
+GlorotUniform = registry.register("initializers", "glorot_uniform")(_variance_preset(
     "GlorotUniform", 1.0, "fan_avg", "uniform",
     _preset_doc("GlorotUniform", "Uniform in ±sqrt(6 / (fan_in + fan_out)) (Xavier).", "glorot_uniform"),
-)
-GlorotNormal = _variance_preset(
+))
+GlorotNormal = registry.register("initializers", "glorot_normal")(_variance_preset(
     "GlorotNormal", 1.0, "fan_avg", "truncated_normal",
     _preset_doc("GlorotNormal", "Truncated normal, stddev sqrt(2 / (fan_in + fan_out)).", "glorot_normal"),
-)
-HeUniform = _variance_preset(
+))
+HeUniform = registry.register("initializers", "he_uniform")(_variance_preset(
     "HeUniform", 2.0, "fan_in", "uniform",
     _preset_doc("HeUniform", "Uniform in ±sqrt(6 / fan_in).", "he_uniform"),
-)
-HeNormal = _variance_preset(
+))
+HeNormal = registry.register("initializers", "he_normal")(_variance_preset(
     "HeNormal", 2.0, "fan_in", "truncated_normal",
     _preset_doc("HeNormal", "Truncated normal, stddev sqrt(2 / fan_in).", "he_normal"),
-)
-LecunUniform = _variance_preset(
+))
+LecunUniform = registry.register("initializers", "lecun_uniform")(_variance_preset(
     "LecunUniform", 1.0, "fan_in", "uniform",
     _preset_doc("LecunUniform", "Uniform in ±sqrt(3 / fan_in).", "lecun_uniform"),
-)
-LecunNormal = _variance_preset(
+))
+LecunNormal = registry.register("initializers", "lecun_normal")(_variance_preset(
     "LecunNormal", 1.0, "fan_in", "truncated_normal",
     _preset_doc("LecunNormal", "Truncated normal, stddev sqrt(1 / fan_in).", "lecun_normal"),
-)
+))
 
 
+@registry.register("initializers", "orthogonal", "OrthogonalInitializer")
 class Orthogonal(RandomInitializer):
     """A (semi-)orthogonal matrix, reshaped to the weight shape (last axis = columns).
 
@@ -393,6 +402,7 @@ class Orthogonal(RandomInitializer):
         return {"gain": self.gain, "seed": self.seed}
 
 
+@registry.register("initializers", "identity", "IdentityInitializer")
 class Identity(Initializer):
     """`gain` times the identity matrix (2-D shapes only; rectangular allowed).
 
@@ -433,32 +443,6 @@ glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_uniform, he_normal = HeUniform, HeNormal
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 
-_TABLE: dict[str, Any] = {
-    "zeros": Zeros,
-    "ones": Ones,
-    "constant": Constant,
-    "random_normal": RandomNormal,
-    "random_uniform": RandomUniform,
-    "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform,
-    "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform,
-    "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal,
-    "identity": Identity,
-    "stft": STFT,
-}
-_TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
-_TABLE["IdentityInitializer"] = Identity
-_TABLE["OrthogonalInitializer"] = Orthogonal
-_TABLE["STFTInitializer"] = STFT
-_TABLE["uniform"] = RandomUniform
-_TABLE["normal"] = RandomNormal
-
-
 def get(identifier: Any) -> Any:
     """Returns an initializer from a name, a config dict, an instance or a callable.
 
@@ -467,7 +451,7 @@ def get(identifier: Any) -> Any:
         >>> type(lx.initializers.get("glorot_uniform")).__name__
         'GlorotUniform'
     """
-    return serialization.resolve(identifier, "initializer", _TABLE)
+    return serialization.resolve(identifier, "initializer", "initializers")
 
 
 def serialize(initializer: Any) -> Any:
@@ -490,7 +474,7 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
         >>> type(init).__name__
         'Ones'
     """
-    return serialization.deserialize(config, "initializer", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(config, "initializer", "initializers", custom_objects=custom_objects)
 
 
 __all__ = [

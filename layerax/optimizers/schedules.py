@@ -7,9 +7,10 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from layerax.core import serialization
+from layerax.core import registry, serialization
 
 
+@registry.register_base("optimizers.schedules")
 class LearningRateSchedule:
     """Base class: a callable from the optimizer's step counter to a learning rate.
 
@@ -37,6 +38,7 @@ def _step(step: Any) -> Any:
     return jnp.asarray(step, jnp.float32)
 
 
+@registry.register("optimizers.schedules")
 class ExponentialDecay(LearningRateSchedule):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored when `staircase`).
 
@@ -73,6 +75,7 @@ class ExponentialDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class PiecewiseConstantDecay(LearningRateSchedule):
     """`values[i]` while `boundaries[i-1] < step <= boundaries[i]`.
 
@@ -100,6 +103,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
+@registry.register("optimizers.schedules")
 class PolynomialDecay(LearningRateSchedule):
     """Polynomial decay from `initial_learning_rate` to `end_learning_rate` over `decay_steps`.
 
@@ -144,6 +148,7 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class InverseTimeDecay(LearningRateSchedule):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
@@ -180,6 +185,7 @@ class InverseTimeDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class CosineDecay(LearningRateSchedule):
     """Cosine decay over `decay_steps`, after an optional linear warmup to `warmup_target`.
 
@@ -229,6 +235,7 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class CosineDecayRestarts(LearningRateSchedule):
     """Cosine decay with warm restarts (SGDR): periods grow by `t_mul`, peaks by `m_mul`.
 
@@ -277,19 +284,6 @@ class CosineDecayRestarts(LearningRateSchedule):
         }
 
 
-_TABLE = {
-    cls.__name__: cls
-    for cls in (
-        ExponentialDecay,
-        PiecewiseConstantDecay,
-        PolynomialDecay,
-        InverseTimeDecay,
-        CosineDecay,
-        CosineDecayRestarts,
-    )
-}
-
-
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
     """Config dict of a schedule.
 
@@ -312,7 +306,9 @@ def deserialize(config: dict[str, Any], custom_objects: Any = None) -> LearningR
         >>> s.decay_steps
         4
     """
-    return serialization.deserialize(config, "learning rate schedule", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(
+        config, "learning rate schedule", "optimizers.schedules", custom_objects=custom_objects
+    )
 
 
 __all__ = [

@@ -21,8 +21,8 @@ from layerax.core.serialization import register_serializable as register_seriali
 from layerax.saving.archive import load_model as load_model
 from layerax.saving.archive import save_model as save_model
 from layerax.saving.checkpoint import CheckpointManager as CheckpointManager
-from layerax.saving.serialization_lib import deserialize_keras_object as deserialize_keras_object
-from layerax.saving.serialization_lib import serialize_keras_object as serialize_keras_object
+from layerax.core.serialization_lib import deserialize_keras_object as deserialize_keras_object
+from layerax.core.serialization_lib import serialize_keras_object as serialize_keras_object
 from layerax.saving.weights import load_weights as load_weights
 from layerax.saving.weights import save_weights as save_weights
 

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from layerax import constraints, initializers, regularizers
 from layerax import random as lx_random
+from layerax.core import registry
 from layerax.core.flags import get_flag
 from layerax.core.layer import Layer
 from layerax.layers.attention._common import (
@@ -294,6 +295,6 @@ class GroupedQueryAttention(Layer):
         }
 
 
-GroupQueryAttention = GroupedQueryAttention
+GroupQueryAttention = registry.register("layers", "GroupQueryAttention")(GroupedQueryAttention)
 
 __all__ = ["GroupQueryAttention", "GroupedQueryAttention"]
