@@ -18,10 +18,6 @@ ROOT = Path(layerax.__file__).parent
 # (importer, imported): the upward edges that close a cycle today.
 TRAINER = "issue 22: the trainer/saving split"
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("layerax.initializers", "layerax.initializers_stft"): "issue 22: the STFT initializers "
-                                                           "extend initializers, which import them",
-    ("layerax.layers", "layerax.utils"): "issue 22: Normalization.adapt accepts a PyDataset, and "
-                                         "lx.utils builds on layers",
     ("layerax.models", "layerax.saving"): TRAINER,
     ("layerax.models", "layerax.trainers"): TRAINER,
     ("layerax.trainers", "layerax.callbacks"): TRAINER,

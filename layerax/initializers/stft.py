@@ -11,7 +11,7 @@ import numpy as np
 
 from layerax import config as _config
 from layerax.core import registry
-from layerax.initializers import Initializer
+from layerax.initializers.base import Initializer
 
 
 def _scipy_window(window: str, length: int, periodic: bool) -> np.ndarray:
