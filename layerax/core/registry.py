@@ -147,6 +147,12 @@ def register_layer_class(cls: type) -> None:
 
     Classes defined outside layerax (the user's) are not declared here: they are
     found through `register_serializable` or `custom_objects`, as in Keras.
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.core import registry
+        >>> registry.lookup("layers", "Dense") is lx.layers.Dense
+        True
     """
     if cls.__module__.startswith("layerax.") and not cls.__name__.startswith("_"):
         if cls.__name__ not in _TABLE["layers"]:
@@ -303,7 +309,17 @@ def get_custom_objects() -> dict[str, Any]:
 
 
 def custom_name(obj: Any) -> str | None:
-    """The `"package>name"` key of a registered custom object, or None."""
+    """The `"package>name"` key of a registered custom object, or None.
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.core import registry
+        >>> @lx.saving.register_serializable(package="demo")
+        ... def double(x):
+        ...     return 2 * x
+        >>> registry.custom_name(double), registry.custom_name(lx.activations.relu)
+        ('demo>double', None)
+    """
     try:
         return _CUSTOM_NAMES.get(obj)
     except TypeError:

@@ -226,7 +226,14 @@ def serialize_layer(layer: Layer) -> dict[str, Any]:
 
 
 def is_layer_class(obj: Any) -> bool:
-    """Whether `obj` is a Layer class (the `"layers"` namespace also holds `InputSpec`)."""
+    """Whether `obj` is a Layer class (the `"layers"` namespace also holds `InputSpec`).
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.core.serialization_lib import is_layer_class
+        >>> is_layer_class(lx.layers.Dense), is_layer_class(lx.layers.InputSpec)
+        (True, False)
+    """
     return inspect.isclass(obj) and issubclass(obj, Layer)
 
 
