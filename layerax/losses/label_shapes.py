@@ -18,7 +18,7 @@ def _shape(x: Any) -> tuple[int, ...]:
         return tuple(x)
     raise TypeError(
         "Expected an array (or a shape tuple) for the targets/predictions used to pick the "
-        f"metric. Received: {type(x).__name__}"
+        f"loss or metric. Received: {type(x).__name__}"
     )
 
 

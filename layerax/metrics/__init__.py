@@ -16,6 +16,7 @@ from layerax.core import registry, serialization
 from layerax.losses.hinge_losses import categorical_hinge as categorical_hinge
 from layerax.losses.hinge_losses import hinge as hinge
 from layerax.losses.hinge_losses import squared_hinge as squared_hinge
+from layerax.losses.label_shapes import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.losses.probabilistic_losses import binary_crossentropy as binary_crossentropy
 from layerax.losses.probabilistic_losses import binary_focal_crossentropy as binary_focal_crossentropy
 from layerax.losses.probabilistic_losses import categorical_crossentropy as categorical_crossentropy
@@ -91,7 +92,6 @@ from layerax.metrics.regression_metrics import MeanSquaredError as MeanSquaredEr
 from layerax.metrics.regression_metrics import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
 from layerax.metrics.regression_metrics import R2Score as R2Score
 from layerax.metrics.regression_metrics import RootMeanSquaredError as RootMeanSquaredError
-from layerax.losses.label_shapes import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.metrics.resolution import resolve_metric as resolve_metric
 from layerax.metrics.sensitivity_specificity_metrics import PrecisionAtRecall as PrecisionAtRecall
 from layerax.metrics.sensitivity_specificity_metrics import RecallAtPrecision as RecallAtPrecision
