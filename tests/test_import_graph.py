@@ -21,7 +21,6 @@ KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
     ("layerax.models", "layerax.saving"): TRAINER,
     ("layerax.models", "layerax.trainers"): TRAINER,
     ("layerax.trainers", "layerax.callbacks"): TRAINER,
-    ("layerax.trainers", "layerax.utils"): TRAINER,
 }
 
 
