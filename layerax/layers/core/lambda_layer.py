@@ -38,10 +38,9 @@ def _serialize_function(fn: Any) -> Any:
     registered = registry.custom_name(fn)
     if registered is not None:
         return {"class_name": "function", "config": registered, "registered_name": registered}
-    for name in activations.__all__:
-        if getattr(activations, name, None) is fn and name not in ("get", "serialize",
-                                                                      "deserialize"):
-            return {"class_name": "function", "config": name, "module": "layerax.activations"}
+    name = registry.name_in("activations", fn)
+    if name is not None:
+        return {"class_name": "function", "config": name, "module": "layerax.activations"}
     qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
     module = getattr(fn, "__module__", None)
     if qualname is None:
