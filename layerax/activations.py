@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax.core import serialization
+from layerax.core import registry, serialization
 from layerax.core.variable import Variable
 from layerax.ops import nn as _ops_nn
 
@@ -24,6 +24,7 @@ def _unwrap(x: Any) -> Any:
     return x.value if isinstance(x, Variable) else x
 
 
+@registry.register("activations")
 def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> jax.Array:
     """Rectified linear unit, with Keras' optional slope, cap and threshold.
 
@@ -50,6 +51,7 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     return y
 
 
+@registry.register("activations")
 def relu6(x: Any) -> jax.Array:
     """`min(max(x, 0), 6)`.
 
@@ -61,6 +63,7 @@ def relu6(x: Any) -> jax.Array:
     return jax.nn.relu6(_x(x))
 
 
+@registry.register("activations")
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> jax.Array:
     """`x` if positive else `negative_slope * x`.
 
@@ -72,6 +75,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> jax.Array:
     return jax.nn.leaky_relu(_x(x), negative_slope)
 
 
+@registry.register("activations")
 def elu(x: Any, alpha: float = 1.0) -> jax.Array:
     """Exponential linear unit.
 
@@ -83,6 +87,7 @@ def elu(x: Any, alpha: float = 1.0) -> jax.Array:
     return jax.nn.elu(_x(x), alpha)
 
 
+@registry.register("activations")
 def selu(x: Any) -> jax.Array:
     """Scaled exponential linear unit.
 
@@ -94,6 +99,7 @@ def selu(x: Any) -> jax.Array:
     return jax.nn.selu(_x(x))
 
 
+@registry.register("activations")
 def celu(x: Any, alpha: float = 1.0) -> jax.Array:
     """Continuously differentiable exponential linear unit.
 
@@ -105,6 +111,7 @@ def celu(x: Any, alpha: float = 1.0) -> jax.Array:
     return jax.nn.celu(_x(x), alpha)
 
 
+@registry.register("activations")
 def gelu(x: Any, approximate: bool = False) -> jax.Array:
     """Gaussian error linear unit (exact by default, as in Keras).
 
@@ -116,6 +123,7 @@ def gelu(x: Any, approximate: bool = False) -> jax.Array:
     return jax.nn.gelu(_x(x), approximate=approximate)
 
 
+@registry.register("activations", "swish")
 def silu(x: Any) -> jax.Array:
     """`x * sigmoid(x)` (also called swish).
 
@@ -130,6 +138,7 @@ def silu(x: Any) -> jax.Array:
 swish = silu
 
 
+@registry.register("activations")
 def sigmoid(x: Any) -> jax.Array:
     """Logistic sigmoid.
 
@@ -141,6 +150,7 @@ def sigmoid(x: Any) -> jax.Array:
     return jax.nn.sigmoid(_x(x))
 
 
+@registry.register("activations")
 def hard_sigmoid(x: Any) -> jax.Array:
     """`relu6(x + 3) / 6`, a piecewise-linear sigmoid.
 
@@ -152,6 +162,7 @@ def hard_sigmoid(x: Any) -> jax.Array:
     return jax.nn.hard_sigmoid(_x(x))
 
 
+@registry.register("activations", "hard_swish")
 def hard_silu(x: Any) -> jax.Array:
     """`x * hard_sigmoid(x)` (also called hard swish).
 
@@ -166,6 +177,7 @@ def hard_silu(x: Any) -> jax.Array:
 hard_swish = hard_silu
 
 
+@registry.register("activations")
 def hard_tanh(x: Any) -> jax.Array:
     """`clip(x, -1, 1)`.
 
@@ -177,6 +189,7 @@ def hard_tanh(x: Any) -> jax.Array:
     return jax.nn.hard_tanh(_x(x))
 
 
+@registry.register("activations")
 def tanh(x: Any) -> jax.Array:
     """Hyperbolic tangent.
 
@@ -188,6 +201,7 @@ def tanh(x: Any) -> jax.Array:
     return jnp.tanh(_x(x))
 
 
+@registry.register("activations")
 def softmax(x: Any, axis: int = -1) -> jax.Array:
     """Softmax along `axis` (computed in float32 for float16/bfloat16 inputs).
 
@@ -203,6 +217,7 @@ def softmax(x: Any, axis: int = -1) -> jax.Array:
     return jax.nn.softmax(x, axis=axis)
 
 
+@registry.register("activations")
 def log_softmax(x: Any, axis: int = -1) -> jax.Array:
     """Log of the softmax along `axis` (computed in float32 for float16/bfloat16 inputs).
 
@@ -217,6 +232,7 @@ def log_softmax(x: Any, axis: int = -1) -> jax.Array:
     return jax.nn.log_softmax(x, axis=axis)
 
 
+@registry.register("activations")
 def log_sigmoid(x: Any) -> jax.Array:
     """Log of the sigmoid.
 
@@ -228,6 +244,7 @@ def log_sigmoid(x: Any) -> jax.Array:
     return jax.nn.log_sigmoid(_x(x))
 
 
+@registry.register("activations")
 def softplus(x: Any) -> jax.Array:
     """`log(1 + exp(x))`.
 
@@ -239,6 +256,7 @@ def softplus(x: Any) -> jax.Array:
     return jax.nn.softplus(_x(x))
 
 
+@registry.register("activations")
 def softsign(x: Any) -> jax.Array:
     """`x / (1 + |x|)`.
 
@@ -250,6 +268,7 @@ def softsign(x: Any) -> jax.Array:
     return jax.nn.soft_sign(_x(x))
 
 
+@registry.register("activations")
 def exponential(x: Any) -> jax.Array:
     """`exp(x)`.
 
@@ -261,6 +280,7 @@ def exponential(x: Any) -> jax.Array:
     return jnp.exp(_x(x))
 
 
+@registry.register("activations")
 def linear(x: Any) -> Any:
     """Identity: returns its input unchanged.
 
@@ -272,6 +292,7 @@ def linear(x: Any) -> Any:
     return x
 
 
+@registry.register("activations")
 def mish(x: Any) -> jax.Array:
     """`x * tanh(softplus(x))`.
 
@@ -284,6 +305,7 @@ def mish(x: Any) -> jax.Array:
     return x * jnp.tanh(jax.nn.softplus(x))
 
 
+@registry.register("activations")
 def glu(x: Any, axis: int = -1) -> jax.Array:
     """Gated linear unit: `a * sigmoid(b)` for the two halves of `x` along `axis`.
 
@@ -299,6 +321,7 @@ def glu(x: Any, axis: int = -1) -> jax.Array:
 # that the functional API's symbolic tensors go through the ops' symbolic wrappers).
 
 
+@registry.register("activations")
 def hard_shrink(x: Any, threshold: float = 0.5) -> jax.Array:
     """`x` where `|x| > threshold`, else 0.
 
@@ -310,6 +333,7 @@ def hard_shrink(x: Any, threshold: float = 0.5) -> jax.Array:
     return _ops_nn.hard_shrink(_unwrap(x), threshold)
 
 
+@registry.register("activations")
 def soft_shrink(x: Any, threshold: float = 0.5) -> jax.Array:
     """Moves `x` towards 0 by `threshold`; values within `threshold` of 0 become 0.
 
@@ -321,6 +345,7 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> jax.Array:
     return _ops_nn.soft_shrink(_unwrap(x), threshold)
 
 
+@registry.register("activations")
 def tanh_shrink(x: Any) -> jax.Array:
     """`x - tanh(x)`.
 
@@ -332,6 +357,7 @@ def tanh_shrink(x: Any) -> jax.Array:
     return _ops_nn.tanh_shrink(_unwrap(x))
 
 
+@registry.register("activations")
 def threshold(x: Any, threshold: float, default_value: float) -> jax.Array:
     """`x` where `x > threshold`, else `default_value`.
 
@@ -343,6 +369,7 @@ def threshold(x: Any, threshold: float, default_value: float) -> jax.Array:
     return _ops_nn.threshold(_unwrap(x), threshold, default_value)
 
 
+@registry.register("activations")
 def sparse_plus(x: Any) -> jax.Array:
     """A piecewise softplus: 0 below -1, `(x + 1)**2 / 4` on [-1, 1], `x` above.
 
@@ -354,6 +381,7 @@ def sparse_plus(x: Any) -> jax.Array:
     return _ops_nn.sparse_plus(_unwrap(x))
 
 
+@registry.register("activations")
 def sparse_sigmoid(x: Any) -> jax.Array:
     """A piecewise-linear sigmoid: 0 below -1, `(x + 1) / 2` on [-1, 1], 1 above.
 
@@ -365,6 +393,7 @@ def sparse_sigmoid(x: Any) -> jax.Array:
     return _ops_nn.sparse_sigmoid(_unwrap(x))
 
 
+@registry.register("activations")
 def squareplus(x: Any, b: float = 4) -> jax.Array:
     """`(x + sqrt(x**2 + b)) / 2`, a smooth, algebraic softplus.
 
@@ -376,6 +405,7 @@ def squareplus(x: Any, b: float = 4) -> jax.Array:
     return _ops_nn.squareplus(_unwrap(x), b)
 
 
+@registry.register("activations")
 def sparsemax(x: Any, axis: int = -1) -> jax.Array:
     """Sparse softmax: the Euclidean projection of `x` onto the probability simplex along `axis`.
 
@@ -389,19 +419,6 @@ def sparsemax(x: Any, axis: int = -1) -> jax.Array:
     return _ops_nn.sparsemax(_unwrap(x), axis=axis)
 
 
-_FUNCTIONS = {
-    f.__name__: f
-    for f in (
-        relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, sigmoid, hard_sigmoid, hard_silu,
-        hard_tanh, tanh, softmax, log_softmax, log_sigmoid, softplus, softsign, exponential,
-        linear, mish, glu, hard_shrink, soft_shrink, tanh_shrink, threshold, sparse_plus,
-        sparse_sigmoid, squareplus, sparsemax,
-    )
-}
-_FUNCTIONS["swish"] = silu
-_FUNCTIONS["hard_swish"] = hard_silu
-
-
 def get(identifier: Any) -> Any:
     """Returns an activation function from its name, or a callable unchanged; None gives `linear`.
 
@@ -412,7 +429,7 @@ def get(identifier: Any) -> Any:
     """
     if identifier is None:
         return linear
-    return serialization.resolve(identifier, "activation", _FUNCTIONS, instantiate=False)
+    return serialization.resolve(identifier, "activation", "activations", instantiate=False)
 
 
 def serialize(activation: Any) -> Any:
@@ -423,10 +440,7 @@ def serialize(activation: Any) -> Any:
         >>> lx.activations.serialize(lx.activations.relu)
         'relu'
     """
-    for name, fn in _FUNCTIONS.items():
-        if fn is activation:
-            return name
-    return serialization.serialize(activation)
+    return serialization.serialize(activation, "activations")
 
 
 def deserialize(config: Any, custom_objects: Any = None) -> Any:
@@ -437,11 +451,9 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
         >>> lx.activations.deserialize("tanh") is lx.activations.tanh
         True
     """
-    if isinstance(config, str):
-        return serialization.resolve(
-            config, "activation", _FUNCTIONS, instantiate=False, custom_objects=custom_objects
-        )
-    return serialization.deserialize(config, "activation", _FUNCTIONS, custom_objects=custom_objects)
+    return serialization.deserialize(
+        config, "activation", "activations", custom_objects=custom_objects, instantiate=False
+    )
 
 
-__all__ = sorted([*_FUNCTIONS, "get", "serialize", "deserialize"])
+__all__ = sorted([*registry.entries("activations"), "get", "serialize", "deserialize"])

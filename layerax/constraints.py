@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
-from layerax.core import serialization
+from layerax.core import registry, serialization
 from layerax.core.resolvers import register_resolver
 
 
@@ -16,6 +16,7 @@ def _norms(w: Any, axis: Any) -> jax.Array:
     return jnp.sqrt(jnp.sum(jnp.square(w), axis=axis, keepdims=True))
 
 
+@registry.register_base("constraints")
 class Constraint:
     """Base class: `constraint(weight)` returns the projected weight.
 
@@ -60,6 +61,7 @@ class Constraint:
         return cls(**config)
 
 
+@registry.register("constraints", "max_norm")
 class MaxNorm(Constraint):
     """Rescales weights whose norm along `axis` exceeds `max_value`.
 
@@ -83,6 +85,7 @@ class MaxNorm(Constraint):
         return {"max_value": self.max_value, "axis": self.axis}
 
 
+@registry.register("constraints", "min_max_norm")
 class MinMaxNorm(Constraint):
     """Moves the norm along `axis` into `[min_value, max_value]` at speed `rate`.
 
@@ -111,6 +114,7 @@ class MinMaxNorm(Constraint):
         }
 
 
+@registry.register("constraints", "non_neg")
 class NonNeg(Constraint):
     """Sets negative weights to zero.
 
@@ -126,6 +130,7 @@ class NonNeg(Constraint):
         return w * (w >= 0.0).astype(w.dtype)
 
 
+@registry.register("constraints", "unit_norm")
 class UnitNorm(Constraint):
     """Scales weights to unit norm along `axis`.
 
@@ -147,18 +152,6 @@ class UnitNorm(Constraint):
         return {"axis": self.axis}
 
 
-_TABLE: dict[str, Any] = {
-    "max_norm": MaxNorm,
-    "min_max_norm": MinMaxNorm,
-    "non_neg": NonNeg,
-    "unit_norm": UnitNorm,
-    "MaxNorm": MaxNorm,
-    "MinMaxNorm": MinMaxNorm,
-    "NonNeg": NonNeg,
-    "UnitNorm": UnitNorm,
-}
-
-
 def get(identifier: Any) -> Any:
     """Returns a constraint from a name, config dict, instance or callable.
 
@@ -167,7 +160,7 @@ def get(identifier: Any) -> Any:
         >>> type(lx.constraints.get("non_neg")).__name__
         'NonNeg'
     """
-    return serialization.resolve(identifier, "constraint", _TABLE)
+    return serialization.resolve(identifier, "constraint", "constraints")
 
 
 def serialize(constraint: Any) -> Any:
@@ -189,7 +182,7 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
         >>> lx.constraints.deserialize({"class_name": "UnitNorm", "config": {"axis": 1}}).axis
         1
     """
-    return serialization.deserialize(config, "constraint", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(config, "constraint", "constraints", custom_objects=custom_objects)
 
 
 # Keras' lowercase aliases name the same classes (`max_norm is MaxNorm`).

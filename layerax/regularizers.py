@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from layerax.core import serialization
+from layerax.core import registry, serialization
 from layerax.core.resolvers import register_resolver
 
 
@@ -15,6 +15,7 @@ def _value(x: Any) -> Any:
     return x.value if hasattr(x, "value") and hasattr(x, "assign") else x
 
 
+@registry.register_base("regularizers")
 class Regularizer:
     """Base class: `regularizer(weight)` returns a scalar penalty.
 
@@ -59,6 +60,7 @@ class Regularizer:
         return cls(**config)
 
 
+@registry.register("regularizers", "l1")
 class L1(Regularizer):
     """`l1 * sum(|x|)`.
 
@@ -78,6 +80,7 @@ class L1(Regularizer):
         return {"l1": self.l1}
 
 
+@registry.register("regularizers", "l2")
 class L2(Regularizer):
     """`l2 * sum(x ** 2)`.
 
@@ -97,6 +100,7 @@ class L2(Regularizer):
         return {"l2": self.l2}
 
 
+@registry.register("regularizers", "l1_l2", "l1l2")
 class L1L2(Regularizer):
     """`l1 * sum(|x|) + l2 * sum(x ** 2)`.
 
@@ -117,6 +121,7 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
+@registry.register("regularizers", "orthogonal_regularizer")
 class OrthogonalRegularizer(Regularizer):
     """Penalises non-orthogonal rows (or columns) of a 2-D weight.
 
@@ -161,19 +166,6 @@ l1_l2 = L1L2
 orthogonal_regularizer = OrthogonalRegularizer
 
 
-_TABLE: dict[str, Any] = {
-    "l1": L1,
-    "l2": L2,
-    "l1_l2": L1L2,
-    "l1l2": L1L2,
-    "orthogonal_regularizer": OrthogonalRegularizer,
-    "L1": L1,
-    "L2": L2,
-    "L1L2": L1L2,
-    "OrthogonalRegularizer": OrthogonalRegularizer,
-}
-
-
 def get(identifier: Any) -> Any:
     """Returns a regularizer from a name, config dict, instance or callable.
 
@@ -182,7 +174,7 @@ def get(identifier: Any) -> Any:
         >>> type(lx.regularizers.get("l2")).__name__
         'L2'
     """
-    return serialization.resolve(identifier, "regularizer", _TABLE)
+    return serialization.resolve(identifier, "regularizer", "regularizers")
 
 
 def serialize(regularizer: Any) -> Any:
@@ -204,7 +196,7 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
         >>> lx.regularizers.deserialize({"class_name": "L2", "config": {"l2": 0.1}}).l2
         0.1
     """
-    return serialization.deserialize(config, "regularizer", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(config, "regularizer", "regularizers", custom_objects=custom_objects)
 
 
 __all__ = [

@@ -16,19 +16,11 @@ import layerax
 ROOT = Path(layerax.__file__).parent
 
 # (importer, imported): the upward edges that close a cycle today.
-REGISTRY = "issue 22: the registry (layers and models find each other through it)"
 TRAINER = "issue 22: the trainer/saving split"
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("layerax.initializers", "layerax.initializers_stft"): "issue 22: the STFT initializers "
-                                                           "extend initializers, which import them",
-    ("layerax.losses", "layerax.metrics"): "issue 22: losses and metrics share code both ways",
-    ("layerax.layers", "layerax.models"): REGISTRY,
-    ("layerax.layers", "layerax.saving"): REGISTRY,
-    ("layerax.layers", "layerax.utils"): REGISTRY,
     ("layerax.models", "layerax.saving"): TRAINER,
     ("layerax.models", "layerax.trainers"): TRAINER,
     ("layerax.trainers", "layerax.callbacks"): TRAINER,
-    ("layerax.trainers", "layerax.utils"): TRAINER,
 }
 
 

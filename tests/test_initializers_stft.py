@@ -1,4 +1,4 @@
-"""The STFT initializer (layerax/initializers_stft.py) and the lowercase initializer and
+"""The STFT initializer (layerax/initializers/stft.py) and the lowercase initializer and
 constraint aliases, against Keras 3."""
 
 from __future__ import annotations

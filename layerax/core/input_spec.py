@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from layerax.core import registry
 
+
+@registry.register("layers")
 class InputSpec:
     """Rank, shape, axis and dtype constraints on one input of a layer.
 

@@ -2,7 +2,8 @@
 
 Each family (activations, initializers, optimizers, losses, ...) has a
 `get(identifier)` that accepts a string name, a config dict, an instance or a
-callable, and raises one clear error otherwise.
+callable, and raises one clear error otherwise. Names are found in the one
+table of `layerax.core.registry`, in the family's namespace.
 """
 
 from __future__ import annotations
@@ -13,125 +14,13 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-_REGISTERED: dict[str, Any] = {}
-_REGISTERED_NAMES: dict[Any, str] = {}
-_CUSTOM_OBJECTS = threading.local()
-
-
-def register_serializable(package: str = "Custom", name: str | None = None) -> Callable[[Any], Any]:
-    """Registers a user class or function so that configs can name it.
-
-    Args:
-        package: Namespace of the object (the key is `"package>name"`).
-        name: Name under the package; the object's `__name__` by default.
-
-    Example:
-        >>> import layerax as lx
-        >>> @lx.saving.register_serializable(package="demo")
-        ... class Twice(lx.layers.Layer):
-        ...     def call(self, x):
-        ...         return 2 * x
-        >>> lx.saving.get_registered_name(Twice)
-        'demo>Twice'
-    """
-
-    def decorator(obj: Any) -> Any:
-        key = f"{package}>{name or obj.__name__}"
-        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise TypeError(
-                f"Cannot register {obj.__name__}: registered classes must implement get_config()."
-            )
-        _REGISTERED[key] = obj
-        _REGISTERED_NAMES[obj] = key
-        return obj
-
-    return decorator
-
-
-def get_custom_objects() -> dict[str, Any]:
-    """The global registry of custom objects, as a live dict (Keras' `get_custom_objects`).
-
-    `register_serializable` fills it under `"package>name"` keys; entries added
-    by hand are found by deserialization too, and `clear()` empties it.
-
-    Example:
-        >>> import layerax as lx
-        >>> @lx.saving.register_keras_serializable(package="demo")
-        ... def halve(x):
-        ...     return x / 2
-        >>> lx.saving.get_custom_objects()["demo>halve"] is halve
-        True
-    """
-    return _REGISTERED
-
-
-def get_registered_name(obj: Any) -> str:
-    """The key under which `obj` was registered, else its name.
-
-    Example:
-        >>> import layerax as lx
-        >>> @lx.saving.register_serializable(package="demo")
-        ... def square(x):
-        ...     return x * x
-        >>> lx.saving.get_registered_name(square), lx.saving.get_registered_name(len)
-        ('demo>square', 'len')
-    """
-    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
-
-
-def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
-    """Looks `name` up in `custom_objects`, the active custom-object scope, then the registry.
-
-    Example:
-        >>> import layerax as lx
-        >>> @lx.saving.register_serializable(package="demo")
-        ... def cube(x):
-        ...     return x ** 3
-        >>> lx.saving.get_registered_object("demo>cube") is cube
-        True
-        >>> lx.saving.get_registered_object("cube", custom_objects={"cube": abs}) is abs
-        True
-    """
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
-        if name in scope:
-            return scope[name]
-    return _REGISTERED.get(name)
-
-
-def current_custom_objects() -> dict[str, Any]:
-    """The objects of every active `custom_object_scope`, innermost winning."""
-    merged: dict[str, Any] = {}
-    for scope in getattr(_CUSTOM_OBJECTS, "stack", ()):
-        merged.update(scope)
-    return merged
-
-
-@contextlib.contextmanager
-def custom_object_scope(custom_objects: Mapping[str, Any]) -> Iterator[None]:
-    """Makes `custom_objects` visible to every deserialization inside the block.
-
-    Example:
-        >>> import layerax as lx
-        >>> class Twice(lx.layers.Layer):
-        ...     def call(self, x):
-        ...         return 2 * x
-        >>> config = lx.saving.serialize_keras_object(Twice(name="t"))
-        >>> with lx.saving.custom_object_scope({"Twice": Twice}):
-        ...     layer = lx.saving.deserialize_keras_object(config)
-        >>> type(layer).__name__, layer.name
-        ('Twice', 't')
-    """
-    stack = getattr(_CUSTOM_OBJECTS, "stack", None)
-    if stack is None:
-        stack = _CUSTOM_OBJECTS.stack = []
-    stack.append(dict(custom_objects))
-    try:
-        yield
-    finally:
-        stack.pop()
-
+from layerax.core import registry
+from layerax.core.registry import current_custom_objects as current_custom_objects
+from layerax.core.registry import custom_object_scope as custom_object_scope
+from layerax.core.registry import get_custom_objects as get_custom_objects
+from layerax.core.registry import get_registered_name as get_registered_name
+from layerax.core.registry import get_registered_object as get_registered_object
+from layerax.core.registry import register_serializable as register_serializable
 
 _SAFE_MODE = threading.local()
 
@@ -182,28 +71,26 @@ def in_safe_mode() -> bool:
     return stack[-1] if stack else True
 
 
-def normalize_name(name: str) -> str:
-    return name.replace("_", "").lower()
-
-
 def resolve(
     identifier: Any,
     family: str,
-    table: Mapping[str, Any],
+    namespace: str | tuple[str, ...],
     *,
     instantiate: bool = True,
     custom_objects: Mapping[str, Any] | None = None,
     accept: Callable[[Any], bool] = callable,
+    where: Callable[[Any], bool] | None = None,
 ) -> Any:
     """Resolves a family identifier (string, config dict, instance or callable).
 
     Args:
         identifier: What the user passed.
         family: The family's name for error messages ("activation", ...).
-        table: Known names (snake_case and class names) to objects.
+        namespace: The registry namespace(s) names are looked up in.
         instantiate: Whether a class found by name is instantiated.
         custom_objects: Extra names to objects.
         accept: Which non-string, non-dict identifiers are returned as they are.
+        where: Which of the namespace's objects a name may find.
 
     Raises:
         ValueError: for unknown names, listing the valid ones.
@@ -211,48 +98,52 @@ def resolve(
     if identifier is None:
         return None
     if isinstance(identifier, str):
-        obj = _lookup(identifier, table, custom_objects)
+        obj = registry.lookup(namespace, identifier, custom_objects, where=where)
         if obj is None:
-            valid = sorted(k for k in table if k == k.lower())
             raise ValueError(
                 f"Could not interpret {family} identifier: {identifier!r}. "
-                f"Valid names are: {', '.join(valid)}. You can also pass an instance or a callable."
+                f"Valid names are: {', '.join(_valid_names(namespace, where))}. "
+                "You can also pass an instance or a callable."
             )
         if inspect.isclass(obj) and instantiate:
             return obj()
         return obj
     if isinstance(identifier, Mapping):
-        return deserialize(identifier, family, table, custom_objects=custom_objects)
+        return deserialize(identifier, family, namespace, custom_objects=custom_objects,
+                           where=where)
     if accept(identifier):
         return identifier
     raise ValueError(f"Could not interpret {family} identifier: {identifier!r}.")
 
 
-def _lookup(name: str, table: Mapping[str, Any], custom_objects: Mapping[str, Any] | None) -> Any:
-    found = get_registered_object(name, custom_objects)
-    if found is not None:
-        return found
-    if name in table:
-        return table[name]
-    wanted = normalize_name(name)
-    for key, value in table.items():
-        if normalize_name(key) == wanted:
-            return value
-    return None
+def _valid_names(namespace: str | tuple[str, ...], where: Callable[[Any], bool] | None) -> list[str]:
+    namespaces = (namespace,) if isinstance(namespace, str) else namespace
+    return sorted({
+        key for each in namespaces for key, value in registry.entries(each).items()
+        if key == key.lower() and (where is None or where(value))
+    })
 
 
-def serialize(obj: Any) -> Any:
-    """`{"class_name", "config"}` for objects with `get_config`, the name for functions."""
+def serialize(obj: Any, namespace: str | None = None) -> Any:
+    """`{"class_name", "config"}` for objects with `get_config`, the name for functions.
+
+    A function declared in `namespace` gives the name it was declared under.
+    """
     if obj is None:
         return None
     if hasattr(obj, "get_config") and not inspect.isclass(obj):
         cls = type(obj)
         return {
             "class_name": cls.__name__,
-            "registered_name": _REGISTERED_NAMES.get(cls, cls.__name__),
+            "registered_name": registry.custom_name(cls) or cls.__name__,
             "config": serialize_config(obj.get_config()),
         }
-    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
+    custom = registry.custom_name(obj)
+    if custom is not None:
+        return custom
+    if namespace is not None and registry.name_in(namespace, obj) is not None:
+        return registry.name_in(namespace, obj)
+    return getattr(obj, "__name__", None)
 
 
 def serialize_config(config: Any, serialize_object: Callable[[Any], Any] | None = None) -> Any:
@@ -278,15 +169,21 @@ def serialize_config(config: Any, serialize_object: Callable[[Any], Any] | None 
 def deserialize(
     config: Any,
     family: str,
-    table: Mapping[str, Any],
+    namespace: str | tuple[str, ...],
     *,
     custom_objects: Mapping[str, Any] | None = None,
+    instantiate: bool = True,
+    where: Callable[[Any], bool] | None = None,
 ) -> Any:
-    """Inverse of `serialize`."""
+    """Inverse of `serialize`: a name goes through `resolve`, a config dict through `from_config`.
+
+    `where` keeps only the namespace's objects it accepts (as in `resolve`).
+    """
     if config is None:
         return None
     if isinstance(config, str):
-        return resolve(config, family, table, custom_objects=custom_objects)
+        return resolve(config, family, namespace, custom_objects=custom_objects,
+                       instantiate=instantiate, where=where)
     if not isinstance(config, Mapping) or "class_name" not in config:
         raise ValueError(
             f"Could not deserialize {family}: expected a dict with 'class_name' and 'config'. "
@@ -296,7 +193,7 @@ def deserialize(
     cls = None
     for name in names:
         if name:
-            cls = _lookup(name, table, custom_objects)
+            cls = registry.lookup(namespace, name, custom_objects, where=where)
             if cls is not None:
                 break
     if cls is None:

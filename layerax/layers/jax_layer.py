@@ -332,7 +332,7 @@ class JaxLayer(Layer):
 
     # -------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
-        from layerax.saving import serialize_keras_object
+        from layerax.core.serialization_lib import serialize_keras_object
 
         return {
             **super().get_config(),
@@ -344,7 +344,7 @@ class JaxLayer(Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> JaxLayer:
-        from layerax.saving import deserialize_keras_object
+        from layerax.core.serialization_lib import deserialize_keras_object
 
         config = dict(config)
         config["call_fn"] = deserialize_keras_object(config["call_fn"])
@@ -506,7 +506,7 @@ class FlaxLayer(JaxLayer):
                 a Flax module is only serializable when it defines one and is
                 registered with `lx.saving.register_serializable`).
         """
-        from layerax.saving import serialize_keras_object
+        from layerax.core.serialization_lib import serialize_keras_object
 
         if not callable(getattr(self.module, "get_config", None)):
             raise TypeError(
@@ -529,7 +529,7 @@ class FlaxLayer(JaxLayer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> FlaxLayer:
-        from layerax.saving import deserialize_keras_object
+        from layerax.core.serialization_lib import deserialize_keras_object
 
         config = dict(config)
         config["module"] = deserialize_keras_object(config["module"])

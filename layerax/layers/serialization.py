@@ -1,30 +1,17 @@
-"""Layer (de)serialization by class name: `lx.layers.serialize`, `deserialize` and `get`."""
+"""Layer (de)serialization by class name: `lx.layers.serialize`, `deserialize` and `get`.
+
+Names are found in the `"layers"` namespace of `layerax.core.registry`: every layer
+class of layerax (models included) declares itself there when it is defined.
+"""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from layerax.core import serialization
 from layerax.core.layer import Layer
-
-
-def _layer_table() -> dict[str, type]:
-    """Every Layer class of layerax by class name, plus the public aliases of `lx.layers`.
-
-    Built at each lookup (it is cheap) so that layers defined later are found
-    without a hand-kept list.
-    """
-    import layerax.layers as layers_module
-    from layerax.models.layer_registry import layer_classes
-
-    table = dict(layer_classes())
-    for name in layers_module.__all__:
-        obj = getattr(layers_module, name, None)
-        if inspect.isclass(obj) and issubclass(obj, Layer):
-            table.setdefault(name, obj)
-    return table
+from layerax.core.serialization_lib import is_layer_class, serialize_keras_object
 
 
 def serialize(layer: Layer) -> dict[str, Any]:
@@ -43,8 +30,6 @@ def serialize(layer: Layer) -> dict[str, Any]:
             f"lx.layers.serialize expects a layer instance. Received: {layer!r} "
             f"of type {type(layer).__name__}."
         )
-    from layerax.saving.serialization_lib import serialize_keras_object
-
     return serialize_keras_object(layer)
 
 
@@ -68,7 +53,7 @@ def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) ->
             f"lx.layers.serialize). Received: {config!r}"
         )
     return serialization.deserialize(
-        config, "layer", _layer_table(), custom_objects=custom_objects
+        config, "layer", "layers", custom_objects=custom_objects, where=is_layer_class
     )
 
 
@@ -86,7 +71,7 @@ def get(identifier: Any, custom_objects: Mapping[str, Any] | None = None) -> Lay
         return deserialize(identifier, custom_objects=custom_objects)
     if isinstance(identifier, str):
         return serialization.resolve(
-            identifier, "layer", _layer_table(), custom_objects=custom_objects,
+            identifier, "layer", "layers", custom_objects=custom_objects, where=is_layer_class,
             accept=lambda obj: False,
         )
     raise ValueError(

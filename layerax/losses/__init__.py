@@ -21,6 +21,7 @@ from layerax.losses.hinge_losses import SquaredHinge as SquaredHinge
 from layerax.losses.hinge_losses import categorical_hinge as categorical_hinge
 from layerax.losses.hinge_losses import hinge as hinge
 from layerax.losses.hinge_losses import squared_hinge as squared_hinge
+from layerax.losses.label_shapes import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.losses.noisy_label_losses import (
     CategoricalGeneralizedCrossEntropy as CategoricalGeneralizedCrossEntropy,
 )
@@ -72,32 +73,6 @@ from layerax.losses.sequence_losses import ctc as ctc
 from layerax.losses.similarity_losses import Circle as Circle
 from layerax.losses.similarity_losses import circle as circle
 
-_CLASSES = [
-    Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
-    CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-    CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge, CategoricalHinge,
-    Dice, Tversky, Circle, CTC, CategoricalGeneralizedCrossEntropy,
-]
-_FUNCTIONS = [
-    kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
-    categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
-    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
-    categorical_hinge, dice, tversky, circle, ctc, categorical_generalized_cross_entropy,
-]
-_TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
-_TABLE.update({fn.__name__: fn for fn in _FUNCTIONS})
-_TABLE.update({
-    "bce": binary_crossentropy, "BCE": binary_crossentropy,
-    "kld": kl_divergence, "KLD": kl_divergence,
-    "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
-    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
-})
-
-
 def serialize(loss: Any) -> Any:
     """A loss function's name, or a `Loss` instance's `{"class_name", "config"}`.
 
@@ -108,10 +83,7 @@ def serialize(loss: Any) -> Any:
         >>> lx.losses.serialize(lx.losses.Huber(delta=2.0))["config"]["delta"]
         2.0
     """
-    for fn in _FUNCTIONS:
-        if fn is loss:
-            return fn.__name__
-    return serialization.serialize(loss)
+    return serialization.serialize(loss, "losses")
 
 
 def deserialize(config: Any, custom_objects: Any = None) -> Any:
@@ -122,11 +94,9 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
         >>> lx.losses.deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).delta
         2.0
     """
-    if isinstance(config, str):
-        return serialization.resolve(
-            config, "loss", _TABLE, instantiate=False, custom_objects=custom_objects
-        )
-    return serialization.deserialize(config, "loss", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(
+        config, "loss", "losses", custom_objects=custom_objects, instantiate=False
+    )
 
 
 def get(identifier: Any) -> Any:
@@ -147,7 +117,7 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        obj = serialization.resolve(identifier, "loss", _TABLE, instantiate=False)
+        obj = serialization.resolve(identifier, "loss", "losses", instantiate=False)
     else:
         obj = identifier
     if inspect.isclass(obj):
@@ -182,8 +152,6 @@ def resolve_loss(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Los
                 f"loss={identifier!r} chooses the cross-entropy from the shapes of the targets and "
                 "predictions: pass `y_true` and `y_pred` (or name the loss explicitly)."
             )
-        from layerax.metrics.resolution import is_binary_or_sparse_categorical
-
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
         if is_binary:
             obj: Any = binary_crossentropy
@@ -238,6 +206,7 @@ __all__ = [
     "get",
     "hinge",
     "huber",
+    "is_binary_or_sparse_categorical",
     "kl_divergence",
     "log_cosh",
     "mean_absolute_error",

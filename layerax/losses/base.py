@@ -11,7 +11,7 @@ import numpy as np
 
 from layerax import config as _config
 from layerax import dtype_policies
-from layerax.core import naming
+from layerax.core import naming, registry
 from layerax.core.variable import Variable
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -172,6 +172,7 @@ def reduce_weighted_values(
     return reduce_values(values, sample_weight, reduction)
 
 
+@registry.register("losses")
 class Loss:
     """Base class of losses: subclass it and implement `call(y_true, y_pred)`.
 
@@ -281,6 +282,7 @@ class Loss:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+@registry.register("losses")
 class LossFunctionWrapper(Loss):
     """A `Loss` around a function `fn(y_true, y_pred, **kwargs)` of per-sample values.
 

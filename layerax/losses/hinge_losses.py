@@ -7,6 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.core import registry
 from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
 
@@ -16,6 +17,8 @@ def convert_binary_labels_to_hinge(y_true: jax.Array) -> jax.Array:
     return jnp.where(is_binary, 2.0 * y_true - 1.0, y_true)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def hinge(y_true: Any, y_pred: Any) -> jax.Array:
     """`mean(maximum(1 - y_true * y_pred, 0), axis=-1)`; 0/1 labels are mapped to -1/1.
 
@@ -30,6 +33,8 @@ def hinge(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.mean(jnp.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def squared_hinge(y_true: Any, y_pred: Any) -> jax.Array:
     """`mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`; 0/1 labels are mapped to -1/1.
 
@@ -44,6 +49,8 @@ def squared_hinge(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def categorical_hinge(y_true: Any, y_pred: Any) -> jax.Array:
     """`maximum(neg - pos + 1, 0)` with `pos = sum(y_true * y_pred)`, `neg = max((1 - y_true) * y_pred)`.
 
@@ -60,6 +67,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.maximum(neg - pos + 1.0, jnp.zeros((), y_pred.dtype))
 
 
+@registry.register("losses")
 class Hinge(_ConfiguredWrapper):
     """Hinge loss; labels are -1/1 (0/1 labels are converted).
 
@@ -73,6 +81,7 @@ class Hinge(_ConfiguredWrapper):
         super().__init__(hinge, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class SquaredHinge(_ConfiguredWrapper):
     """Squared hinge loss; labels are -1/1 (0/1 labels are converted).
 
@@ -86,6 +95,7 @@ class SquaredHinge(_ConfiguredWrapper):
         super().__init__(squared_hinge, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class CategoricalHinge(_ConfiguredWrapper):
     """Categorical hinge loss between one-hot labels and scores.
 

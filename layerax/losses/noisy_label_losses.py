@@ -7,9 +7,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.core import registry
 from layerax.losses.base import _ConfiguredWrapper, to_array
 
 
+@registry.register("losses")
 def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) -> jax.Array:
     """Generalized cross-entropy `(1 - p**q) / q`, `p` the probability of the true class.
 
@@ -40,6 +42,7 @@ def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) ->
     return (1 - jnp.power(p, q)) / q
 
 
+@registry.register("losses")
 class CategoricalGeneralizedCrossEntropy(_ConfiguredWrapper):
     """Generalized cross-entropy between integer labels and class probabilities.
 

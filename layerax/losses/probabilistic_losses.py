@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.core.index_checks import check_indices
 from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
@@ -57,6 +58,8 @@ def _log_probabilities(output: jax.Array, from_logits: bool, axis: int) -> jax.A
     return jnp.log(jnp.clip(output, eps, 1.0 - eps))
 
 
+@registry.register("losses", "bce", "BCE")
+@registry.register("metrics.functions")
 def binary_crossentropy(
     y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
 ) -> jax.Array:
@@ -77,6 +80,8 @@ def binary_crossentropy(
     return jnp.mean(_elementwise_binary_crossentropy(y_true, y_pred, from_logits), axis=axis)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def binary_focal_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -111,6 +116,8 @@ def binary_focal_crossentropy(
     return jnp.mean(focal, axis=axis)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def categorical_crossentropy(
     y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
 ) -> jax.Array:
@@ -138,6 +145,8 @@ def categorical_crossentropy(
     return -jnp.sum(y_true * _log_probabilities(y_pred, from_logits, axis), axis=axis)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def categorical_focal_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -212,6 +221,8 @@ def _sparse_categorical_crossentropy_with_mask(
     return result, valid
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def sparse_categorical_crossentropy(
     y_true: Any, y_pred: Any, from_logits: bool = False, ignore_class: int | None = None, axis: int = -1
 ) -> jax.Array:
@@ -231,6 +242,8 @@ def sparse_categorical_crossentropy(
 sparse_categorical_crossentropy._lx_with_mask = _sparse_categorical_crossentropy_with_mask  # type: ignore[attr-defined]
 
 
+@registry.register("losses", "kld", "KLD")
+@registry.register("metrics.functions")
 def kl_divergence(y_true: Any, y_pred: Any) -> jax.Array:
     """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred), axis=-1)` (both clipped to `[eps, 1]`).
 
@@ -248,6 +261,8 @@ def kl_divergence(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.sum(y_true * jnp.log(y_true / y_pred), axis=-1)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def poisson(y_true: Any, y_pred: Any) -> jax.Array:
     """Poisson loss `mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)`.
 
@@ -263,6 +278,7 @@ def poisson(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + eps), axis=-1)
 
 
+@registry.register("losses")
 class BinaryCrossentropy(_ConfiguredWrapper):
     """Binary cross-entropy between labels in {0, 1} and predicted probabilities (or logits).
 
@@ -300,6 +316,7 @@ class BinaryCrossentropy(_ConfiguredWrapper):
         self.axis = axis
 
 
+@registry.register("losses")
 class BinaryFocalCrossentropy(_ConfiguredWrapper):
     """Focal binary cross-entropy: down-weights well-classified examples by `(1 - p_t) ** gamma`.
 
@@ -344,6 +361,7 @@ class BinaryFocalCrossentropy(_ConfiguredWrapper):
         self.gamma = gamma
 
 
+@registry.register("losses")
 class CategoricalCrossentropy(_ConfiguredWrapper):
     """Cross-entropy between one-hot labels and predicted class distributions (or logits).
 
@@ -378,6 +396,7 @@ class CategoricalCrossentropy(_ConfiguredWrapper):
         self.axis = axis
 
 
+@registry.register("losses")
 class CategoricalFocalCrossentropy(_ConfiguredWrapper):
     """Focal categorical cross-entropy (`alpha * (1 - p) ** gamma` times the cross-entropy).
 
@@ -412,6 +431,7 @@ class CategoricalFocalCrossentropy(_ConfiguredWrapper):
         self.gamma = gamma
 
 
+@registry.register("losses")
 class SparseCategoricalCrossentropy(_ConfiguredWrapper):
     """Cross-entropy between integer class labels and predicted distributions (or logits).
 
@@ -449,6 +469,7 @@ class SparseCategoricalCrossentropy(_ConfiguredWrapper):
         self.axis = axis
 
 
+@registry.register("losses")
 class KLDivergence(_ConfiguredWrapper):
     """Kullback-Leibler divergence between label and predicted distributions.
 
@@ -462,6 +483,7 @@ class KLDivergence(_ConfiguredWrapper):
         super().__init__(kl_divergence, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class Poisson(_ConfiguredWrapper):
     """Poisson loss `mean(y_pred - y_true * log(y_pred))`.
 

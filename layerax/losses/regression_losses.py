@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import (
     _ConfiguredWrapper,
     check_same_shape,
@@ -25,6 +26,8 @@ def _prepare(y_true: Any, y_pred: Any, fn: str) -> tuple[jax.Array, jax.Array]:
     return y_true, y_pred
 
 
+@registry.register("losses", "mse", "MSE")
+@registry.register("metrics.functions")
 def mean_squared_error(y_true: Any, y_pred: Any) -> jax.Array:
     """`mean(square(y_true - y_pred), axis=-1)`.
 
@@ -37,6 +40,8 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.mean(jnp.square(y_true - y_pred), axis=-1)
 
 
+@registry.register("losses", "mae", "MAE")
+@registry.register("metrics.functions")
 def mean_absolute_error(y_true: Any, y_pred: Any) -> jax.Array:
     """`mean(abs(y_true - y_pred), axis=-1)`.
 
@@ -49,6 +54,8 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.mean(jnp.abs(y_true - y_pred), axis=-1)
 
 
+@registry.register("losses", "mape", "MAPE")
+@registry.register("metrics.functions")
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> jax.Array:
     """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)`.
 
@@ -63,6 +70,8 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> jax.Array:
     return 100.0 * jnp.mean(diff, axis=-1)
 
 
+@registry.register("losses", "msle", "MSLE")
+@registry.register("metrics.functions")
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> jax.Array:
     """`mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)`.
 
@@ -84,6 +93,7 @@ def l2_normalize(x: jax.Array, axis: Any = -1) -> jax.Array:
     return x * jnp.minimum(inv_norm, 1.0 / _config.epsilon())
 
 
+@registry.register("losses")
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> jax.Array:
     """`-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)` (in `[-1, 1]`; -1 is best).
 
@@ -96,6 +106,8 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> jax.Array:
     return -jnp.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> jax.Array:
     """Mean of `0.5 * e**2` where `|e| <= delta`, else `delta * |e| - 0.5 * delta**2`.
 
@@ -113,6 +125,8 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> jax.Array:
     return jnp.mean(jnp.where(abs_error <= delta, quadratic, linear), axis=-1)
 
 
+@registry.register("losses")
+@registry.register("metrics.functions")
 def log_cosh(y_true: Any, y_pred: Any) -> jax.Array:
     """`mean(log(cosh(y_pred - y_true)), axis=-1)`, computed stably as `x + softplus(-2x) - log 2`.
 
@@ -127,6 +141,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.mean(values, axis=-1)
 
 
+@registry.register("losses")
 class MeanSquaredError(_ConfiguredWrapper):
     """Mean of squared errors: `mean(square(y_true - y_pred))`.
 
@@ -145,6 +160,7 @@ class MeanSquaredError(_ConfiguredWrapper):
         super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class MeanAbsoluteError(_ConfiguredWrapper):
     """Mean of absolute errors: `mean(abs(y_true - y_pred))`.
 
@@ -158,6 +174,7 @@ class MeanAbsoluteError(_ConfiguredWrapper):
         super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class MeanAbsolutePercentageError(_ConfiguredWrapper):
     """`100 * mean(abs((y_true - y_pred) / y_true))`.
 
@@ -173,6 +190,7 @@ class MeanAbsolutePercentageError(_ConfiguredWrapper):
         super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class MeanSquaredLogarithmicError(_ConfiguredWrapper):
     """`mean(square(log(y_true + 1) - log(y_pred + 1)))`.
 
@@ -188,6 +206,7 @@ class MeanSquaredLogarithmicError(_ConfiguredWrapper):
         super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name, dtype=dtype)
 
 
+@registry.register("losses")
 class CosineSimilarity(_ConfiguredWrapper):
     """Negative cosine similarity between labels and predictions along `axis`.
 
@@ -209,6 +228,7 @@ class CosineSimilarity(_ConfiguredWrapper):
         self.axis = axis
 
 
+@registry.register("losses")
 class Huber(_ConfiguredWrapper):
     """Huber loss: quadratic for errors up to `delta`, linear beyond.
 
@@ -230,6 +250,7 @@ class Huber(_ConfiguredWrapper):
         self.delta = delta
 
 
+@registry.register("losses")
 class LogCosh(_ConfiguredWrapper):
     """Mean of `log(cosh(y_pred - y_true))`.
 

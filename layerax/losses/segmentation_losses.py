@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import _ConfiguredWrapper, check_same_shape, to_array
 
 Axis = int | tuple[int, ...] | None
@@ -18,6 +19,7 @@ def _axis(axis: Any) -> Axis:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+@registry.register("losses")
 def dice(y_true: Any, y_pred: Any, axis: Axis = None) -> jax.Array:
     """Dice loss `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred) + epsilon)`.
 
@@ -44,6 +46,7 @@ def dice(y_true: Any, y_pred: Any, axis: Axis = None) -> jax.Array:
     return 1 - 2.0 * intersection / total
 
 
+@registry.register("losses")
 def tversky(
     y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axis: Axis = None
 ) -> jax.Array:
@@ -80,6 +83,7 @@ def tversky(
     return 1 - true_pos / denominator
 
 
+@registry.register("losses")
 class Dice(_ConfiguredWrapper):
     """Dice loss (see `lx.losses.dice`), reduced over the batch.
 
@@ -104,6 +108,7 @@ class Dice(_ConfiguredWrapper):
         self.axis = axis
 
 
+@registry.register("losses")
 class Tversky(_ConfiguredWrapper):
     """Tversky loss (see `lx.losses.tversky`), reduced over the batch.
 

@@ -7,12 +7,14 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.core import registry
 from layerax.losses.base import _ConfiguredWrapper, to_array
 from layerax.ops import nn as _ops_nn
 
 _BLANK = 0
 
 
+@registry.register("losses")
 def ctc(y_true: Any, y_pred: Any) -> jax.Array:
     """CTC loss per sample, with class 0 as the blank (padding) label.
 
@@ -49,6 +51,7 @@ def ctc(y_true: Any, y_pred: Any) -> jax.Array:
     return _ops_nn.ctc_loss(y_true, y_pred, label_length, logit_length, mask_index=_BLANK)
 
 
+@registry.register("losses")
 class CTC(_ConfiguredWrapper):
     """CTC loss (see `lx.losses.ctc`), reduced over the batch.
 

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
+from layerax.core import registry
 from layerax.losses.base import _ConfiguredWrapper, to_array
 
 
@@ -56,6 +57,7 @@ def _circle_with_mask(
     return loss, loss > 0
 
 
+@registry.register("losses")
 def circle(
     y_true: Any,
     y_pred: Any,
@@ -98,6 +100,7 @@ def circle(
 circle._lx_with_mask = _circle_with_mask  # type: ignore[attr-defined]
 
 
+@registry.register("losses")
 class Circle(_ConfiguredWrapper):
     """Circle loss between integer labels and L2-normalised embeddings (Sun et al., 2020).
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from layerax.core import naming, serialization
+from layerax.core import registry, serialization
 from layerax.losses.hinge_losses import categorical_hinge as categorical_hinge
 from layerax.losses.hinge_losses import hinge as hinge
 from layerax.losses.hinge_losses import squared_hinge as squared_hinge
+from layerax.losses.label_shapes import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.losses.probabilistic_losses import binary_crossentropy as binary_crossentropy
 from layerax.losses.probabilistic_losses import binary_focal_crossentropy as binary_focal_crossentropy
 from layerax.losses.probabilistic_losses import categorical_crossentropy as categorical_crossentropy
@@ -91,45 +92,11 @@ from layerax.metrics.regression_metrics import MeanSquaredError as MeanSquaredEr
 from layerax.metrics.regression_metrics import MeanSquaredLogarithmicError as MeanSquaredLogarithmicError
 from layerax.metrics.regression_metrics import R2Score as R2Score
 from layerax.metrics.regression_metrics import RootMeanSquaredError as RootMeanSquaredError
-from layerax.metrics.resolution import is_binary_or_sparse_categorical as is_binary_or_sparse_categorical
 from layerax.metrics.resolution import resolve_metric as resolve_metric
 from layerax.metrics.sensitivity_specificity_metrics import PrecisionAtRecall as PrecisionAtRecall
 from layerax.metrics.sensitivity_specificity_metrics import RecallAtPrecision as RecallAtPrecision
 from layerax.metrics.sensitivity_specificity_metrics import SensitivityAtSpecificity as SensitivityAtSpecificity
 from layerax.metrics.sensitivity_specificity_metrics import SpecificityAtSensitivity as SpecificityAtSensitivity
-
-_CLASSES = [
-    Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError,
-    MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity,
-    LogCoshError, AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
-    TruePositives, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
-    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Accuracy,
-    BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy, F1Score, FBetaScore, IoU, MeanIoU,
-    R2Score, PearsonCorrelation, ConcordanceCorrelation, BinaryIoU, OneHotIoU, OneHotMeanIoU,
-    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
-]
-# Functions a MeanMetricWrapper config may name.
-_FUNCTIONS = [
-    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, binary_crossentropy,
-    binary_focal_crossentropy, categorical_crossentropy, categorical_focal_crossentropy,
-    sparse_categorical_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
-    categorical_hinge, huber, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_error, mean_squared_logarithmic_error,
-    pearson_correlation, concordance_correlation,
-]
-_TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
-_TABLE.update({naming.to_snake_case(cls.__name__): cls for cls in _CLASSES})
-_TABLE.update({
-    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
-    "mse": MeanSquaredError, "MSE": MeanSquaredError,
-    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
-    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
-    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
-})
-_FUNCTION_TABLE = {fn.__name__: fn for fn in _FUNCTIONS}
-
 
 def serialize(metric: Any) -> Any:
     """A `Metric`'s `{"class_name", "config"}`, or a metric function's name.
@@ -139,10 +106,7 @@ def serialize(metric: Any) -> Any:
         >>> lx.metrics.serialize(lx.metrics.BinaryAccuracy(threshold=0.7))["config"]["threshold"]
         0.7
     """
-    for fn in _FUNCTIONS:
-        if fn is metric:
-            return fn.__name__
-    return serialization.serialize(metric)
+    return serialization.serialize(metric, "metrics.functions")
 
 
 def deserialize(config: Any, custom_objects: Any = None) -> Any:
@@ -155,19 +119,21 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
     """
     if isinstance(config, str):
         return _resolve_name(config, custom_objects)
-    return serialization.deserialize(config, "metric", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(config, "metric", "metrics", custom_objects=custom_objects)
 
 
 def _resolve_name(name: str, custom_objects: Any = None) -> Any:
-    table = {**_FUNCTION_TABLE, **_TABLE}
-    return serialization.resolve(name, "metric", table, instantiate=False, custom_objects=custom_objects)
+    return serialization.resolve(
+        name, "metric", ("metrics", "metrics.functions"), instantiate=False,
+        custom_objects=custom_objects,
+    )
 
 
 def serialize_function(fn: Any) -> Any:
     """How a MeanMetricWrapper config stores its function (a name when known)."""
-    for known in _FUNCTIONS:
-        if known is fn:
-            return known.__name__
+    known = registry.name_in("metrics.functions", fn)
+    if known is not None:
+        return known
     from layerax import losses
 
     return losses.serialize(fn)
@@ -175,8 +141,8 @@ def serialize_function(fn: Any) -> Any:
 
 def deserialize_function(config: Any) -> Any:
     """Inverse of `serialize_function`."""
-    if isinstance(config, str) and config in _FUNCTION_TABLE:
-        return _FUNCTION_TABLE[config]
+    if isinstance(config, str) and config in registry.entries("metrics.functions"):
+        return registry.entries("metrics.functions")[config]
     from layerax import losses
 
     return losses.deserialize(config)
@@ -200,7 +166,7 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        obj = serialization.resolve(identifier, "metric", _TABLE, instantiate=False)
+        obj = serialization.resolve(identifier, "metric", "metrics", instantiate=False)
     else:
         obj = identifier
     if inspect.isclass(obj):

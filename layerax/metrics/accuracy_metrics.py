@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import squeeze_or_expand_to_same_rank, to_array
 from layerax.metrics.reduction_metrics import _SimpleWrapper
 
@@ -16,6 +17,7 @@ def _floatx() -> Any:
     return jnp.dtype(_config.floatx())
 
 
+@registry.register("metrics.functions")
 def accuracy(y_true: Any, y_pred: Any) -> jax.Array:
     """1.0 where `y_true == y_pred` exactly, else 0.0.
 
@@ -30,6 +32,7 @@ def accuracy(y_true: Any, y_pred: Any) -> jax.Array:
     return (y_true == y_pred).astype(_floatx())
 
 
+@registry.register("metrics.functions")
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> jax.Array:
     """1.0 where `(y_pred > threshold) == y_true`, else 0.0.
 
@@ -45,6 +48,7 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> jax.Arr
     return (y_true == y_pred).astype(_floatx())
 
 
+@registry.register("metrics.functions")
 def categorical_accuracy(y_true: Any, y_pred: Any) -> jax.Array:
     """1.0 where `argmax(y_true) == argmax(y_pred)` (one-hot labels), else 0.0.
 
@@ -65,6 +69,7 @@ def categorical_accuracy(y_true: Any, y_pred: Any) -> jax.Array:
     return jnp.reshape(matches, original_shape) if reshape else matches
 
 
+@registry.register("metrics.functions")
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> jax.Array:
     """1.0 where the integer label equals `argmax(y_pred)`, else 0.0.
 
@@ -97,6 +102,7 @@ def _in_top_k(targets: jax.Array, predictions: jax.Array, k: int) -> jax.Array:
     return rank <= k
 
 
+@registry.register("metrics.functions")
 def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> jax.Array:
     """1.0 where the one-hot label's class is among the `k` highest scores.
 
@@ -121,6 +127,7 @@ def _top_k_matches(y_true: jax.Array, y_pred: jax.Array, k: int) -> jax.Array:
     return jnp.reshape(matches, original_shape) if reshape else matches
 
 
+@registry.register("metrics.functions")
 def sparse_top_k_categorical_accuracy(
     y_true: Any, y_pred: Any, k: int = 5, from_sorted_ids: bool = False
 ) -> jax.Array:
@@ -147,6 +154,7 @@ def sparse_top_k_categorical_accuracy(
     return _top_k_matches(y_true, y_pred, k)
 
 
+@registry.register("metrics", "accuracy")
 class Accuracy(_SimpleWrapper):
     """How often predictions equal labels exactly.
 
@@ -163,6 +171,7 @@ class Accuracy(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "binary_accuracy")
 class BinaryAccuracy(_SimpleWrapper):
     """How often `y_pred > threshold` matches the binary labels.
 
@@ -185,6 +194,7 @@ class BinaryAccuracy(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "categorical_accuracy")
 class CategoricalAccuracy(_SimpleWrapper):
     """How often the argmax of the predictions matches the one-hot labels.
 
@@ -201,6 +211,7 @@ class CategoricalAccuracy(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(_SimpleWrapper):
     """How often the argmax of the predictions matches the integer labels.
 
@@ -217,6 +228,7 @@ class SparseCategoricalAccuracy(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "top_k_categorical_accuracy")
 class TopKCategoricalAccuracy(_SimpleWrapper):
     """How often the one-hot label's class is among the top `k` predictions.
 
@@ -236,6 +248,7 @@ class TopKCategoricalAccuracy(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "sparse_top_k_categorical_accuracy")
 class SparseTopKCategoricalAccuracy(_SimpleWrapper):
     """How often the integer label is among the top `k` predictions.
 

@@ -18,12 +18,13 @@ import jax.numpy as jnp
 from layerax import config as _config
 from layerax import dtype_policies
 from layerax import initializers
-from layerax.core import naming
+from layerax.core import naming, registry
 from layerax.core.state import run_with_state
 from layerax.core.variable import Variable
 from layerax.function import register_stateful_type
 
 
+@registry.register("metrics", "metric")
 class Metric:
     """Base class of metrics: subclass it and implement `update_state` and `result`.
 

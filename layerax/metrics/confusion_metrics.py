@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import squeeze_or_expand_to_same_rank, to_array
 from layerax.metrics.base import Metric
 
@@ -229,6 +230,7 @@ class _ConfusionMatrixConditionCount(Metric):
         return {**super().get_config(), "thresholds": self.init_thresholds}
 
 
+@registry.register("metrics", "true_positives")
 class TruePositives(_ConfusionMatrixConditionCount):
     """The (weighted) number of true positives at each threshold.
 
@@ -243,6 +245,7 @@ class TruePositives(_ConfusionMatrixConditionCount):
     _condition = TP
 
 
+@registry.register("metrics", "false_positives")
 class FalsePositives(_ConfusionMatrixConditionCount):
     """The (weighted) number of false positives at each threshold.
 
@@ -257,6 +260,7 @@ class FalsePositives(_ConfusionMatrixConditionCount):
     _condition = FP
 
 
+@registry.register("metrics", "true_negatives")
 class TrueNegatives(_ConfusionMatrixConditionCount):
     """The (weighted) number of true negatives at each threshold.
 
@@ -271,6 +275,7 @@ class TrueNegatives(_ConfusionMatrixConditionCount):
     _condition = TN
 
 
+@registry.register("metrics", "false_negatives")
 class FalseNegatives(_ConfusionMatrixConditionCount):
     """The (weighted) number of false negatives at each threshold.
 
@@ -328,6 +333,7 @@ class _PrecisionRecallBase(Metric):
         }
 
 
+@registry.register("metrics", "precision")
 class Precision(_PrecisionRecallBase):
     """`true_positives / (true_positives + false_positives)` at each threshold.
 
@@ -351,6 +357,7 @@ class Precision(_PrecisionRecallBase):
     _second = FP
 
 
+@registry.register("metrics", "recall")
 class Recall(_PrecisionRecallBase):
     """`true_positives / (true_positives + false_negatives)` at each threshold.
 
@@ -367,6 +374,7 @@ class Recall(_PrecisionRecallBase):
     _second = FN
 
 
+@registry.register("metrics", "auc")
 class AUC(Metric):
     """Area under the ROC or precision-recall curve, from per-threshold counts.
 

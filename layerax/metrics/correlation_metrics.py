@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import squeeze_or_expand_to_same_rank, to_array
 from layerax.metrics.reduction_metrics import _SimpleWrapper
 
@@ -18,6 +19,7 @@ def _prepare(y_true: Any, y_pred: Any) -> tuple[jax.Array, jax.Array]:
     return squeeze_or_expand_to_same_rank(y_true, y_pred)
 
 
+@registry.register("metrics.functions")
 def pearson_correlation(y_true: Any, y_pred: Any, axis: Any = -1) -> jax.Array:
     """Pearson correlation of `y_true` and `y_pred` along `axis`.
 
@@ -46,6 +48,7 @@ def pearson_correlation(y_true: Any, y_pred: Any, axis: Any = -1) -> jax.Array:
     return jnp.mean(true_c * pred_c, axis=axis)
 
 
+@registry.register("metrics.functions")
 def concordance_correlation(y_true: Any, y_pred: Any, axis: Any = -1) -> jax.Array:
     """Lin's concordance correlation of `y_true` and `y_pred` along `axis`.
 
@@ -76,6 +79,7 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: Any = -1) -> jax.Arr
     return jnp.mean(2.0 * covariance_terms / (norm + _config.epsilon()), axis=axis)
 
 
+@registry.register("metrics", "pearson_correlation")
 class PearsonCorrelation(_SimpleWrapper):
     """Mean over samples of the Pearson correlation along `axis` (1 is best).
 
@@ -102,6 +106,7 @@ class PearsonCorrelation(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "concordance_correlation")
 class ConcordanceCorrelation(_SimpleWrapper):
     """Mean over samples of Lin's concordance correlation along `axis` (1 is best).
 

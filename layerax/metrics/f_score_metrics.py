@@ -8,10 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import to_array
 from layerax.metrics.base import Metric
 
 
+@registry.register("metrics", "f_beta_score")
 class FBetaScore(Metric):
     """F-beta score: `(1 + beta**2) * precision * recall / (beta**2 * precision + recall)`.
 
@@ -147,6 +149,7 @@ class FBetaScore(Metric):
         }
 
 
+@registry.register("metrics", "f1_score")
 class F1Score(FBetaScore):
     """F1 score: the harmonic mean of precision and recall (`FBetaScore` with beta 1).
 

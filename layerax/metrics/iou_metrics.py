@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.losses.base import to_array
 from layerax.metrics.base import Metric
 
@@ -27,6 +28,7 @@ def confusion_matrix(labels: jax.Array, predictions: jax.Array, num_classes: int
     return jnp.zeros((num_classes, num_classes), dtype).at[labels, predictions].add(values)
 
 
+@registry.register("metrics", "io_u")
 class IoU(Metric):
     """Mean intersection-over-union of the classes in `target_class_ids`.
 
@@ -127,6 +129,7 @@ class IoU(Metric):
         }
 
 
+@registry.register("metrics", "mean_io_u")
 class MeanIoU(IoU):
     """Mean intersection-over-union over all `num_classes` classes.
 
@@ -160,6 +163,7 @@ class MeanIoU(IoU):
         return config
 
 
+@registry.register("metrics", "binary_io_u")
 class BinaryIoU(IoU):
     """IoU for binary tasks: predictions `>= threshold` are class 1, the rest class 0.
 
@@ -205,6 +209,7 @@ class BinaryIoU(IoU):
         }
 
 
+@registry.register("metrics", "one_hot_io_u")
 class OneHotIoU(IoU):
     """`IoU` for one-hot labels: labels (and, unless `sparse_y_pred`, predictions)
     are turned into class ids with an argmax over `axis` first.
@@ -249,6 +254,7 @@ class OneHotIoU(IoU):
         return config
 
 
+@registry.register("metrics", "one_hot_mean_io_u")
 class OneHotMeanIoU(MeanIoU):
     """`MeanIoU` for one-hot labels: an argmax over `axis` gives the class ids first.
 

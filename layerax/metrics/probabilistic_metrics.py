@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from layerax.core import registry
 from layerax.losses.hinge_losses import categorical_hinge, hinge, squared_hinge
 from layerax.losses.probabilistic_losses import (
     binary_crossentropy,
@@ -15,6 +16,7 @@ from layerax.losses.probabilistic_losses import (
 from layerax.metrics.reduction_metrics import _SimpleWrapper
 
 
+@registry.register("metrics", "kl_divergence")
 class KLDivergence(_SimpleWrapper):
     """Mean Kullback-Leibler divergence between label and predicted distributions.
 
@@ -31,6 +33,7 @@ class KLDivergence(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "poisson")
 class Poisson(_SimpleWrapper):
     """Mean Poisson loss.
 
@@ -47,6 +50,7 @@ class Poisson(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "binary_crossentropy", "bce", "BCE")
 class BinaryCrossentropy(_SimpleWrapper):
     """Mean binary cross-entropy.
 
@@ -77,6 +81,7 @@ class BinaryCrossentropy(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "categorical_crossentropy")
 class CategoricalCrossentropy(_SimpleWrapper):
     """Mean categorical cross-entropy.
 
@@ -104,6 +109,7 @@ class CategoricalCrossentropy(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "sparse_categorical_crossentropy")
 class SparseCategoricalCrossentropy(_SimpleWrapper):
     """Mean sparse categorical cross-entropy (entries labelled `ignore_class` are left out).
 
@@ -131,6 +137,7 @@ class SparseCategoricalCrossentropy(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "hinge")
 class Hinge(_SimpleWrapper):
     """Mean hinge loss.
 
@@ -147,6 +154,7 @@ class Hinge(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "squared_hinge")
 class SquaredHinge(_SimpleWrapper):
     """Mean squared hinge loss.
 
@@ -163,6 +171,7 @@ class SquaredHinge(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "categorical_hinge")
 class CategoricalHinge(_SimpleWrapper):
     """Mean categorical hinge loss.
 

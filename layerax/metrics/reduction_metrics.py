@@ -8,6 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.core import registry
 from layerax.losses.base import apply_mask, squeeze_or_expand_to_same_rank, to_array
 from layerax.metrics.base import Metric
 
@@ -50,6 +51,7 @@ def _divide_no_nan(a: jax.Array, b: jax.Array) -> jax.Array:
     return jnp.where(b == 0, jnp.zeros_like(a), a / safe)
 
 
+@registry.register("metrics", "sum")
 class Sum(Metric):
     """The (weighted) sum of the values seen.
 
@@ -73,6 +75,7 @@ class Sum(Metric):
         return self.total.value.astype(self.dtype)
 
 
+@registry.register("metrics", "mean")
 class Mean(Metric):
     """The (weighted) mean of the values seen: `total / count`.
 
@@ -107,6 +110,7 @@ class Mean(Metric):
         return _divide_no_nan(self.total.value, self.count.value.astype(self.dtype))
 
 
+@registry.register("metrics", "mean_metric_wrapper")
 class MeanMetricWrapper(Mean):
     """The mean of `fn(y_true, y_pred, **kwargs)` over every sample seen.
 
@@ -131,9 +135,7 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name, dtype=dtype)  # type: ignore[arg-type]
         self._fn = fn
         self._fn_kwargs = kwargs
-        from layerax import losses
-
-        if fn in losses._FUNCTIONS or type(fn) in losses._CLASSES:
+        if registry.name_in("losses", fn) is not None or registry.name_in("losses", type(fn)):
             # A wrapped loss is minimized (used by callbacks' mode="auto").
             self._direction = "down"
 

@@ -8,6 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.core import registry
 from layerax.losses.base import squeeze_or_expand_to_same_rank, to_array
 from layerax.losses.regression_losses import (
     l2_normalize,
@@ -35,6 +36,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> jax.Array:
     return jnp.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
+@registry.register("metrics", "mean_squared_error", "mse", "MSE")
 class MeanSquaredError(_SimpleWrapper):
     """Mean of squared errors over every sample seen.
 
@@ -51,6 +53,7 @@ class MeanSquaredError(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "mean_absolute_error", "mae", "MAE")
 class MeanAbsoluteError(_SimpleWrapper):
     """Mean of absolute errors over every sample seen.
 
@@ -67,6 +70,7 @@ class MeanAbsoluteError(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "mean_absolute_percentage_error", "mape", "MAPE")
 class MeanAbsolutePercentageError(_SimpleWrapper):
     """Mean absolute percentage error over every sample seen.
 
@@ -83,6 +87,7 @@ class MeanAbsolutePercentageError(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "mean_squared_logarithmic_error", "msle", "MSLE")
 class MeanSquaredLogarithmicError(_SimpleWrapper):
     """Mean squared logarithmic error over every sample seen.
 
@@ -99,6 +104,7 @@ class MeanSquaredLogarithmicError(_SimpleWrapper):
         self._direction = "down"
 
 
+@registry.register("metrics", "root_mean_squared_error")
 class RootMeanSquaredError(Mean):
     """`sqrt(mean(square(y_true - y_pred)))` over every element seen.
 
@@ -124,6 +130,7 @@ class RootMeanSquaredError(Mean):
         return jnp.sqrt(super().result())
 
 
+@registry.register("metrics", "cosine_similarity")
 class CosineSimilarity(_SimpleWrapper):
     """Mean cosine similarity between labels and predictions along `axis`.
 
@@ -141,6 +148,7 @@ class CosineSimilarity(_SimpleWrapper):
         self._direction = "up"
 
 
+@registry.register("metrics", "log_cosh_error")
 class LogCoshError(_SimpleWrapper):
     """Mean of `log(cosh(y_pred - y_true))` over every sample seen.
 
@@ -160,6 +168,7 @@ class LogCoshError(_SimpleWrapper):
 _CLASS_AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
 
 
+@registry.register("metrics", "r2_score")
 class R2Score(Metric):
     """Coefficient of determination `1 - SS_res / SS_tot`, per output, over every sample seen.
 

@@ -8,35 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from layerax.losses.label_shapes import is_binary_or_sparse_categorical
 from layerax.metrics.base import Metric
-
-
-def _shape(x: Any) -> tuple[int, ...]:
-    if hasattr(x, "shape"):
-        return tuple(x.shape)
-    if isinstance(x, (tuple, list)) and all(isinstance(d, int) or d is None for d in x):
-        return tuple(x)
-    raise TypeError(
-        "Expected an array (or a shape tuple) for the targets/predictions used to pick the "
-        f"metric. Received: {type(x).__name__}"
-    )
-
-
-def is_binary_or_sparse_categorical(y_true: Any, y_pred: Any) -> tuple[bool, bool]:
-    """Keras 3's shape test: binary when `y_pred` has one output per sample;
-    sparse categorical when labels have fewer axes or a trailing axis of 1.
-
-    Example:
-        >>> import layerax as lx
-        >>> lx.metrics.is_binary_or_sparse_categorical((8,), (8, 10))
-        (False, True)
-    """
-    t, p = _shape(y_true), _shape(y_pred)
-    t_last = t[-1] if t else None
-    p_last = p[-1] if p else None
-    is_binary = p_last == 1
-    is_sparse = len(t) < len(p) or (t_last == 1 and p_last is not None and p_last > 1)
-    return is_binary, is_sparse
 
 
 _BINARY_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy", "bce")

@@ -14,6 +14,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from layerax.core import registry
 from layerax.metrics.base import Metric
 from layerax.metrics.confusion_metrics import (
     FN,
@@ -96,6 +97,7 @@ class _SensitivitySpecificityBase(Metric):
         }
 
 
+@registry.register("metrics", "sensitivity_at_specificity")
 class SensitivityAtSpecificity(_SensitivitySpecificityBase):
     """Best sensitivity (recall) over the thresholds whose specificity is `>= specificity`.
 
@@ -132,6 +134,7 @@ class SensitivityAtSpecificity(_SensitivitySpecificityBase):
         return self._max_where_at_least(rates["specificity"], rates["recall"])
 
 
+@registry.register("metrics", "specificity_at_sensitivity")
 class SpecificityAtSensitivity(_SensitivitySpecificityBase):
     """Best specificity over the thresholds whose sensitivity (recall) is `>= sensitivity`.
 
@@ -167,6 +170,7 @@ class SpecificityAtSensitivity(_SensitivitySpecificityBase):
         return self._max_where_at_least(rates["recall"], rates["specificity"])
 
 
+@registry.register("metrics", "precision_at_recall")
 class PrecisionAtRecall(_SensitivitySpecificityBase):
     """Best precision over the thresholds whose recall is `>= recall`.
 
@@ -202,6 +206,7 @@ class PrecisionAtRecall(_SensitivitySpecificityBase):
         return self._max_where_at_least(rates["recall"], rates["precision"])
 
 
+@registry.register("metrics", "recall_at_precision")
 class RecallAtPrecision(_SensitivitySpecificityBase):
     """Best recall over the thresholds whose precision is `>= precision`.
 

@@ -20,7 +20,7 @@ import numpy as np
 from layerax.core import serialization
 from layerax.core.layer import Layer
 from layerax.models.keras_tensor import KerasTensor
-from layerax.models.layer_registry import deserialize_layer, serialize_layer
+from layerax.core.serialization_lib import deserialize_layer, serialize_layer
 from layerax.models.node import inbound_nodes
 
 __all__ = ["functional_config", "functional_from_config", "is_functional_config"]

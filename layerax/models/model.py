@@ -358,7 +358,7 @@ class Model(Trainer, Layer):
         """
         import json
 
-        from layerax.saving.serialization_lib import serialize_keras_object
+        from layerax.core.serialization_lib import serialize_keras_object
 
         return json.dumps(serialize_keras_object(self), **kwargs)
 
@@ -390,6 +390,6 @@ def model_from_json(json_string: str, custom_objects: Any = None) -> Any:
     """
     import json
 
-    from layerax.saving.serialization_lib import deserialize_keras_object
+    from layerax.core.serialization_lib import deserialize_keras_object
 
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)

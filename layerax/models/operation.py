@@ -344,7 +344,7 @@ class OperationLayer(Layer):
 
     def __init__(self, operation: Any, args: Any = (), kwargs: Any = None, **layer_kwargs: Any) -> None:
         if isinstance(operation, dict):
-            from layerax.saving.serialization_lib import deserialize_keras_object
+            from layerax.core.serialization_lib import deserialize_keras_object
 
             operation = deserialize_keras_object(operation)
         if not isinstance(operation, Operation) or isinstance(operation, Layer):
@@ -365,7 +365,7 @@ class OperationLayer(Layer):
         return self.operation.call(*_fill(self._op_args, tensors), **_fill(self._op_kwargs, tensors))
 
     def get_config(self) -> dict[str, Any]:
-        from layerax.saving.serialization_lib import serialize_keras_object
+        from layerax.core.serialization_lib import serialize_keras_object
 
         return {**super().get_config(), "operation": serialize_keras_object(self.operation),
                 "args": _encode(list(self._op_args)), "kwargs": _encode(self._op_kwargs)}

@@ -347,7 +347,7 @@ class Sequential(Model):
     # -------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
         """The configs of the layers (InputLayer included) and the build shape."""
-        from layerax.models.layer_registry import serialize_layer
+        from layerax.core.serialization_lib import serialize_layer
 
         config: dict[str, Any] = {
             "name": self.name,
@@ -361,7 +361,7 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
         """Rebuilds the stack from `get_config()`'s output (fresh weights)."""
-        from layerax.models.layer_registry import deserialize_layer
+        from layerax.core.serialization_lib import deserialize_layer
 
         if not isinstance(config, dict) or "layers" not in config:
             raise ValueError(

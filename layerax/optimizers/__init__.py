@@ -28,27 +28,6 @@ from layerax.optimizers.loss_scale import LossScaleOptimizer as LossScaleOptimiz
 from layerax.optimizers.multi import MultiOptimizer as MultiOptimizer
 from layerax.optimizers.multi import OptimizerMap as OptimizerMap
 
-_TABLE: dict[str, Any] = {
-    "sgd": SGD,
-    "adam": Adam,
-    "adamw": AdamW,
-    "rmsprop": RMSprop,
-    "adagrad": Adagrad,
-    "adadelta": Adadelta,
-    "adamax": Adamax,
-    "nadam": Nadam,
-    "lion": Lion,
-    "adafactor": Adafactor,
-    "loss_scale_optimizer": LossScaleOptimizer,
-    "ftrl": Ftrl,
-    "lamb": Lamb,
-    "muon": Muon,
-    "schedulefreeadamw": ScheduleFreeAdamW,
-    "multioptimizer": MultiOptimizer,
-}
-_TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
-
-
 def get(identifier: Any) -> Optimizer:
     """An optimizer from a name (`"adam"`), a config dict, an instance or an optax transformation.
 
@@ -64,7 +43,7 @@ def get(identifier: Any) -> Optimizer:
     if isinstance(identifier, optax.GradientTransformation):
         return Optimizer(identifier)
     found = serialization.resolve(
-        identifier, "optimizer", _TABLE, accept=lambda x: isinstance(x, Optimizer)
+        identifier, "optimizer", "optimizers", accept=lambda x: isinstance(x, Optimizer)
     )
     if found is None:
         raise ValueError("Could not interpret optimizer identifier: None.")
@@ -91,7 +70,7 @@ def deserialize(config: dict[str, Any], custom_objects: Any = None) -> Optimizer
         >>> round(float(opt.learning_rate), 3)
         0.1
     """
-    return serialization.deserialize(config, "optimizer", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(config, "optimizer", "optimizers", custom_objects=custom_objects)
 
 
 __all__ = [

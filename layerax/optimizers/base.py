@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from layerax.core import naming
+from layerax.core import naming, registry
 from layerax.core.state import run_with_state, state_is_routed
 from layerax.core.variable import Tracer, Variable
 from layerax.function import function, register_stateful_type
@@ -50,6 +50,7 @@ def _concrete(var: Variable) -> jax.Array:
     return value
 
 
+@registry.register_base("optimizers")
 class Optimizer:
     """An optimizer: Keras' interface over an optax `GradientTransformation`.
 

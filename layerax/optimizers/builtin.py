@@ -7,6 +7,7 @@ from typing import Any
 
 import optax
 
+from layerax.core import registry
 from layerax.optimizers import keras_rules
 from layerax.optimizers.base import Optimizer
 
@@ -16,6 +17,7 @@ _COMMON = """
     `lx.optimizers.schedules.LearningRateSchedule`."""
 
 
+@registry.register("optimizers", "sgd")
 class SGD(Optimizer):
     """Gradient descent, with optional (Nesterov) momentum; optax's `sgd`.
 
@@ -45,6 +47,7 @@ class SGD(Optimizer):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
+@registry.register("optimizers", "adam")
 class Adam(Optimizer):
     """Adam; optax's `adam` (or `amsgrad`). Epsilon is added to the bias-corrected root.
 
@@ -78,6 +81,7 @@ class Adam(Optimizer):
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
+@registry.register("optimizers", "adamw")
 class AdamW(Adam):
     """Adam with decoupled weight decay (0.004 by default); optax's `adamw`.
 
@@ -111,6 +115,7 @@ class AdamW(Adam):
         return config
 
 
+@registry.register("optimizers", "rmsprop")
 class RMSprop(Optimizer):
     """RMSprop with Keras' epsilon placement (outside the root); optax's `rmsprop`.
 
@@ -143,6 +148,7 @@ class RMSprop(Optimizer):
                 "epsilon": self.epsilon, "centered": self.centered}
 
 
+@registry.register("optimizers", "adagrad")
 class Adagrad(Optimizer):
     """Adagrad; optax's `adagrad`.
 
@@ -168,6 +174,7 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
+@registry.register("optimizers", "adadelta")
 class Adadelta(Optimizer):
     """Adadelta; optax's `adadelta`.
 
@@ -190,6 +197,7 @@ class Adadelta(Optimizer):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
+@registry.register("optimizers", "adamax")
 class Adamax(Optimizer):
     """Adamax (Adam with the infinity norm); optax's `adamax`.
 
@@ -214,6 +222,7 @@ class Adamax(Optimizer):
                 "epsilon": self.epsilon}
 
 
+@registry.register("optimizers", "nadam")
 class Nadam(Optimizer):
     """Adam with Nesterov momentum (Dozat, 2016), Keras 3's update rule.
 
@@ -242,6 +251,7 @@ class Nadam(Optimizer):
                 "epsilon": self.epsilon}
 
 
+@registry.register("optimizers", "lion")
 class Lion(Optimizer):
     """Lion (sign of an interpolated momentum); optax's `lion`.
 
@@ -267,6 +277,7 @@ class Lion(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
 
 
+@registry.register("optimizers", "adafactor")
 class Adafactor(Optimizer):
     """Adafactor (Shazeer and Stern, 2018), Keras 3's update rule.
 

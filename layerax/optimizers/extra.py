@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from layerax.core import registry
 from layerax.core.variable import Variable
 from layerax.optimizers.base import Optimizer
 
@@ -58,6 +59,7 @@ def _ftrl(learning_rate_power: float, initial_accumulator_value: float, l1: floa
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@registry.register("optimizers", "ftrl")
 class Ftrl(Optimizer):
     """Follow The Regularized Leader (McMahan et al., 2013), Keras' update rule.
 
@@ -132,6 +134,7 @@ class Ftrl(Optimizer):
 
 
 # ------------------------------------------------------------------------ Lamb
+@registry.register("optimizers", "lamb")
 class Lamb(Optimizer):
     """LAMB (You et al., 2019): Adam steps rescaled per variable by a trust ratio.
 
@@ -239,6 +242,7 @@ def _muon(momentum: float, nesterov: bool, ns_steps: int, abc: tuple[float, floa
     return optax.GradientTransformation(init, update)
 
 
+@registry.register("optimizers", "muon")
 class Muon(Optimizer):
     """Muon: momentum orthogonalised by Newton-Schulz for matrices, AdamW elsewhere.
 
@@ -379,6 +383,7 @@ def _schedule_free_adamw(b1: float, b2: float, eps: float,
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@registry.register("optimizers", "schedulefreeadamw")
 class ScheduleFreeAdamW(Optimizer):
     """Schedule-Free AdamW (Defazio et al., 2024), Keras' update rule.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from layerax.core import naming
+from layerax.core import naming, registry
 from layerax.core.state import run_with_state, state_is_routed
 from layerax.core.variable import Variable
 from layerax.function import function
@@ -19,6 +19,7 @@ _INNER_ONLY = ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_
 _DEFAULTS = {"use_ema": False, "ema_momentum": 0.99}
 
 
+@registry.register("optimizers", "loss_scale_optimizer")
 class LossScaleOptimizer(Optimizer):
     """Wraps an optimizer with dynamic loss scaling, against float16 underflow.
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import optax
 
+from layerax.core import registry
 from layerax.core.variable import Variable
 from layerax.optimizers.base import Optimizer
 from layerax.optimizers.loss_scale import LossScaleOptimizer
@@ -28,6 +29,7 @@ def _check_sub_optimizer(optimizer: Any, where: str) -> None:
         raise ValueError(f"{where}: a MultiOptimizer cannot be used inside a MultiOptimizer.")
 
 
+@registry.register("optimizers")
 class OptimizerMap(MutableMapping):
     """Maps variable paths (exact, else regexes matched in full) to optimizers.
 
@@ -172,6 +174,7 @@ def _on_unmasked(tx: optax.GradientTransformation) -> optax.GradientTransformati
     return optax.GradientTransformation(init, update)
 
 
+@registry.register("optimizers", "multioptimizer")
 class MultiOptimizer(Optimizer):
     """Delegates each variable to its own optimizer (Keras 3's `MultiOptimizer`).
 

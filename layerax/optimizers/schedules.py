@@ -7,9 +7,10 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from layerax.core import serialization
+from layerax.core import registry, serialization
 
 
+@registry.register_base("optimizers.schedules")
 class LearningRateSchedule:
     """Base class: a callable from the optimizer's step counter to a learning rate.
 
@@ -53,6 +54,7 @@ def _step(step: Any) -> Any:
     return jnp.asarray(step, jnp.float32)
 
 
+@registry.register("optimizers.schedules")
 class ExponentialDecay(LearningRateSchedule):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored when `staircase`).
 
@@ -89,6 +91,7 @@ class ExponentialDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class PiecewiseConstantDecay(LearningRateSchedule):
     """`values[i]` while `boundaries[i-1] < step <= boundaries[i]`.
 
@@ -116,6 +119,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
+@registry.register("optimizers.schedules")
 class PolynomialDecay(LearningRateSchedule):
     """Polynomial decay from `initial_learning_rate` to `end_learning_rate` over `decay_steps`.
 
@@ -160,6 +164,7 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class InverseTimeDecay(LearningRateSchedule):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
@@ -196,6 +201,7 @@ class InverseTimeDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class CosineDecay(LearningRateSchedule):
     """Cosine decay over `decay_steps`, after an optional linear warmup to `warmup_target`.
 
@@ -245,6 +251,7 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+@registry.register("optimizers.schedules")
 class CosineDecayRestarts(LearningRateSchedule):
     """Cosine decay with warm restarts (SGDR): periods grow by `t_mul`, peaks by `m_mul`.
 
@@ -293,19 +300,6 @@ class CosineDecayRestarts(LearningRateSchedule):
         }
 
 
-_TABLE = {
-    cls.__name__: cls
-    for cls in (
-        ExponentialDecay,
-        PiecewiseConstantDecay,
-        PolynomialDecay,
-        InverseTimeDecay,
-        CosineDecay,
-        CosineDecayRestarts,
-    )
-}
-
-
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
     """Config dict of a schedule.
 
@@ -328,7 +322,9 @@ def deserialize(config: dict[str, Any], custom_objects: Any = None) -> LearningR
         >>> s.decay_steps
         4
     """
-    return serialization.deserialize(config, "learning rate schedule", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(
+        config, "learning rate schedule", "optimizers.schedules", custom_objects=custom_objects
+    )
 
 
 __all__ = [

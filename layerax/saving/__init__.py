@@ -23,8 +23,8 @@ from layerax.saving.archive import load_model as load_model
 from layerax.saving.archive import save_model as save_model
 from layerax.saving.checkpoint import CheckpointManager as CheckpointManager
 from layerax.saving.file_editor import KerasFileEditor as KerasFileEditor
-from layerax.saving.serialization_lib import deserialize_keras_object as deserialize_keras_object
-from layerax.saving.serialization_lib import serialize_keras_object as serialize_keras_object
+from layerax.core.serialization_lib import deserialize_keras_object as deserialize_keras_object
+from layerax.core.serialization_lib import serialize_keras_object as serialize_keras_object
 from layerax.saving.weights import load_weights as load_weights
 from layerax.saving.weights import save_weights as save_weights
 

@@ -97,7 +97,7 @@ def build_config(model: Any) -> dict[str, Any] | None:
 
 def model_config(model: Any) -> dict[str, Any]:
     """What `config.json` holds (without the compile configuration)."""
-    from layerax.saving.serialization_lib import serialize_keras_object
+    from layerax.core.serialization_lib import serialize_keras_object
 
     try:
         config = serialize_keras_object(model)
@@ -389,7 +389,7 @@ def model_from_archive(archive: Archive, custom_objects: Any = None, safe_mode: 
                        compile: bool = False) -> Any:
     """A new model from the archive's config, built (and compiled when `compile`), with the
     archive's weights and assets."""
-    from layerax.saving.serialization_lib import deserialize_keras_object
+    from layerax.core.serialization_lib import deserialize_keras_object
 
     config = dict(archive.config)
     build = config.pop("build_config", None)

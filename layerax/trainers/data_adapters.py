@@ -189,7 +189,7 @@ class SequenceAdapter(DataAdapter):
         self.shuffle = shuffle
         self.seed = seed
         self._iterator: Any = None
-        from layerax.utils.py_dataset import PyDataset
+        from layerax.trainers.py_dataset import PyDataset
 
         n = dataset.num_batches if isinstance(dataset, PyDataset) else len(dataset)
         if n is None and steps is None:
@@ -199,7 +199,7 @@ class SequenceAdapter(DataAdapter):
         self.num_batches = min(n, steps) if (steps and n is not None) else (steps or n)
 
     def epoch(self, epoch: int) -> Iterator[tuple[Any, Any, Any]]:
-        from layerax.utils.py_dataset import PyDataset, PyDatasetIterator
+        from layerax.trainers.py_dataset import PyDataset, PyDatasetIterator
 
         if isinstance(self.dataset, PyDataset):
             # Prefetching with the dataset's workers; it calls on_epoch_begin/end itself.
@@ -226,7 +226,7 @@ def get_adapter(x: Any, y: Any = None, sample_weight: Any = None, *, batch_size:
         raise ValueError("No data: pass `x` (arrays, a generator, or a PyDataset).")
     from layerax.trainers import foreign_adapters
     from layerax.trainers.foreign_adapters import foreign_adapter
-    from layerax.utils.py_dataset import PyDataset
+    from layerax.trainers.py_dataset import PyDataset
 
     foreign = foreign_adapter(x, steps)
     if foreign is not None:  # torch DataLoader, grain, tf.data: they make their own batches

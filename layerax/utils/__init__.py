@@ -39,8 +39,8 @@ from layerax.utils.numerical_utils import normalize as normalize
 from layerax.utils.numerical_utils import to_categorical as to_categorical
 from layerax.utils.plotting import plot_history as plot_history
 from layerax.utils.progbar import Progbar as Progbar
-from layerax.utils.py_dataset import PyDataset as PyDataset
-from layerax.utils.py_dataset import PyDatasetIterator as PyDatasetIterator
+from layerax.trainers.py_dataset import PyDataset as PyDataset
+from layerax.trainers.py_dataset import PyDatasetIterator as PyDatasetIterator
 from layerax.utils.sequence_utils import pad_sequences as pad_sequences
 from layerax.utils.text_dataset import text_dataset_from_directory as text_dataset_from_directory
 from layerax.utils.timeseries_dataset import TimeseriesDataset as TimeseriesDataset

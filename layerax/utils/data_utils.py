@@ -106,7 +106,7 @@ def split_dataset(
         >>> left.tolist(), right.tolist()
         ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
     """
-    from layerax.utils.py_dataset import PyDataset
+    from layerax.trainers.py_dataset import PyDataset
 
     if isinstance(dataset, PyDataset):
         return _split_py_dataset(dataset, left_size, right_size, shuffle, seed)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from layerax.utils.dataset_index import training_or_validation_split
-from layerax.utils.py_dataset import PyDataset
+from layerax.trainers.py_dataset import PyDataset
 
 
 class FileDataset(PyDataset):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from layerax.utils.py_dataset import PyDataset
+from layerax.trainers.py_dataset import PyDataset
 
 
 class TimeseriesDataset(PyDataset):

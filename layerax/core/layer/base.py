@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from layerax.core import autocast, naming, pytree
+from layerax.core import autocast, naming, pytree, registry
 from layerax.core import dtype_policy as dtype_policies
 from layerax.core.context import CTX, bump_structure_version
 from layerax.core.input_spec import assert_input_compatibility
@@ -87,6 +87,7 @@ class Layer(WeightsMixin, ForwardStateMixin, SavingHooksMixin):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         pytree.register_layer_class(cls)
+        registry.register_layer_class(cls)
         cls._lx_call_info = None
         if "build" in cls.__dict__:
             cls.build = _wrap_build(cls.__dict__["build"])  # type: ignore[method-assign]
@@ -453,5 +454,6 @@ class Layer(WeightsMixin, ForwardStateMixin, SavingHooksMixin):
 
 
 pytree.register_layer_class(Layer)
+registry.register_layer_class(Layer)
 register_stateful_type(Layer)
 register_stateful_type(SeedGenerator)

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import random as lx_random
+from layerax.core import registry
 from layerax.layers.attention._common import (
     ProjectedAttention,
     check_positive_ints,
@@ -208,6 +209,6 @@ class GroupedQueryAttention(ProjectedAttention):
         return jnp.einsum("buqk,bkuh->bquh", weights, value), probs
 
 
-GroupQueryAttention = GroupedQueryAttention
+GroupQueryAttention = registry.register("layers", "GroupQueryAttention")(GroupedQueryAttention)
 
 __all__ = ["GroupQueryAttention", "GroupedQueryAttention"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from layerax.core import registry
 from layerax.layers.convolution.base import BaseConv
 
 
@@ -215,6 +216,6 @@ class Conv3D(BaseConv):
         )
 
 
-Convolution1D = Conv1D
-Convolution2D = Conv2D
-Convolution3D = Conv3D
+Convolution1D = registry.register("layers", "Convolution1D")(Conv1D)
+Convolution2D = registry.register("layers", "Convolution2D")(Conv2D)
+Convolution3D = registry.register("layers", "Convolution3D")(Conv3D)

@@ -8,6 +8,7 @@ import jax
 
 from layerax import activations, constraints, initializers, regularizers
 from layerax import config as _config
+from layerax.core import registry
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.convolution import _args, _kernels
@@ -410,6 +411,6 @@ class Conv3DTranspose(BaseConvTranspose):
         )
 
 
-Convolution1DTranspose = Conv1DTranspose
-Convolution2DTranspose = Conv2DTranspose
-Convolution3DTranspose = Conv3DTranspose
+Convolution1DTranspose = registry.register("layers", "Convolution1DTranspose")(Conv1DTranspose)
+Convolution2DTranspose = registry.register("layers", "Convolution2DTranspose")(Conv2DTranspose)
+Convolution3DTranspose = registry.register("layers", "Convolution3DTranspose")(Conv3DTranspose)

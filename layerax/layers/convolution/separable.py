@@ -8,6 +8,7 @@ import jax
 
 from layerax import activations, constraints, initializers, regularizers
 from layerax import config as _config
+from layerax.core import registry
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.convolution import _args, _kernels
@@ -324,5 +325,5 @@ class SeparableConv2D(BaseSeparableConv):
         )
 
 
-SeparableConvolution1D = SeparableConv1D
-SeparableConvolution2D = SeparableConv2D
+SeparableConvolution1D = registry.register("layers", "SeparableConvolution1D")(SeparableConv1D)
+SeparableConvolution2D = registry.register("layers", "SeparableConvolution2D")(SeparableConv2D)

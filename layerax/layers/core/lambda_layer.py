@@ -11,7 +11,7 @@ from typing import Any
 import jax
 
 from layerax import activations
-from layerax.core import serialization
+from layerax.core import registry, serialization
 from layerax.core.layer import Layer
 
 # Functions serialized in this process, by marker id, so that a config made here can be
@@ -35,16 +35,12 @@ def _is_shape(value: Any) -> bool:
 
 def _serialize_function(fn: Any) -> Any:
     """A name or a marker for `fn`: registered and layerax functions by name, others by marker."""
-    try:
-        registered = serialization._REGISTERED_NAMES.get(fn)
-    except TypeError:  # unhashable callables are never registered
-        registered = None
+    registered = registry.custom_name(fn)
     if registered is not None:
         return {"class_name": "function", "config": registered, "registered_name": registered}
-    for name in activations.__all__:
-        if getattr(activations, name, None) is fn and name not in ("get", "serialize",
-                                                                      "deserialize"):
-            return {"class_name": "function", "config": name, "module": "layerax.activations"}
+    name = registry.name_in("activations", fn)
+    if name is not None:
+        return {"class_name": "function", "config": name, "module": "layerax.activations"}
     qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
     module = getattr(fn, "__module__", None)
     if qualname is None:

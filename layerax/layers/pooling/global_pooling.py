@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.convolution import _args
@@ -258,9 +259,9 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
         super().__init__(3, "average", data_format=data_format, keepdims=keepdims, **kwargs)
 
 
-GlobalMaxPool1D = GlobalMaxPooling1D
-GlobalMaxPool2D = GlobalMaxPooling2D
-GlobalMaxPool3D = GlobalMaxPooling3D
-GlobalAvgPool1D = GlobalAveragePooling1D
-GlobalAvgPool2D = GlobalAveragePooling2D
-GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = registry.register("layers", "GlobalMaxPool1D")(GlobalMaxPooling1D)
+GlobalMaxPool2D = registry.register("layers", "GlobalMaxPool2D")(GlobalMaxPooling2D)
+GlobalMaxPool3D = registry.register("layers", "GlobalMaxPool3D")(GlobalMaxPooling3D)
+GlobalAvgPool1D = registry.register("layers", "GlobalAvgPool1D")(GlobalAveragePooling1D)
+GlobalAvgPool2D = registry.register("layers", "GlobalAvgPool2D")(GlobalAveragePooling2D)
+GlobalAvgPool3D = registry.register("layers", "GlobalAvgPool3D")(GlobalAveragePooling3D)

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax import config as _config
+from layerax.core import registry
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
 from layerax.layers.convolution import _args
@@ -378,9 +379,9 @@ class AveragePooling3D(BasePooling):
         )
 
 
-MaxPool1D = MaxPooling1D
-MaxPool2D = MaxPooling2D
-MaxPool3D = MaxPooling3D
-AvgPool1D = AveragePooling1D
-AvgPool2D = AveragePooling2D
-AvgPool3D = AveragePooling3D
+MaxPool1D = registry.register("layers", "MaxPool1D")(MaxPooling1D)
+MaxPool2D = registry.register("layers", "MaxPool2D")(MaxPooling2D)
+MaxPool3D = registry.register("layers", "MaxPool3D")(MaxPooling3D)
+AvgPool1D = registry.register("layers", "AvgPool1D")(AveragePooling1D)
+AvgPool2D = registry.register("layers", "AvgPool2D")(AveragePooling2D)
+AvgPool3D = registry.register("layers", "AvgPool3D")(AveragePooling3D)

@@ -14,7 +14,7 @@ from layerax import config as _config
 from layerax import ops
 from layerax.core.input_spec import InputSpec
 from layerax.core.layer import Layer
-from layerax.initializers_stft import STFT, _scipy_window
+from layerax.initializers.stft import STFT, _scipy_window
 
 _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 

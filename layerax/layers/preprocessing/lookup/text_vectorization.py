@@ -358,7 +358,7 @@ class TextVectorization(Layer):
 
     # -------------------------------------------------------------- saving
     def get_config(self) -> dict[str, Any]:
-        from layerax.saving.serialization_lib import serialize_keras_object
+        from layerax.core.serialization_lib import serialize_keras_object
 
         lookup = self._lookup_layer
         config = super().get_config()
@@ -390,7 +390,7 @@ class TextVectorization(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> TextVectorization:
         from layerax.core.keras_configs import _dtype
-        from layerax.saving.serialization_lib import deserialize_keras_object
+        from layerax.core.serialization_lib import deserialize_keras_object
 
         config = dict(config)
         if "dtype" in config:  # a Keras-written config holds a serialized dtype policy

@@ -26,19 +26,23 @@ def _is_array(data: Any) -> bool:
     return isinstance(data, (np.ndarray, jax.Array))
 
 
+def _is_py_dataset(data: Any) -> bool:
+    # `lx.utils.PyDataset`'s protocol (Keras' PyDataset has it too): indexed batches and
+    # their count. Checked by shape, so the layers do not depend on lx.utils.
+    return hasattr(type(data), "num_batches") and hasattr(data, "__getitem__")
+
+
 def iterate_batches(layer: str, data: Any, batch_size: int | None,
                     steps: int | None) -> Iterator[np.ndarray]:
     """The batches `adapt` reads from `data` (an array, a `PyDataset` or an iterable of batches),
     as numpy arrays; at most `steps` of them."""
-    from layerax.utils.py_dataset import PyDataset
-
     if _is_array(data):
         array = np.asarray(data)
         if batch_size is None:
             batches: Any = iter([array])
         else:
             batches = (array[i:i + batch_size] for i in range(0, max(len(array), 1), batch_size))
-    elif isinstance(data, PyDataset):
+    elif _is_py_dataset(data):
         count = data.num_batches
         indices = range(count) if count is not None else itertools.count()
         batches = (_first_of_batch(data[i]) for i in indices)

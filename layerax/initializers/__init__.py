@@ -9,100 +9,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from layerax import config as _config
-from layerax.core import serialization
-from layerax.core.resolvers import register_resolver
+from layerax.core import registry, serialization
 from layerax.core.random import make_default_seed
+from layerax.core.resolvers import register_resolver
+from layerax.initializers.base import Initializer as Initializer
+from layerax.initializers.base import _dtype
+from layerax.initializers.base import compute_fans as compute_fans
+from layerax.initializers.stft import STFT as STFT
 
 
-def _dtype(dtype: Any) -> Any:
-    return jnp.dtype(dtype or _config.floatx())
-
-
-def compute_fans(
-    shape: tuple[int, ...], input_axes: Any = None, output_axes: Any = None
-) -> tuple[float, float]:
-    """Keras' fan-in and fan-out of a weight shape (kernels: receptive field times channels).
-
-    Example:
-        >>> import layerax as lx
-        >>> lx.initializers.compute_fans((3, 3, 8, 16))
-        (72.0, 144.0)
-        >>> lx.initializers.compute_fans((4, 2, 8), input_axes=[0], output_axes=[1, 2])
-        (4.0, 16.0)
-    """
-    shape = tuple(shape)
-    if input_axes is not None and output_axes is not None:
-        fan_in = float(np.prod([shape[a] for a in input_axes]))
-        fan_out = float(np.prod([shape[a] for a in output_axes]))
-        return fan_in, fan_out
-    if len(shape) < 1:
-        return 1.0, 1.0
-    if len(shape) == 1:
-        return float(shape[0]), float(shape[0])
-    if len(shape) == 2:
-        return float(shape[0]), float(shape[1])
-    receptive = float(np.prod(shape[:-2]))
-    return shape[-2] * receptive, shape[-1] * receptive
-
-
-class Initializer:
-    """Base class: `initializer(shape, dtype=None)` returns an array.
-
-    Example:
-        >>> import layerax as lx
-        >>> lx.initializers.Ones()((2,)).tolist()
-        [1.0, 1.0]
-    """
-
-    # Equal configurations compare equal, so layers holding them have equal pytree structures.
-    _lx_static_eq = True
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.get_config() == self.get_config()
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-
-    def __call__(self, shape: Any, dtype: Any = None) -> jax.Array:
-        raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        """The initializer's constructor arguments, from which `from_config` rebuilds it.
-
-        Example:
-            >>> import layerax as lx
-            >>> lx.initializers.RandomNormal(stddev=0.5, seed=1).get_config()
-            {'mean': 0.0, 'stddev': 0.5, 'seed': 1}
-        """
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Initializer:
-        """Creates an initializer from `get_config()`'s output.
-
-        Example:
-            >>> import layerax as lx
-            >>> init = lx.initializers.Constant.from_config({"value": 2.0})
-            >>> init((2,)).tolist()
-            [2.0, 2.0]
-        """
-        return cls(**config)
-
-    def clone(self) -> Initializer:
-        """A new initializer of the same class and configuration (`from_config(get_config())`).
-
-        Example:
-            >>> import layerax as lx
-            >>> init = lx.initializers.HeNormal(seed=3)
-            >>> twin = init.clone()
-            >>> twin is not init and twin.get_config() == init.get_config()
-            True
-        """
-        return self.__class__.from_config(self.get_config())
-
-
+@registry.register("initializers", "zeros")
 class Zeros(Initializer):
     """All zeros.
 
@@ -116,6 +32,7 @@ class Zeros(Initializer):
         return jnp.zeros(tuple(shape), _dtype(dtype))
 
 
+@registry.register("initializers", "ones")
 class Ones(Initializer):
     """All ones.
 
@@ -129,6 +46,7 @@ class Ones(Initializer):
         return jnp.ones(tuple(shape), _dtype(dtype))
 
 
+@registry.register("initializers", "constant")
 class Constant(Initializer):
     """A constant value.
 
@@ -191,6 +109,7 @@ def _to_device(values: np.ndarray, dtype: Any) -> jax.Array:
     return jnp.asarray(np.asarray(values, np.float32), dtype=_dtype(dtype))
 
 
+@registry.register("initializers", "random_normal", "normal")
 class RandomNormal(RandomInitializer):
     """Normal distribution.
 
@@ -217,6 +136,7 @@ class RandomNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+@registry.register("initializers", "random_uniform", "uniform")
 class RandomUniform(RandomInitializer):
     """Uniform distribution on `[minval, maxval)`.
 
@@ -242,6 +162,7 @@ class RandomUniform(RandomInitializer):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
+@registry.register("initializers", "truncated_normal")
 class TruncatedNormal(RandomInitializer):
     """Normal distribution with values beyond two standard deviations redrawn.
 
@@ -264,6 +185,7 @@ class TruncatedNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+@registry.register("initializers", "variance_scaling")
 class VarianceScaling(RandomInitializer):
     """Scales the variance to the weight's fan: the family behind Glorot, He and LeCun.
 
@@ -356,32 +278,33 @@ def _preset_doc(name: str, what: str, snake: str) -> str:
     )
 
 
-GlorotUniform = _variance_preset(
+GlorotUniform = registry.register("initializers", "glorot_uniform")(_variance_preset(
     "GlorotUniform", 1.0, "fan_avg", "uniform",
     _preset_doc("GlorotUniform", "Uniform in ±sqrt(6 / (fan_in + fan_out)) (Xavier).", "glorot_uniform"),
-)
-GlorotNormal = _variance_preset(
+))
+GlorotNormal = registry.register("initializers", "glorot_normal")(_variance_preset(
     "GlorotNormal", 1.0, "fan_avg", "truncated_normal",
     _preset_doc("GlorotNormal", "Truncated normal, stddev sqrt(2 / (fan_in + fan_out)).", "glorot_normal"),
-)
-HeUniform = _variance_preset(
+))
+HeUniform = registry.register("initializers", "he_uniform")(_variance_preset(
     "HeUniform", 2.0, "fan_in", "uniform",
     _preset_doc("HeUniform", "Uniform in ±sqrt(6 / fan_in).", "he_uniform"),
-)
-HeNormal = _variance_preset(
+))
+HeNormal = registry.register("initializers", "he_normal")(_variance_preset(
     "HeNormal", 2.0, "fan_in", "truncated_normal",
     _preset_doc("HeNormal", "Truncated normal, stddev sqrt(2 / fan_in).", "he_normal"),
-)
-LecunUniform = _variance_preset(
+))
+LecunUniform = registry.register("initializers", "lecun_uniform")(_variance_preset(
     "LecunUniform", 1.0, "fan_in", "uniform",
     _preset_doc("LecunUniform", "Uniform in ±sqrt(3 / fan_in).", "lecun_uniform"),
-)
-LecunNormal = _variance_preset(
+))
+LecunNormal = registry.register("initializers", "lecun_normal")(_variance_preset(
     "LecunNormal", 1.0, "fan_in", "truncated_normal",
     _preset_doc("LecunNormal", "Truncated normal, stddev sqrt(1 / fan_in).", "lecun_normal"),
-)
+))
 
 
+@registry.register("initializers", "orthogonal", "OrthogonalInitializer")
 class Orthogonal(RandomInitializer):
     """A (semi-)orthogonal matrix, reshaped to the weight shape (last axis = columns).
 
@@ -420,6 +343,7 @@ class Orthogonal(RandomInitializer):
         return {"gain": self.gain, "seed": self.seed}
 
 
+@registry.register("initializers", "identity", "IdentityInitializer")
 class Identity(Initializer):
     """`gain` times the identity matrix (2-D shapes only; rectangular allowed).
 
@@ -446,10 +370,6 @@ class Identity(Initializer):
 
 IdentityInitializer = Identity
 OrthogonalInitializer = Orthogonal
-
-# Defined apart to keep this file small; it subclasses `Initializer` from above.
-from layerax.initializers_stft import STFT  # noqa: E402
-
 STFTInitializer = STFT
 
 # Keras' lowercase aliases name the same classes (`glorot_uniform is GlorotUniform`).
@@ -460,32 +380,6 @@ glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_uniform, he_normal = HeUniform, HeNormal
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 
-_TABLE: dict[str, Any] = {
-    "zeros": Zeros,
-    "ones": Ones,
-    "constant": Constant,
-    "random_normal": RandomNormal,
-    "random_uniform": RandomUniform,
-    "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform,
-    "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform,
-    "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal,
-    "identity": Identity,
-    "stft": STFT,
-}
-_TABLE.update({cls.__name__: cls for cls in list(_TABLE.values())})
-_TABLE["IdentityInitializer"] = Identity
-_TABLE["OrthogonalInitializer"] = Orthogonal
-_TABLE["STFTInitializer"] = STFT
-_TABLE["uniform"] = RandomUniform
-_TABLE["normal"] = RandomNormal
-
-
 def get(identifier: Any) -> Any:
     """Returns an initializer from a name, a config dict, an instance or a callable.
 
@@ -494,7 +388,7 @@ def get(identifier: Any) -> Any:
         >>> type(lx.initializers.get("glorot_uniform")).__name__
         'GlorotUniform'
     """
-    return serialization.resolve(identifier, "initializer", _TABLE)
+    return serialization.resolve(identifier, "initializer", "initializers")
 
 
 def serialize(initializer: Any) -> Any:
@@ -517,7 +411,7 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
         >>> type(init).__name__
         'Ones'
     """
-    return serialization.deserialize(config, "initializer", _TABLE, custom_objects=custom_objects)
+    return serialization.deserialize(config, "initializer", "initializers", custom_objects=custom_objects)
 
 
 __all__ = [

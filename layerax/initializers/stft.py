@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from layerax import config as _config
-from layerax.initializers import Initializer
+from layerax.core import registry
+from layerax.initializers.base import Initializer
 
 
 def _scipy_window(window: str, length: int, periodic: bool) -> np.ndarray:
@@ -24,6 +25,7 @@ def _scipy_window(window: str, length: int, periodic: bool) -> np.ndarray:
     return np.asarray(get_window(window, length, fftbins=periodic))
 
 
+@registry.register("initializers", "stft", "STFTInitializer")
 class STFT(Initializer):
     """Initializes a `(frame_length, input_channels, fft_bins)` kernel with the real or
     imaginary part of the DFT basis, multiplied by a window.
