@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import types
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from layerax.core.random import SeedGenerator
@@ -113,8 +114,9 @@ def clone_object(obj: Any, memo: dict[int, Any]) -> Any:
 
 
 # ------------------------------------------------------------------ the linear program
-# How a container step builds its slot (see `CloneProgram.run`).
-_LIST, _TUPLE, _DICT, _TRACKED_LIST, _TRACKED_DICT, _COPY = range(6)
+# How a container step builds its slot from the slots of its items (see `CloneProgram.run`).
+_LIST, _TUPLE, _DICT, _TRACKED_LIST, _TRACKED_DICT = range(5)
+_BUILDERS = {_LIST: list, _TUPLE: tuple, _TRACKED_LIST: TrackedList}
 _EXACT_CONTAINERS = (list, tuple, dict)
 _MISSING = object()
 
@@ -146,7 +148,8 @@ class _Recorder:
         self.extra_variables: list[Variable] = []  # reachable, but not leaves: keep their value
         self.allocated: list[Any] = []  # layers and seed generators, made empty then filled
         self.constants: list[Any] = []  # shared by the clone as they are
-        self.containers: list[Any] = []  # inner ones first
+        self.copies: list[Any] = []  # lists and dicts without state: shallow copies
+        self.containers: list[Any] = []  # rebuilt from their items' clones, inner ones first
         self.layers: list[tuple[Any, list[tuple[str, Any]]]] = []
         self.seeds: list[Any] = []
 
@@ -158,7 +161,7 @@ class _Recorder:
             return known
         kind = type(obj)
         if kind in _SHARED_TYPES:
-            return self._constant(obj, False)
+            return self._record(self.constants, obj, False)
         if is_layer_type(kind):
             self.holds_state[key] = True  # before its attributes: a cycle back finds it
             self.allocated.append(obj)
@@ -171,32 +174,40 @@ class _Recorder:
             self.layers.append((obj, attrs))
             return True
         if isinstance(obj, Variable):
-            self.holds_state[key] = True
-            self.extra_variables.append(obj)
-            return True
+            return self._record(self.extra_variables, obj, True)
         if isinstance(obj, SeedGenerator):
-            self.holds_state[key] = True
-            self.allocated.append(obj)
+            self._record(self.allocated, obj, True)
             self.visit(obj.state)
             self.seeds.append(obj)
             return True
         if not isinstance(obj, _EXACT_CONTAINERS):
-            return self._constant(obj, False)
-        items = obj.values() if isinstance(obj, dict) else obj
+            return self._record(self.constants, obj, False)
+        if not self._holds_state(obj) and kind in _EXACT_CONTAINERS:
+            return self._record(self.constants if kind is tuple else self.copies, obj, False)
         stateful = False
-        for item in items:
+        for item in obj.values() if isinstance(obj, dict) else obj:
             stateful = self.visit(item) or stateful
-        code = _container_code(obj)
-        if code is None or (not stateful and kind is tuple):
-            return self._constant(obj, stateful)
-        self.holds_state[key] = stateful
-        self.containers.append(obj)
+        if _container_code(obj) is None:  # a tuple or dict subclass: shared, as clone_object does
+            return self._record(self.constants, obj, stateful)
+        return self._record(self.containers, obj, stateful)
+
+    def _record(self, group: list[Any], obj: Any, stateful: bool) -> bool:
+        self.holds_state[id(obj)] = stateful
+        group.append(obj)
         return stateful
 
-    def _constant(self, obj: Any, stateful: bool) -> bool:
-        self.holds_state[id(obj)] = stateful
-        self.constants.append(obj)
-        return stateful
+    def _holds_state(self, obj: Any) -> bool:
+        """Whether a container holds a layer, variable or seed generator (at any depth)."""
+        for item in obj.values() if isinstance(obj, dict) else obj:
+            kind = type(item)
+            if kind in _SHARED_TYPES:
+                continue
+            known = self.holds_state.get(id(item))
+            if known or (known is None and not shared_type(kind) and (
+                not isinstance(item, _EXACT_CONTAINERS) or self._holds_state(item)
+            )):
+                return True
+        return False
 
 
 class CloneProgram:
@@ -204,8 +215,9 @@ class CloneProgram:
 
     Slots are numbered in the order a replay fills them: the leaf variables (in the
     treedef's order), other variables the graph reaches, the layers and seed generators
-    (allocated empty), the shared constants, then the containers, inner ones first. A
-    replay then fills each layer's attributes, and each seed generator's.
+    (allocated empty), the shared constants, shallow copies of the lists and dicts without
+    state, then the containers that hold state, inner ones first. A replay then fills each
+    layer's attributes, and each seed generator's.
 
     Args:
         template: The layer whose graph is cloned.
@@ -214,15 +226,18 @@ class CloneProgram:
     """
 
     __slots__ = (
-        "version", "leaf_variables", "extra_variables", "classes", "constants", "containers",
-        "layers", "seeds", "origins", "root", "variable_slots",
+        "version", "leaf_variables", "extra_variables", "classes", "constants", "list_copies",
+        "dict_copies",
+        "containers", "layers", "seeds", "origins", "root", "variable_slots",
     )
 
     def __init__(self, template: Any, leaf_variables: list[Variable], version: int) -> None:
         rec = _Recorder(leaf_variables)
         rec.visit(template)
+        list_copies = [c for c in rec.copies if type(c) is list]
+        dict_copies = [c for c in rec.copies if type(c) is dict]
         origins = [*leaf_variables, *rec.extra_variables, *rec.allocated, *rec.constants,
-                   *rec.containers]
+                   *list_copies, *dict_copies, *rec.containers]
         slot = {id(obj): i for i, obj in enumerate(origins)}
         if len(slot) < len(origins):
             # A variable listed twice among the leaves: its references get the last copy.
@@ -232,13 +247,9 @@ class CloneProgram:
         self.extra_variables = rec.extra_variables
         self.classes = [type(obj) for obj in rec.allocated]
         self.constants = rec.constants
-        self.containers = [
-            _container_step(obj, slot, rec.holds_state[id(obj)]) for obj in rec.containers
-        ]
-        self.layers = [
-            (slot[id(layer)], layer, tuple((name, value, slot[id(value)]) for name, value in attrs))
-            for layer, attrs in rec.layers
-        ]
+        self.list_copies, self.dict_copies = list_copies, dict_copies
+        self.containers = [_container_step(obj, slot) for obj in rec.containers]
+        self.layers = [_layer_step(layer, attrs, slot) for layer, attrs in rec.layers]
         self.seeds = [(slot[id(s)], s, s.state, slot[id(s.state)]) for s in rec.seeds]
         self.origins = origins
         self.root = slot[id(template)]
@@ -256,55 +267,67 @@ class CloneProgram:
             objs.extend([copy_variable(v, v._value, tracing) for v in self.extra_variables])
         objs.extend(map(object.__new__, self.classes))
         objs.extend(self.constants)
-        for code, payload in self.containers:
-            if code is _LIST:
-                objs.append([objs[i] for i in payload])
-            elif code is _TUPLE:
-                objs.append(tuple([objs[i] for i in payload]))
-            elif code is _COPY:
-                objs.append(payload.copy())
-            elif code is _DICT:
-                objs.append(dict(zip(payload[0], [objs[i] for i in payload[1]])))
-            elif code is _TRACKED_LIST:
-                objs.append(TrackedList([objs[i] for i in payload]))
-            else:
-                objs.append(TrackedDict(zip(payload[0], [objs[i] for i in payload[1]])))
+        objs.extend(map(list.copy, self.list_copies))
+        objs.extend(map(dict.copy, self.dict_copies))
+        for build, items, keys in self.containers:
+            values = items(objs)
+            objs.append(build(values) if keys is None else build(zip(keys, values)))
         memo = None
-        for index, layer, attrs in self.layers:
-            fresh = dict(layer.__dict__)
-            for name, expected, source in attrs:
-                value = fresh.get(name, _MISSING)
-                if value is expected:
-                    fresh[name] = objs[source]
-                elif value is not _MISSING:
-                    # Replaced since the program was made, without a structure change.
+        for index, layer, attrs, fresh, late in self.layers:
+            values = dict(layer.__dict__)
+            get = values.get
+            for name, planned, source in attrs:
+                value = get(name, _MISSING)
+                if value is planned:
+                    values[name] = objs[source]
+                elif value is not _MISSING:  # replaced since the program was made, no bump
                     if memo is None:
                         memo = dict(zip(map(id, self.origins), objs))
-                    fresh[name] = clone_object(value, memo)
-            for name, factory in _FRESH_ITEMS:
-                if name in fresh:
-                    fresh[name] = factory()
-            fresh.pop(_DROPPED_ATTR, None)
-            object.__setattr__(objs[index], "__dict__", fresh)
+                    values[name] = clone_object(value, memo)
+            for name, factory in fresh:
+                values[name] = factory()
+            for name, factory in late:  # a cache the template gained after the program
+                if name in values:
+                    values[name] = factory()
+            values.pop(_DROPPED_ATTR, None)
+            object.__setattr__(objs[index], "__dict__", values)
         for index, seed, expected, source in self.seeds:
             new = objs[index]
             new.__dict__.update(seed.__dict__)
             state = seed.state
-            if state is not expected:
+            if state is expected:
+                new.state = objs[source]
+            else:
                 if memo is None:
                     memo = dict(zip(map(id, self.origins), objs))
                 new.state = clone_object(state, memo)
-            else:
-                new.state = objs[source]
         return objs[self.root], variables
 
 
-def _container_step(obj: Any, slot: dict[int, int], stateful: bool) -> tuple[int, Any]:
-    """A replay step for the container `obj`: a shallow copy of a list or dict without
-    state, else the code of `_container_code` and the slots of its items."""
-    if not stateful and type(obj) in (list, dict):
-        return _COPY, obj
+def _getter(indices: tuple[int, ...]) -> Any:
+    """A function of the slots that returns the tuple of those at `indices`."""
+    if len(indices) >= 2:
+        return itemgetter(*indices)
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda objs: (objs[only],)
+    return lambda objs: ()
+
+
+def _container_step(obj: Any, slot: dict[int, int]) -> tuple[Any, Any, tuple[Any, ...] | None]:
+    """How a replay rebuilds `obj`: (its type, a getter of its items' slots, its keys)."""
     code = _container_code(obj)
-    if isinstance(obj, dict):
-        return code, (tuple(obj.keys()), tuple(slot[id(v)] for v in obj.values()))
-    return code, tuple(slot[id(v)] for v in obj)
+    if code in (_DICT, _TRACKED_DICT):
+        build = dict if code == _DICT else TrackedDict
+        return build, _getter(tuple(slot[id(v)] for v in obj.values())), tuple(obj.keys())
+    return _BUILDERS[code], _getter(tuple(slot[id(v)] for v in obj)), None
+
+
+def _layer_step(layer: Any, attrs: list[tuple[str, Any]], slot: dict[int, int]) -> tuple[Any, ...]:
+    """How a replay fills `layer`'s clone: its slot, the layer, (name, the object it held,
+    the slot of its clone) for each attribute it clones, the fresh caches the layer has and
+    those it may gain later."""
+    planned = tuple((name, value, slot[id(value)]) for name, value in attrs)
+    fresh = tuple(item for item in _FRESH_ITEMS if item[0] in layer.__dict__)
+    late = tuple(item for item in _FRESH_ITEMS if item[0] not in layer.__dict__)
+    return slot[id(layer)], layer, planned, fresh, late

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import types
 import weakref
+from operator import attrgetter
 from typing import Any
 
 import jax
@@ -33,6 +34,7 @@ from layerax.core.variable import Variable
 
 # Attributes that describe no behaviour, or are rebuilt by the clone (see core/graph_clone.py).
 _UNKEYED_ATTRS = frozenset({"name", "_name", "_losses", "_lx_cache", "_auto_config"})
+_IS_TRACE_LOCAL = attrgetter("_trace_local")
 _FUNCTION_TYPES = (
     types.FunctionType,
     types.BuiltinFunctionType,
@@ -122,7 +124,7 @@ class LayerTreeDef:
         described), held weakly when the clone lives outside any trace.
         """
         treedef = object.__new__(LayerTreeDef)
-        if tracing or any(v._trace_local for v in variables):
+        if tracing or any(map(_IS_TRACE_LOCAL, variables)):
             treedef._template, treedef._clone_of, treedef._source = clone, None, None
         else:
             treedef._template, treedef._clone_of = None, weakref.ref(clone)
