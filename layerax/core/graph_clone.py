@@ -16,9 +16,12 @@ structure version (`CTX.structure_version`, bumped by every change that adds, re
 builds a layer or a weight, or changes what is trainable) and checks, when it fills a layer,
 that each attribute it planned for still holds the object it planned for: an attribute
 replaced without a bump is cloned by `clone_object` instead. Attributes that hold per-object
-caches (`_FRESH_ATTRS`, `_lx_treedef`) are read from the template at every replay, never
-from the program, so that a cache the template gained after the program was built (say, the
-compiled steps of `fit`) is never shared by its clones.
+caches (`FRESH_ATTRS`, `_lx_treedef`) are looked up in the template at every replay, so that
+a cache the template gained after the program was built (the compiled steps of `fit`, the
+treedef of a sub-layer flattened on its own) is never shared by its clones.
+
+Unlike `clone_object`, a program copies each container once, so a clone keeps the
+template's aliasing (two attributes holding the same list hold the same copy).
 """
 
 from __future__ import annotations
