@@ -21,22 +21,20 @@ from __future__ import annotations
 
 import functools
 import types
+import weakref
+from operator import attrgetter
 from typing import Any
 
 import jax
 
 from layerax.core.context import CTX, jax_is_tracing
+from layerax.core.graph_clone import CloneProgram, is_layer_type
 from layerax.core.random import SeedGenerator
-from layerax.core.tracking import TrackedDict, TrackedList
-from layerax.core.variable import Variable, copy_variable
+from layerax.core.variable import Variable
 
-# Attributes that describe no behaviour, or are rebuilt by the clone. `_lx_functions` holds
-# a compiled model's fit/evaluate/predict steps, bound to the model they were made for: a
-# clone compiles its own on first use (it shares the optimizer and metrics objects).
+# Attributes that describe no behaviour, or are rebuilt by the clone (see core/graph_clone.py).
 _UNKEYED_ATTRS = frozenset({"name", "_name", "_losses", "_lx_cache", "_auto_config"})
-_FRESH_ATTRS = {
-    "_lx_cache": dict, "_losses": list, "_lx_added_metrics": list, "_lx_functions": dict
-}
+_IS_TRACE_LOCAL = attrgetter("_trace_local")
 _FUNCTION_TYPES = (
     types.FunctionType,
     types.BuiltinFunctionType,
@@ -46,18 +44,41 @@ _FUNCTION_TYPES = (
 
 
 class LayerTreeDef:
-    """Pytree aux data of a layer: a template to clone and a structural key."""
+    """Pytree aux data of a layer: a template to clone and a structural key.
 
-    __slots__ = ("template", "variables", "key", "keys", "_hash", "_plan")
+    A treedef made by describing a layer holds it as its template. A clone made outside
+    any trace gets a treedef seeded by the one that made it (its `source`), which holds
+    the clone only weakly: a `jax.jit` loop that returns the model drops each step's clone
+    as soon as the next one replaces it, freed at once (a strong reference back from the
+    clone's cache would make every clone a reference cycle, left for the garbage
+    collector together with its arrays). Clones made inside a trace hold their template
+    strongly: the output structure `jax.jit` keeps is such a treedef.
+    """
+
+    __slots__ = (
+        "_template", "_clone_of", "_source", "_seeded_at", "variables", "key", "keys", "_hash",
+        "_plan",
+    )
 
     def __init__(self, template: Any, variables: list[Variable]) -> None:
-        self.template = template
+        self._template = template
+        self._clone_of: weakref.ref[Any] | None = None
+        self._source: LayerTreeDef | None = None
+        self._seeded_at = -1
         self.variables = variables
         index = {id(v): i for i, v in enumerate(variables)}
         self.key = (type(template), _describe(template, {}, index))
         self._hash = hash(self.key)
         self.keys = tuple(jax.tree_util.DictKey(v.path) for v in variables)
-        self._plan: tuple[int, dict[int, Any]] | None = None
+        self._plan: CloneProgram | None = None
+
+    @property
+    def template(self) -> Any:
+        """The layer this treedef clones (None: a seeded clone that no longer exists)."""
+        template = self._template
+        if template is None and self._clone_of is not None:
+            template = self._clone_of()
+        return template
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -70,41 +91,64 @@ class LayerTreeDef:
         return self._hash
 
     def __repr__(self) -> str:
-        return f"{type(self.template).__name__}(<{len(self.variables)} variables>)"
+        return f"{self.key[0].__name__}(<{len(self.variables)} variables>)"
 
     def unflatten(self, leaves: Any) -> Any:
-        memo: dict[int, Any] = {}
-        tracing = jax_is_tracing()
-        for var, leaf in zip(self.variables, leaves):
-            memo[id(var)] = copy_variable(var, leaf, tracing)
-        plan = self._plan
-        if plan is None or plan[0] != CTX.structure_version:
-            # Which attributes and containers of the template hold state, found once per
-            # structure (the steps of a jax.jit loop reuse it until a layer changes).
-            plan = self._plan = (CTX.structure_version, _clone_plan(self.template))
+        if self._template is None:
+            return self._unflatten_seeded(leaves)
+        program = self._plan
+        if program is None or program.version != CTX.structure_version:
+            # The clone as flat steps, recorded once per structure (the steps of a jax.jit
+            # loop replay it until a layer changes).
+            program = self._plan = CloneProgram(
+                self._template, self.variables, CTX.structure_version
+            )
             self._revalidate_template()
-        clone = _clone_planned(self.template, memo, plan[1])
-        template_cache = self.template.__dict__.get("_lx_cache")
+        tracing = jax_is_tracing()
+        clone, variables = program.run(leaves, tracing)
+        template_cache = self._template.__dict__.get("_lx_cache")
         if (
             template_cache is not None
             and template_cache.get("version") == CTX.structure_version
             and template_cache.get("pytree", (None, None))[1] is self
         ):
-            # The template has not changed since this treedef described it, so the clone has
-            # exactly this structure: seed its flatten cache, so that flattening it (the next
-            # step of a jax.jit loop that returns the model) does not walk the graph again.
-            # The clone is the template of its own treedef (as if it had been described).
-            treedef = object.__new__(LayerTreeDef)
-            treedef.template = clone
-            treedef.variables = [memo[id(v)] for v in self.variables]
-            treedef.key, treedef._hash, treedef.keys = self.key, self._hash, self.keys
-            treedef._plan = None
-            clone.__dict__["_lx_cache"].update(
-                version=CTX.structure_version, pytree=(treedef.variables, treedef)
-            )
-            clone.__dict__["_lx_treedef"] = treedef
+            self._seed(clone, variables, tracing)
         return clone
 
+    def _seed(self, clone: Any, variables: list[Variable], tracing: bool) -> None:
+        """Seeds the flatten cache of `clone`, which has exactly this structure.
+
+        The template has not changed since this treedef described it, so flattening the
+        clone (the next step of a jax.jit loop that returns the model) need not walk its
+        graph again. The clone is the template of its own treedef (as if it had been
+        described), held weakly when the clone lives outside any trace.
+        """
+        treedef = object.__new__(LayerTreeDef)
+        if tracing or any(map(_IS_TRACE_LOCAL, variables)):
+            treedef._template, treedef._clone_of, treedef._source = clone, None, None
+        else:
+            treedef._template, treedef._clone_of = None, weakref.ref(clone)
+            treedef._source = self if self._source is None else self._source
+        treedef._seeded_at = CTX.structure_version
+        treedef.variables = variables
+        treedef.key, treedef._hash, treedef.keys = self.key, self._hash, self.keys
+        treedef._plan = None
+        clone.__dict__["_lx_cache"].update(
+            version=CTX.structure_version, pytree=(variables, treedef)
+        )
+        clone.__dict__["_lx_treedef"] = treedef
+
+    def _unflatten_seeded(self, leaves: Any) -> Any:
+        """Unflattens a treedef seeded by `_source`, whose template has the same structure."""
+        clone = self._clone_of() if self._clone_of is not None else None
+        if clone is None or self._seeded_at == CTX.structure_version:
+            # Nothing changed anywhere since the seeding (or the clone is gone): the source's
+            # template still has exactly this structure, and its program is current.
+            return self._source.unflatten(leaves)
+        # Layers changed since: clone the clone itself, as a described treedef would (from
+        # now on it holds it strongly, like one).
+        self._template, self._clone_of, self._source = clone, None, None
+        return self.unflatten(leaves)
 
     def _revalidate_template(self) -> None:
         """After a structure change anywhere, confirms once that the template still has this
@@ -126,7 +170,7 @@ class LayerTreeDef:
 
 def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
     """A hashable summary of everything in `obj` that is not a variable value."""
-    if _is_layer_type(type(obj)):
+    if is_layer_type(type(obj)):
         key = id(obj)
         if key in seen:
             return ("layer-ref", seen[key])
@@ -152,173 +196,6 @@ def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
         # functions (compared by identity) keep their own equality.
         return obj
     return ("id", id(obj))
-
-
-# Attribute values that are shared by a clone as they are (the common case): skip the checks.
-_SHARED_TYPES = frozenset({bool, int, float, str, bytes, complex, type(None), types.FunctionType})
-# type -> whether `_clone` returns its instances unchanged (decided once per type).
-_SHARED_BY_TYPE: dict[type, bool] = dict.fromkeys(_SHARED_TYPES, True)
-_STATE_HOLDERS = (Variable, SeedGenerator, list, tuple, dict)
-
-
-def _is_layer_type(kind: type) -> bool:
-    """Whether `kind` is a layer class: `Layer` marks its classes with `_lx_is_layer` (this
-    module sits below `core/layer/` and does not import it)."""
-    return getattr(kind, "_lx_is_layer", False) is True
-
-
-def _shared_type(kind: type) -> bool:
-    shared = _SHARED_BY_TYPE.get(kind)
-    if shared is None:
-        holds_state = _is_layer_type(kind) or issubclass(kind, _STATE_HOLDERS)
-        shared = _SHARED_BY_TYPE[kind] = not holds_state
-    return shared
-
-
-def _clone_layer(obj: Any, memo: dict[int, Any]) -> Any:
-    new = object.__new__(type(obj))
-    memo[id(obj)] = new
-    source = obj.__dict__
-    fresh = dict(source)  # most attributes are shared as they are: one C-level copy
-    for name, value in source.items():
-        kind = type(value)
-        shared = _SHARED_BY_TYPE.get(kind)
-        if shared is None:
-            shared = _shared_type(kind)
-        if not shared:
-            factory = _FRESH_ATTRS.get(name)
-            fresh[name] = factory() if factory is not None else _clone(value, memo)
-    fresh.pop("_lx_treedef", None)
-    object.__setattr__(new, "__dict__", fresh)
-    return new
-
-
-def _clone(obj: Any, memo: dict[int, Any]) -> Any:
-    if type(obj) in _SHARED_TYPES:
-        return obj
-    key = id(obj)
-    if key in memo:
-        return memo[key]
-    if _is_layer_type(type(obj)):
-        return _clone_layer(obj, memo)
-    if isinstance(obj, Variable):
-        new = memo[key] = copy_variable(obj, obj._value)
-        return new
-    if isinstance(obj, SeedGenerator):
-        new = object.__new__(SeedGenerator)
-        memo[key] = new
-        new.__dict__.update(obj.__dict__)
-        new.state = _clone(obj.state, memo)
-        return new
-    if isinstance(obj, TrackedList):
-        return TrackedList(_clone(v, memo) for v in obj)
-    if isinstance(obj, TrackedDict):
-        return TrackedDict((k, _clone(v, memo)) for k, v in obj.items())
-    if isinstance(obj, list):
-        return [_clone(v, memo) for v in obj]
-    if isinstance(obj, tuple) and type(obj) is tuple:
-        return tuple(_clone(v, memo) for v in obj)
-    if isinstance(obj, dict) and type(obj) is dict:
-        return {k: _clone(v, memo) for k, v in obj.items()}
-    return obj
-
-
-# How `_clone_planned` copies an object of the template (see `_clone_plan`).
-_SHARE, _COPY = 0, 1
-
-
-def _clone_plan(template: Any) -> dict[int, Any]:
-    """Maps the ids of the template's layers and containers to how a clone copies them.
-
-    A layer maps to the names of its attributes that hold state (layers, variables,
-    seed generators, or containers of them) and must be cloned; its other attributes are
-    shared, or copied when they are mutable containers. A container maps to `_SHARE`
-    (a tuple without state), `_COPY` (a list or dict without state: a shallow copy) or
-    True (it holds state: cloned element by element).
-    """
-    plan: dict[int, Any] = {}
-
-    def visit(obj: Any) -> bool:
-        """Records how to copy `obj`; returns whether it holds state."""
-        kind = type(obj)
-        if kind in _SHARED_TYPES:
-            return False
-        key = id(obj)
-        if key in plan:
-            entry = plan[key]
-            return entry is not _SHARE and entry is not _COPY
-        if _is_layer_type(kind):
-            plan[key] = ()  # placeholder: a cycle back to this layer
-            names = []
-            for name, value in obj.__dict__.items():
-                if name in _FRESH_ATTRS or name == "_lx_treedef":
-                    continue
-                if not _shared_type(type(value)):
-                    visit(value)
-                    names.append(name)
-            plan[key] = tuple(names)
-            return True
-        if isinstance(obj, (Variable, SeedGenerator)):
-            plan[key] = True
-            return True
-        if isinstance(obj, (list, tuple)):
-            stateful = False
-            plan[key] = _SHARE
-            for value in obj:
-                stateful = visit(value) or stateful
-        elif isinstance(obj, dict):
-            stateful = False
-            plan[key] = _SHARE
-            for value in obj.values():
-                stateful = visit(value) or stateful
-        else:
-            return False
-        if stateful or type(obj) not in (list, tuple, dict):
-            plan[key] = True
-        else:
-            plan[key] = _SHARE if type(obj) is tuple else _COPY
-        return stateful
-
-    visit(template)
-    return plan
-
-
-def _clone_planned(obj: Any, memo: dict[int, Any], plan: dict[int, Any]) -> Any:
-    """`_clone`, guided by a plan of the template: only what holds state is walked."""
-    key = id(obj)
-    if key in memo:
-        return memo[key]
-    entry = plan.get(key)
-    if entry is None:
-        return _clone(obj, memo)
-    if entry is _SHARE:
-        return obj
-    if entry is _COPY:
-        return obj.copy()
-    if type(entry) is tuple:  # a layer: the names of its attributes that hold state
-        new = object.__new__(type(obj))
-        memo[key] = new
-        fresh = dict(obj.__dict__)
-        for name in entry:
-            fresh[name] = _clone_planned(fresh[name], memo, plan)
-        for name, factory in _FRESH_ATTRS.items():
-            if name in fresh:
-                fresh[name] = factory()
-        fresh.pop("_lx_treedef", None)
-        object.__setattr__(new, "__dict__", fresh)
-        return new
-    kind = type(obj)
-    if kind is list:
-        return [_clone_planned(v, memo, plan) for v in obj]
-    if kind is tuple:
-        return tuple(_clone_planned(v, memo, plan) for v in obj)
-    if kind is dict:
-        return {k: _clone_planned(v, memo, plan) for k, v in obj.items()}
-    if kind is TrackedList:
-        return TrackedList(_clone_planned(v, memo, plan) for v in obj)
-    if kind is TrackedDict:
-        return TrackedDict((k, _clone_planned(v, memo, plan)) for k, v in obj.items())
-    return _clone(obj, memo)
 
 
 def flatten_layer(layer: Any) -> tuple[list[Any], LayerTreeDef]:
