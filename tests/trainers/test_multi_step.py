@@ -1,0 +1,169 @@
+"""`steps_per_execution` bodies (trainers/multi_step.py): the same steps whichever runs, and
+the "auto" measurement's rule, against a hand-written jax.grad + optax loop."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import layerax as lx
+from layerax.trainers import multi_step
+from tests.helpers import assert_close
+
+RNG = np.random.default_rng(0)
+# 8 full batches of 4 (two groups of 4 steps) and a last batch of 2 (its own call).
+X = RNG.normal(size=(34, 6, 6, 2)).astype("float32")
+LABELS = RNG.integers(0, 3, size=34).astype("int32")
+LR = 0.1
+SPE = 4
+BATCH = 4
+
+
+def tiny_cnn():
+    return lx.Sequential([
+        lx.Input((6, 6, 2)),
+        lx.layers.Conv2D(3, 3, activation="relu"),
+        lx.layers.Flatten(),
+        lx.layers.Dense(3),
+    ])
+
+
+def reference_weights(params, epochs):
+    """The same training in hand-written JAX: conv (VALID, NHWC) + relu + dense, SGD."""
+    tx = optax.sgd(LR)
+    state = tx.init(params)
+
+    def loss_fn(p, x, y):
+        h = jax.lax.conv_general_dilated(x, p[0], (1, 1), "VALID",
+                                         dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        h = jax.nn.relu(h + p[1]).reshape(x.shape[0], -1)
+        logits = h @ p[2] + p[3]
+        return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+    grad = jax.jit(jax.grad(loss_fn))
+    for _ in range(epochs):
+        for i in range(0, len(X), BATCH):
+            updates, state = tx.update(grad(params, X[i:i + BATCH], LABELS[i:i + BATCH]), state)
+            params = optax.apply_updates(params, updates)
+    return params
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """Weights after 2 epochs of fit: spe=1, and spe=4 with each body, from the same start."""
+    start = tiny_cnn().get_weights()
+    out = {"reference": reference_weights([jnp.asarray(w) for w in start], epochs=2)}
+    for body in ["one_step", "auto", "scan", "unroll", "loop"]:
+        model = tiny_cnn()
+        model.set_weights(start)
+        if body == "loop":  # a pytree clone that went through jax.jit trains as its original
+            model = jax.jit(lambda m: m)(model)
+        model.compile(optimizer=lx.optimizers.SGD(LR),
+                      loss=lx.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      steps_per_execution=1 if body == "one_step" else SPE)
+        if body not in ("one_step", "auto"):
+            model.multi_step_body = body
+        x, y = (jnp.asarray(X), jnp.asarray(LABELS)) if body == "scan" else (X, LABELS)
+        history = model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
+        out[body] = (model, history)
+    return out
+
+
+@pytest.mark.parametrize("body", ["one_step", "auto", "scan", "unroll", "loop"])
+def test_every_body_trains_as_the_hand_written_loop(trained, body):
+    model, history = trained[body]
+    assert_close([v.value for v in model.trainable_variables], trained["reference"],
+                 rtol=1e-5, atol=1e-6)
+    assert int(model.optimizer.iterations.value) == 18
+    _, one_step_history = trained["one_step"]
+    assert_close(history.history["loss"], one_step_history.history["loss"], rtol=1e-5)
+
+
+def test_the_body_that_ran_is_visible(trained):
+    assert trained["scan"][0].multi_step_chosen["train"] == "scan"
+    assert trained["unroll"][0].multi_step_chosen["train"] == "unroll"
+    loop_model = trained["loop"][0]
+    assert loop_model.multi_step_chosen["train"] == "loop"
+    assert "train_multi" not in loop_model._lx_state().functions  # no scan was compiled
+    auto = trained["auto"][0]
+    chooser = auto._lx_state().functions["train_body"]
+    # Four groups of 4 steps: the first ran as a loop and was timed; the scan was compiled
+    # and timed in the next two only where the host's time was a large part of the step.
+    assert chooser.loop_step > 0 and 0 < chooser.loop_host
+    assert auto.multi_step_chosen == {"train": chooser.chosen}
+    if chooser.scan_step is None:
+        assert chooser.chosen == "loop"
+        assert chooser.loop_host < multi_step.SCAN_WORTH_MEASURING * chooser.loop_step
+    else:
+        assert chooser.chosen == ("scan" if chooser.scan_step < chooser.loop_step else "loop")
+
+
+def test_evaluate_and_predict_with_each_body_match_numpy(trained):
+    model = trained["auto"][0]
+    kernel, bias, w, b = [np.asarray(v.value, np.float64) for v in model.trainable_variables]
+    patches = np.lib.stride_tricks.sliding_window_view(X.astype(np.float64), (3, 3), axis=(1, 2))
+    h = np.maximum(np.einsum("nhwcij,ijco->nhwo", patches, kernel) + bias, 0)
+    expected = h.reshape(len(X), -1) @ w + b
+    for body in ["scan", "unroll", "loop", "auto"]:
+        model.multi_step_body = body
+        assert_close(model.predict(X, batch_size=BATCH, verbose=0), expected, rtol=1e-4, atol=1e-5)
+        logs = model.evaluate(X, LABELS, batch_size=BATCH, verbose=0, return_dict=True)
+        logits = expected - expected.max(axis=1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        assert_close(logs["loss"], -log_probs[np.arange(len(X)), LABELS].mean(), rtol=1e-4)
+
+
+class _Calls:
+    """Calls of a host function, standing in for a compiled step in the chooser."""
+
+    def __init__(self, work):
+        self.work, self.calls = work, 0
+
+    def __call__(self, batch):
+        self.calls += 1
+        return self.work(batch)
+
+
+def test_chooser_measures_a_scan_only_where_host_time_matters():
+    # The loop's step is all host time (a Python function): the scan is compiled, then timed.
+    chooser = multi_step.BodyChooser()
+    loop = _Calls(lambda b: np.asarray(b))
+    chooser.run_loop(loop, [np.ones(2)] * 4)
+    assert loop.calls == 4 and chooser.chosen is None and chooser.next_body() == "scan"
+    # A scan that does 1000 steps' worth of work in one trivial call is faster per step.
+    scan = _Calls(lambda b: b)
+    chooser.run_scan(scan, np.ones(2), count=1000)  # the compiling call: not timed
+    assert chooser.chosen is None and chooser.scan_step is None
+    chooser.run_scan(scan, np.ones(2), count=1000)
+    assert chooser.chosen == "scan" and chooser.scan_step < chooser.loop_step
+
+    # A scan slower per step than the loop is not kept.
+    slow = multi_step.BodyChooser()
+    slow.run_loop(_Calls(lambda b: b), [np.ones(2)] * 4)
+    heavy = _Calls(lambda b: np.linalg.svd(np.ones((120, 120)))[1])
+    slow.run_scan(heavy, None, count=1)
+    slow.run_scan(heavy, None, count=1)
+    assert slow.chosen == "loop"
+
+
+def test_a_compute_bound_loop_is_kept_without_compiling_a_scan():
+    chooser = multi_step.BodyChooser()
+    step = jax.jit(lambda x: jnp.linalg.qr(x @ x.T + jnp.eye(200))[0])
+    batch = jnp.ones((200, 200))
+    chooser.run_loop(step, [batch] * 3)
+    assert chooser.loop_host < multi_step.SCAN_WORTH_MEASURING * chooser.loop_step
+    assert chooser.chosen == "loop" and chooser.next_body() == "loop"
+
+
+def test_setting_is_checked_and_kept_by_compile():
+    model = tiny_cnn()
+    with pytest.raises(ValueError, match=r"multi_step_body.*'scan'.*Received: multi_step_body='while'"):
+        model.multi_step_body = "while"
+    model.multi_step_body = "loop"
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=2)
+    assert model.multi_step_body == "loop" and model.multi_step_chosen["train"] == "loop"
+    model.multi_step_body = "auto"
+    assert model.multi_step_chosen == {}
