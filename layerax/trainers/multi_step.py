@@ -16,13 +16,15 @@ overhead-bound MLP runs fastest as a scan. `model.multi_step_body = "auto"`
 (the default) therefore measures, on the real groups of the first `fit`
 (or `evaluate`/`predict`):
 
-  1. the first group runs as a loop; the calls after the first (which may
-     compile) are timed: wall time per step, and the host's time per call;
+  1. the first group runs as a loop; each call after the first (which may
+     compile) is timed alone: the host's time until the call returns, and the
+     time until its result is ready; the fastest call counts;
   2. when the host's time is under `SCAN_WORTH_MEASURING` of the step, the
      step is compute-bound: a scan can save at most that host time and may
      lose much more, so the loop is kept without compiling the scan;
-  3. otherwise the next group compiles the scan and the one after is timed:
-     the faster body per step is kept.
+  3. otherwise the next group compiles the scan and the `SCAN_TIMINGS` after
+     it are timed: the scan is kept if its fastest time per step beats the
+     loop's (the larger of host and device time: they overlap in a loop).
 
 The choice is per model and kind (train, test, predict), kept with the compiled
 steps (`model.multi_step_chosen`; `compile()` forgets it) and every group runs
@@ -44,6 +46,7 @@ BODIES = ("auto", "scan", "unroll", "loop")
 # Below this host time per call (as a fraction of the loop's wall time per step) the scan
 # is not compiled to be measured: it could gain at most that fraction.
 SCAN_WORTH_MEASURING = 0.2
+SCAN_TIMINGS = 2  # timed scan calls (after the one that compiles), the fastest counts
 
 
 def check_body(model: Any, value: Any) -> str:
@@ -89,21 +92,27 @@ def scanned_function(model: Any, kind: str, sample_batch: Any, single: Function,
 class BodyChooser:
     """The "auto" measurement of one model's multi-step body for one kind (see the module).
 
+    Each timed call is timed alone (it is waited for) and the fastest of the timed calls
+    counts, so that a busy machine's pauses do not decide.
+
     Attributes:
         chosen: The body kept ("scan" or "loop"), None while measuring.
-        loop_step: The loop's wall time per step, in seconds (None before measured).
         loop_host: The host's time per call of the single step, in seconds.
-        scan_step: The scan's wall time per step, in seconds (None if not measured).
+        loop_wall: The time of a call of the single step until its result is ready.
+        loop_step: The loop's time per step, in seconds: the larger of the host's time and
+            the device's (the two overlap when calls are not waited for).
+        scan_step: The scan's time per step, in seconds (None if not measured).
     """
 
-    __slots__ = ("chosen", "loop_step", "loop_host", "scan_step", "_scan_compiled")
+    __slots__ = ("chosen", "loop_step", "loop_host", "loop_wall", "scan_step", "_scan_calls")
 
     def __init__(self) -> None:
         self.chosen: str | None = None
         self.loop_step: float | None = None
         self.loop_host: float | None = None
+        self.loop_wall: float | None = None
         self.scan_step: float | None = None
-        self._scan_compiled = False
+        self._scan_calls = 0
 
     def next_body(self) -> str:
         """The body the next group runs: the choice, or the one being measured."""
@@ -115,31 +124,35 @@ class BodyChooser:
         """Runs the group one step per call, timing the calls after the first."""
         outs = [fn(batches[0])]
         jax.block_until_ready(outs[0])  # the first call may compile: not timed
-        host = 0.0
-        start = time.perf_counter()
+        host = wall = float("inf")
         for batch in batches[1:]:
-            before = time.perf_counter()
+            start = time.perf_counter()
             outs.append(fn(batch))
-            host += time.perf_counter() - before
-        jax.block_until_ready(outs[-1])
-        calls = len(batches) - 1
-        self.loop_step = (time.perf_counter() - start) / calls
-        self.loop_host = host / calls
-        if self.loop_host < SCAN_WORTH_MEASURING * self.loop_step:
+            returned = time.perf_counter()
+            jax.block_until_ready(outs[-1])
+            host = min(host, returned - start)
+            wall = min(wall, time.perf_counter() - start)
+        self.loop_host, self.loop_wall = host, wall
+        self.loop_step = max(host, wall - host)
+        if host < SCAN_WORTH_MEASURING * wall:
             self.chosen = "loop"
         return outs
 
     def run_scan(self, fn: Callable[[Any], Any], stacked: Any, count: int) -> Any:
-        """Runs the group as one scan: compiles it, or times it and chooses."""
-        if not self._scan_compiled:
-            self._scan_compiled = True
+        """Runs the group as one scan: the first call compiles it, the next `SCAN_TIMINGS`
+        are timed, then the faster body per step is chosen."""
+        self._scan_calls += 1
+        if self._scan_calls == 1:
             return fn(stacked)
         start = time.perf_counter()
         out = fn(stacked)
         jax.block_until_ready(out)
-        self.scan_step = (time.perf_counter() - start) / count
-        assert self.loop_step is not None
-        self.chosen = "scan" if self.scan_step < self.loop_step else "loop"
+        step = (time.perf_counter() - start) / count
+        self.scan_step = step if self.scan_step is None else min(self.scan_step, step)
+        if self._scan_calls > SCAN_TIMINGS:
+            assert self.loop_step is not None
+            # A tie keeps the loop: it is the program of `steps_per_execution=1`.
+            self.chosen = "scan" if self.scan_step < self.loop_step else "loop"
         return out
 
 
