@@ -53,7 +53,8 @@ def check_body(model: Any, value: Any) -> str:
     """`value` as a `multi_step_body` setting, or a ValueError naming the choices."""
     if not isinstance(value, str) or value not in BODIES:
         raise ValueError(
-            f"Model '{model.name}': `multi_step_body` must be one of {', '.join(map(repr, BODIES))}. "
+            f"Model '{model.name}': `multi_step_body` must be one of "
+            f"{', '.join(map(repr, BODIES))}. "
             f"Received: multi_step_body={value!r}. Use \"auto\" to let fit measure the fastest."
         )
     return value
@@ -104,9 +105,11 @@ class BodyChooser:
         scan_step: The scan's time per step, in seconds (None if not measured).
     """
 
-    __slots__ = ("chosen", "loop_step", "loop_host", "loop_wall", "scan_step", "_scan_calls")
+    __slots__ = ("chosen", "loop_step", "loop_host", "loop_wall", "scan_step", "_scan_calls",
+                 "_clock")
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._clock = clock
         self.chosen: str | None = None
         self.loop_step: float | None = None
         self.loop_host: float | None = None
@@ -126,12 +129,12 @@ class BodyChooser:
         jax.block_until_ready(outs[0])  # the first call may compile: not timed
         host = wall = float("inf")
         for batch in batches[1:]:
-            start = time.perf_counter()
+            start = self._clock()
             outs.append(fn(batch))
-            returned = time.perf_counter()
+            returned = self._clock()
             jax.block_until_ready(outs[-1])
             host = min(host, returned - start)
-            wall = min(wall, time.perf_counter() - start)
+            wall = min(wall, self._clock() - start)
         self.loop_host, self.loop_wall = host, wall
         self.loop_step = max(host, wall - host)
         if host < SCAN_WORTH_MEASURING * wall:
@@ -144,10 +147,10 @@ class BodyChooser:
         self._scan_calls += 1
         if self._scan_calls == 1:
             return fn(stacked)
-        start = time.perf_counter()
+        start = self._clock()
         out = fn(stacked)
         jax.block_until_ready(out)
-        step = (time.perf_counter() - start) / count
+        step = (self._clock() - start) / count
         self.scan_step = step if self.scan_step is None else min(self.scan_step, step)
         if self._scan_calls > SCAN_TIMINGS:
             assert self.loop_step is not None

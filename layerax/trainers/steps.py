@@ -144,7 +144,8 @@ def execute_steps(model: Any, kind: str, prepared: Prepared) -> tuple[Any, list[
 
 def run_steps(model: Any, kind: str, batches: list[Any]) -> tuple[Any, list[Any]]:
     """Runs one batch (or a group of K batches in one compiled call), as `execute_steps`."""
-    return execute_steps(model, kind, prepare_steps(model, kind, list(host_batches(model, batches))))
+    prepared = prepare_steps(model, kind, list(host_batches(model, batches)))
+    return execute_steps(model, kind, prepared)
 
 
 def steps_stream(model: Any, kind: str, batches: Iterable[Any]) -> Iterator[tuple[int, Prepared]]:

@@ -116,49 +116,83 @@ def test_evaluate_and_predict_with_each_body_match_numpy(trained):
         assert_close(logs["loss"], -log_probs[np.arange(len(X)), LABELS].mean(), rtol=1e-4)
 
 
-class _Calls:
-    """Calls of a host function, standing in for a compiled step in the chooser."""
+class _FakeClock:
+    """A clock that only the fake steps below advance: deterministic timings."""
 
-    def __init__(self, work):
-        self.work, self.calls = work, 0
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class _Result:
+    """A step's result: waiting for it advances the clock by the device's time."""
+
+    def __init__(self, clock, device):
+        self.clock, self.device = clock, device
+
+    def block_until_ready(self):
+        self.clock.now += self.device
+        return self
+
+
+class _FakeStep:
+    """A step whose call costs `host` seconds of host time, then `device` until ready."""
+
+    def __init__(self, clock, host, device):
+        self.clock, self.host, self.device, self.calls = clock, host, device, 0
 
     def __call__(self, batch):
         self.calls += 1
-        return self.work(batch)
+        self.clock.now += self.host
+        return _Result(self.clock, self.device)
 
 
-def test_chooser_measures_a_scan_only_where_host_time_matters():
-    # The loop's step is all host time (numpy work before the call returns): the scan is
-    # compiled, then timed.
-    chooser = multi_step.BodyChooser()
-    loop = _Calls(lambda b: np.linalg.inv(np.eye(80) + b))
-    chooser.run_loop(loop, [np.zeros((80, 80))] * 4)
-    assert chooser.loop_host >= multi_step.SCAN_WORTH_MEASURING * chooser.loop_wall
+def test_chooser_keeps_a_scan_that_is_faster_per_step():
+    clock = _FakeClock()
+    chooser = multi_step.BodyChooser(clock)
+    # 40 us of host per call and 20 us of device: the host's time matters, the scan is measured.
+    loop = _FakeStep(clock, host=40e-6, device=20e-6)
+    chooser.run_loop(loop, [None] * 4)
     assert loop.calls == 4 and chooser.chosen is None and chooser.next_body() == "scan"
-    # A scan that does 1000 steps' worth of work in one trivial call is faster per step.
-    scan = _Calls(lambda b: b)
-    chooser.run_scan(scan, np.ones(2), count=1000)  # the compiling call: not timed
+    assert chooser.loop_host == pytest.approx(40e-6) and chooser.loop_wall == pytest.approx(60e-6)
+    assert chooser.loop_step == pytest.approx(40e-6)  # host and device overlap in a loop
+    scan = _FakeStep(clock, host=50e-6, device=16 * 20e-6)  # 16 steps in one call
+    chooser.run_scan(scan, None, count=16)  # the compiling call: not timed
     assert chooser.chosen is None and chooser.scan_step is None
     for _ in range(multi_step.SCAN_TIMINGS):
         assert chooser.chosen is None
-        chooser.run_scan(scan, np.ones(2), count=1000)
-    assert chooser.chosen == "scan" and chooser.scan_step < chooser.loop_step
+        chooser.run_scan(scan, None, count=16)
     assert scan.calls == 1 + multi_step.SCAN_TIMINGS
+    assert chooser.scan_step == pytest.approx((50e-6 + 16 * 20e-6) / 16)
+    assert chooser.chosen == "scan" and chooser.next_body() == "scan"
 
-    # A scan slower per step than the loop is not kept.
-    slow = multi_step.BodyChooser()
-    slow.run_loop(_Calls(lambda b: np.linalg.inv(np.eye(8) + b)), [np.zeros((8, 8))] * 4)
-    assert slow.chosen is None
-    heavy = _Calls(lambda b: np.linalg.svd(np.ones((120, 120)))[1])
+
+def test_chooser_drops_a_scan_slower_than_the_loop():
+    clock = _FakeClock()
+    chooser = multi_step.BodyChooser(clock)
+    chooser.run_loop(_FakeStep(clock, host=40e-6, device=100e-6), [None] * 3)
+    assert chooser.chosen is None
+    # A scan whose steps run 5x slower (the CNN on XLA:CPU): the loop is kept.
+    slow = _FakeStep(clock, host=50e-6, device=4 * 500e-6)
     for _ in range(1 + multi_step.SCAN_TIMINGS):
-        slow.run_scan(heavy, None, count=1)
-    assert slow.chosen == "loop" and slow.scan_step > slow.loop_step
+        chooser.run_scan(slow, None, count=4)
+    assert chooser.chosen == "loop" and chooser.scan_step > chooser.loop_step
+
+
+def test_chooser_keeps_a_compute_bound_loop_without_a_scan():
+    clock = _FakeClock()
+    chooser = multi_step.BodyChooser(clock)
+    chooser.run_loop(_FakeStep(clock, host=40e-6, device=5e-3), [None] * 3)
+    assert chooser.chosen == "loop" and chooser.next_body() == "loop"
+    assert chooser.loop_step == pytest.approx(5e-3)  # wall (host + device) less the host
 
 
 def test_a_compute_bound_loop_is_kept_without_compiling_a_scan():
     chooser = multi_step.BodyChooser()
-    step = jax.jit(lambda x: jnp.linalg.qr(x @ x.T + jnp.eye(200))[0])
-    batch = jnp.ones((200, 200))
+    step = jax.jit(lambda x: jnp.tanh(x @ x) @ x)  # milliseconds of device work per call
+    batch = jnp.full((256, 256), 0.01)
     chooser.run_loop(step, [batch] * 3)
     assert chooser.loop_host < multi_step.SCAN_WORTH_MEASURING * chooser.loop_wall
     assert chooser.chosen == "loop" and chooser.next_body() == "loop"
@@ -166,7 +200,8 @@ def test_a_compute_bound_loop_is_kept_without_compiling_a_scan():
 
 def test_setting_is_checked_and_kept_by_compile():
     model = tiny_cnn()
-    with pytest.raises(ValueError, match=r"multi_step_body.*'scan'.*Received: multi_step_body='while'"):
+    expected = r"multi_step_body.*'scan'.*Received: multi_step_body='while'"
+    with pytest.raises(ValueError, match=expected):
         model.multi_step_body = "while"
     model.multi_step_body = "loop"
     model.compile(optimizer="sgd", loss="mse", steps_per_execution=2)
