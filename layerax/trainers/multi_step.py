@@ -3,8 +3,8 @@
 K steps can run as:
   - "scan": one compiled `lax.scan` over the single step (compiled once, one
     call per K steps: the least host work per step);
-  - "unroll": one compiled program holding K copies of the step (compiles
-    about K times longer; XLA optimises each copy as a plain step);
+  - "unroll": one compiled program holding K copies of the step, without a
+    `while` loop (its compilation grows with K: "auto" never picks it);
   - "loop": K calls of the compiled single step (the program of
     `steps_per_execution=1`, with its host work per step).
 
@@ -27,8 +27,9 @@ overhead-bound MLP runs fastest as a scan. `model.multi_step_body = "auto"`
      loop's (the larger of host and device time: they overlap in a loop).
 
 The choice is per model and kind (train, test, predict), kept with the compiled
-steps (`model.multi_step_chosen`; `compile()` forgets it) and every group runs
-for real, once, whichever body it took: the measurement costs no extra step.
+steps (`model.multi_step_chosen`; `compile()` forgets it). Every group runs
+for real, once, whichever body it took: the measurement adds no step, only the
+waits of the timed groups and, where the scan is measured, its compilation.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ from layerax.core.state import StateScope
 from layerax.function import Function, function
 
 BODIES = ("auto", "scan", "unroll", "loop")
-# Below this host time per call (as a fraction of the loop's wall time per step) the scan
-# is not compiled to be measured: it could gain at most that fraction.
-SCAN_WORTH_MEASURING = 0.2
+# Below this host time per call (as a fraction of a call's time until its result is ready)
+# the scan is not compiled to be measured: it could gain at most that fraction. Low, as a
+# busy machine lengthens the wait for a result more than the host's time.
+SCAN_WORTH_MEASURING = 0.05
 SCAN_TIMINGS = 2  # timed scan calls (after the one that compiles), the fastest counts
 
 

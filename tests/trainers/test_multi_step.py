@@ -192,7 +192,7 @@ def test_chooser_keeps_a_compute_bound_loop_without_a_scan():
 def test_a_compute_bound_loop_is_kept_without_compiling_a_scan():
     chooser = multi_step.BodyChooser()
     step = jax.jit(lambda x: jnp.tanh(x @ x) @ x)  # milliseconds of device work per call
-    batch = jnp.full((256, 256), 0.01)
+    batch = jnp.full((512, 512), 0.01)
     chooser.run_loop(step, [batch] * 3)
     assert chooser.loop_host < multi_step.SCAN_WORTH_MEASURING * chooser.loop_wall
     assert chooser.chosen == "loop" and chooser.next_body() == "loop"
