@@ -105,6 +105,47 @@ class TrainingAttributes:
         self._lx_state().steps_per_execution = int(value)
 
     @property
+    def multi_step_body(self) -> str:
+        """How a call of `steps_per_execution` > 1 steps runs them.
+
+        `"auto"` (the default) measures, on the first multi-step groups of `fit`,
+        `evaluate` or `predict`, a loop of single-step calls against a `lax.scan`
+        and keeps the faster (`multi_step_chosen` tells which): a scan saves the
+        host's work per step, but on XLA:CPU a convolution's weight gradient runs
+        much slower inside it. `"scan"`, `"unroll"` (one program of K copies of
+        the step: longer to compile) and `"loop"` force a body. Every body
+        computes the same steps; `compile` keeps this setting.
+
+        Example:
+            >>> import layerax as lx
+            >>> model = lx.Sequential([lx.Input((2,)), lx.layers.Dense(1)])
+            >>> model.multi_step_body
+            'auto'
+            >>> model.multi_step_body = "scan"
+            >>> model.multi_step_chosen
+            {'train': 'scan', 'test': 'scan', 'predict': 'scan'}
+        """
+        return self._lx_state().multi_step_body
+
+    @multi_step_body.setter
+    def multi_step_body(self, value: str) -> None:
+        from layerax.trainers import multi_step
+
+        state = self._lx_state()
+        state.multi_step_body = multi_step.check_body(self, value)
+
+    @property
+    def multi_step_chosen(self) -> dict[str, str]:
+        """The body each kind of multi-step call ("train", "test", "predict") runs now.
+
+        Under `multi_step_body="auto"`, a kind appears once its measurement chose
+        ("scan" or "loop"); `compile` forgets the choices.
+        """
+        from layerax.trainers import multi_step
+
+        return multi_step.chosen_bodies(self)
+
+    @property
     def stop_training(self) -> bool:
         """Set it to True (from a callback) to end `fit` after the current step."""
         return self._lx_state().stop_training

@@ -64,7 +64,7 @@ def train_epoch(model: Any, adapter: Any, callback_list: Any, epoch: int, skip_s
     if skip_steps:
         batches = itertools.islice(batches, skip_steps, None)
     batch_hooks = has_train_batch_hooks(callback_list)
-    for count, prepared in steps_stream(model, batches):
+    for count, prepared in steps_stream(model, "train", batches):
         if batch_hooks:
             callback_list.on_train_batch_begin(step)
         logs, _ = execute_steps(model, "train", prepared)
@@ -101,7 +101,7 @@ def evaluate_adapter(model: Any, adapter: Any, callback_list: Any) -> dict[str, 
     model.reset_metrics()
     logs: dict[str, Any] = {}
     step = 0
-    for count, prepared in steps_stream(model, adapter.epoch(0)):
+    for count, prepared in steps_stream(model, "test", adapter.epoch(0)):
         if callback_list is not None:
             callback_list.on_test_batch_begin(step)
         last, _ = execute_steps(model, "test", prepared)
@@ -118,7 +118,7 @@ def predict_adapter(model: Any, adapter: Any, callback_list: Any) -> Any:
     outputs = []
     step = 0
     inputs_only = ((b[0],) for b in adapter.epoch(0))
-    for count, prepared in steps_stream(model, inputs_only):
+    for count, prepared in steps_stream(model, "predict", inputs_only):
         callback_list.on_predict_batch_begin(step)
         last, chunks = execute_steps(model, "predict", prepared)
         outputs.extend(chunks)

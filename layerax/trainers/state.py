@@ -25,6 +25,7 @@ STATE_ATTRIBUTES = frozenset({
     "run_eagerly",
     "jit_compile",
     "steps_per_execution",
+    "multi_step_body",
     "stop_training",
     "history",
 })
@@ -49,6 +50,8 @@ class TrainingState:
         run_eagerly: Run the steps without compiling them.
         jit_compile: The `jit_compile` argument of `compile`.
         steps_per_execution: Steps per compiled call.
+        multi_step_body: How a multi-step call runs its steps: "auto" (measured),
+            "scan", "unroll" or "loop" (trainers/multi_step.py). Kept by `compile`.
         stop_training: Set (by a callback) to end `fit` after the current step.
         history: The `History` of the last `fit`.
         loss_tracker: The `Mean` of the loss reported in the logs.
@@ -75,6 +78,7 @@ class TrainingState:
         "run_eagerly",
         "jit_compile",
         "steps_per_execution",
+        "multi_step_body",
         "stop_training",
         "history",
         "loss_tracker",
@@ -95,6 +99,7 @@ class TrainingState:
         self.run_eagerly = False
         self.jit_compile: Any = True
         self.steps_per_execution = 1
+        self.multi_step_body = "auto"
         self.stop_training = False
         self.history: Any = None
         self.loss_tracker: Any = None

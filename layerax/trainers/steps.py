@@ -1,12 +1,13 @@
 """The step machinery of `fit` / `evaluate` / `predict`: compiled steps and the batches fed to them.
 
 A train, test or predict step is compiled once per model with `lx.function`
-(`step_function`). With `steps_per_execution=K`, K steps run in one compiled
-call: a `lax.scan` over the state the single step assigns
-(`multi_step_function`). The batches of a loop are grouped, put on the devices
-and described by one of three small classes: `OneBatch` (one step),
-`EachBatch` (several steps run one by one: eagerly, or a group of one) and
-`StackedBatches` (a group stacked along a new leading axis for the scan).
+(`step_function`). With `steps_per_execution=K`, K steps run per call: as a
+`lax.scan` over the state the single step assigns, unrolled, or as a loop of
+single steps, whichever is fastest (trainers/multi_step.py). The batches of a
+loop are grouped, put on the devices and described by one of three small
+classes: `OneBatch` (one step), `EachBatch` (several steps run one by one:
+eagerly, a group of one, or the "loop" body) and `StackedBatches` (a group
+stacked along a new leading axis for the scan, which keeps its batches too).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import jax
 import numpy as np
 
 from layerax.core.context import CTX
-from layerax.core.state import StateScope
 from layerax.distribution.data import place_batch_for_step, prefetch_to_device
 from layerax.function import Function, function
 from layerax.models import host_prefix
+from layerax.trainers import multi_step
 from layerax.trainers.stateless import stateful_adapter, takes_state
 
 _STEP_METHODS = {"train": "train_step", "test": "test_step", "predict": "predict_step"}
@@ -38,36 +39,6 @@ def step_function(model: Any, kind: str) -> Callable[[Any], Any]:
     if takes_state(step):  # Keras-JAX's `step(state, data)`: run it on the variables' values
         step = stateful_adapter(model, kind, step)
     fn = cache[kind] = step if model.run_eagerly else function(step)
-    return fn
-
-
-def multi_step_function(model: Any, kind: str, sample_batch: Any) -> Callable[[Any], Any]:
-    """K steps in one compiled call: `lax.scan` over the state of the single step."""
-    key = f"{kind}_multi"
-    cache = model._lx_state().functions
-    if key in cache:
-        return cache[key]
-    single = step_function(model, kind)
-    assert isinstance(single, Function)
-    assigned, _ = single.state_variables(sample_batch)
-    step = single._fn
-
-    def run_many(batches: Any) -> Any:
-        def body(carry: list[Any], batch: Any) -> tuple[list[Any], Any]:
-            with StateScope(assigned, carry) as scope:
-                logs = step(batch)
-            return scope.values_out, logs
-
-        final, logs = jax.lax.scan(body, [v.value for v in assigned], batches)
-        for var, value in zip(assigned, final):
-            var.assign(value)
-        if kind == "predict":
-            return logs  # every step's outputs, stacked
-        # Only the last step's logs are reported: select them in the compiled program
-        # rather than slicing K results on the host afterwards.
-        return jax.tree.map(lambda v: v[-1], logs)
-
-    fn = cache[key] = function(run_many)
     return fn
 
 
@@ -100,21 +71,37 @@ class EachBatch:
 
 
 class StackedBatches:
-    """A group of equally shaped batches stacked on a leading axis, run by one scan call.
+    """A group of equally shaped batches for one multi-step call (trainers/multi_step.py).
 
     Attributes:
-        stacked: The batches' leaves stacked (and placed with the batch on axis 1).
+        stacked: The batches' leaves stacked (and placed with the batch on axis 1), for a
+            scanned or unrolled body.
         count: The number of batches.
-        sample: The first batch (unstacked), to find the state the step assigns.
+        batches: The batches themselves (on the host), for a loop of single steps.
     """
 
-    __slots__ = ("stacked", "count", "sample")
+    __slots__ = ("stacked", "count", "batches")
 
-    def __init__(self, stacked: Any, count: int, sample: Any) -> None:
-        self.stacked, self.count, self.sample = stacked, count, sample
+    def __init__(self, stacked: Any, count: int, batches: list[Any]) -> None:
+        self.stacked, self.count, self.batches = stacked, count, batches
 
     def run(self, model: Any, kind: str) -> tuple[Any, list[Any]]:
-        out = multi_step_function(model, kind, self.sample)(self.stacked)
+        single = step_function(model, kind)
+        assert isinstance(single, Function)
+        body = multi_step.planned_body(model, kind)
+        if body == "loop":
+            outs = [single(place_batch_for_step(batch)) for batch in self.batches]
+            return outs[-1], outs
+        if body is None:  # "auto", still measuring: the chooser runs the group
+            chooser = multi_step.chooser_of(model, kind)
+            if chooser.next_body() == "loop":
+                outs = chooser.run_loop(single, [place_batch_for_step(b) for b in self.batches])
+                return outs[-1], outs
+            fn = multi_step.scanned_function(model, kind, self.batches[0], single, unroll=False)
+            out = chooser.run_scan(fn, self.stacked, self.count)
+        else:
+            fn = multi_step.scanned_function(model, kind, self.batches[0], single, body == "unroll")
+            out = fn(self.stacked)
         if kind != "predict":
             return out, [out]
         # (K, batch, ...) -> (K * batch, ...): the batches of a group have equal shapes.
@@ -134,14 +121,14 @@ def without_trailing_none(batch: Any) -> Any:
     return batch
 
 
-def prepare_steps(model: Any, batches: list[Any]) -> Prepared:
+def prepare_steps(model: Any, kind: str, batches: list[Any]) -> Prepared:
     """Puts a group of host batches on the devices (split along the batch axis under
     `lx.distribution`): one by one, or stacked for a multi-step call."""
     batches = [without_trailing_none(batch) for batch in batches]
-    if len(batches) == 1 or model.run_eagerly:
+    if len(batches) == 1 or model.run_eagerly or multi_step.planned_body(model, kind) == "loop":
         return EachBatch([place_batch_for_step(batch) for batch in batches])
     stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *batches)
-    return StackedBatches(place_batch_for_step(stacked, batch_axis=1), len(batches), batches[0])
+    return StackedBatches(place_batch_for_step(stacked, batch_axis=1), len(batches), batches)
 
 
 def execute_steps(model: Any, kind: str, prepared: Prepared) -> tuple[Any, list[Any]]:
@@ -157,10 +144,11 @@ def execute_steps(model: Any, kind: str, prepared: Prepared) -> tuple[Any, list[
 
 def run_steps(model: Any, kind: str, batches: list[Any]) -> tuple[Any, list[Any]]:
     """Runs one batch (or a group of K batches in one compiled call), as `execute_steps`."""
-    return execute_steps(model, kind, prepare_steps(model, list(host_batches(model, batches))))
+    prepared = prepare_steps(model, kind, list(host_batches(model, batches)))
+    return execute_steps(model, kind, prepared)
 
 
-def steps_stream(model: Any, batches: Iterable[Any]) -> Iterator[tuple[int, Prepared]]:
+def steps_stream(model: Any, kind: str, batches: Iterable[Any]) -> Iterator[tuple[int, Prepared]]:
     """Groups of `steps_per_execution` batches, prefetched to the devices: group i+1 is
     transferred while group i runs. Yields `(number_of_steps, prepared_group)`."""
     # Without a distribution on a CPU backend, batches stay on the host until the call
@@ -178,7 +166,7 @@ def steps_stream(model: Any, batches: Iterable[Any]) -> Iterator[tuple[int, Prep
         groups = grouped(batches, model.steps_per_execution)
 
         def place(group: Any) -> tuple[int, Prepared]:
-            return len(group), prepare_steps(model, group)
+            return len(group), prepare_steps(model, kind, group)
     if on_host:
         return map(place, groups)
     return prefetch_to_device(groups, size=2, place=place)

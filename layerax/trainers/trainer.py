@@ -7,8 +7,9 @@ an adapter that passes the variables' values and assigns the returned ones
 (trainers/stateless.py). `fit` compiles it with `lx.function`, the same bridge a
 TF-style custom loop uses, so one call runs forward, losses (including
 `add_loss`), gradients, the optimizer update, constraints and metric updates as
-a single XLA computation. With `steps_per_execution=K`, K steps run inside one
-call through `lax.scan` over the state carried as values.
+a single XLA computation. With `steps_per_execution=K`, K steps run per call:
+a `lax.scan` over the state carried as values, or a loop of single steps where
+that is faster (trainers/multi_step.py).
 
 The jobs live in files of their own: the training attributes
 (trainers/attributes.py), losses and metrics (trainers/loss_and_metrics.py),
@@ -76,7 +77,8 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
                 or dicts per output. `"accuracy"` resolves to the right one.
             weighted_metrics: Metrics that also receive the sample weights.
             run_eagerly: Run the steps without compilation (for debugging).
-            steps_per_execution: Steps run per compiled call (`lax.scan`).
+            steps_per_execution: Steps run per call: a `lax.scan` or a loop of
+                single steps, whichever is faster (see `multi_step_body`).
             jit_compile: `False` is the same as `run_eagerly=True`.
             auto_scale_loss: When the model's dtype policy is `"mixed_float16"`,
                 wrap the optimizer in a `LossScaleOptimizer` (dynamic loss

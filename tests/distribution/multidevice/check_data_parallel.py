@@ -41,7 +41,7 @@ def _data():
     return x, y
 
 
-def _train(distribution, steps_per_execution):
+def _train(distribution, steps_per_execution, multi_step_body="auto"):
     x, y = _data()
     naming.reset_uids()
     lx.utils.set_random_seed(7)
@@ -51,6 +51,7 @@ def _train(distribution, steps_per_execution):
         model.compile(optimizer=lx.optimizers.SGD(0.1, momentum=0.9),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                       steps_per_execution=steps_per_execution)
+        model.multi_step_body = multi_step_body
         history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
         # 68 rows in batches of 16: the last batch has 4 rows, which 8 devices cannot
         # split evenly; it runs replicated.
@@ -71,8 +72,8 @@ class _nullscope:
 @pytest.fixture(scope="module")
 def runs():
     single = _train(None, steps_per_execution=1)
-    # steps_per_execution=2 also covers stacked batches split along axis 1.
-    parallel = _train(lx.distribution.DataParallel(), steps_per_execution=2)
+    # steps_per_execution=2 as a scan also covers stacked batches split along axis 1.
+    parallel = _train(lx.distribution.DataParallel(), steps_per_execution=2, multi_step_body="scan")
     return single, parallel
 
 
