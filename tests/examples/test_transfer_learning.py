@@ -7,6 +7,10 @@ weights are trainable after freezing and unfreezing. Checked against the
 guide's semantics: a frozen BatchNormalization runs in inference mode during
 `fit` (its moving statistics stay as they were), and a base called with
 `training=False` keeps them after it is unfrozen, while its kernels train.
+
+The last test runs examples/transfer_learning.py, the same recipe on an
+`lx.applications.MobileNet` pretrained inside the script and loaded back with
+`weights=path`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 import pytest
 
 import layerax as lx
+from tests.examples.conftest import numbers
 
 SHAPE = (8, 8, 3)
 
@@ -117,3 +122,19 @@ def test_unfrozen_base_called_without_training_flag_updates_statistics(data):
     assert not np.allclose(stats["layerax"][0], 0.0)
     for ours, theirs in zip(stats["layerax"], stats["keras"]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+def test_transfer_learning_example(run_example):
+    out = run_example("transfer_learning.py")
+    (pretrained,) = numbers(r"pretraining: validation accuracy {n}", out)
+    assert pretrained > 0.7  # the base learned its first task, also with BN in inference mode
+    (difference,) = numbers(r"base rebuilt with weights=path: max difference of its features {n}",
+                            out)
+    assert difference == 0.0  # weights=path loaded the saved weights exactly
+    assert "base frozen: 2 trainable weights (the head's), 135 frozen" in out
+    assert "base unfrozen: 83 trainable weights" in out  # 27 kernels, 27 gammas, 27 betas, the head
+    (frozen,) = numbers(r"frozen base, trained head: test accuracy {n}", out)
+    (tuned,) = numbers(r"fine-tuned: test accuracy {n}", out)
+    # Chance is 0.25; 512 test images put it within +-0.04 (two standard deviations).
+    assert frozen > 0.33
+    assert tuned > 0.45 and tuned > frozen

@@ -102,6 +102,10 @@ def test_getting_started(monkeypatch, tmp_path):
     assert number(r"test accuracy ([\d.]+)", out) > 0.9
     assert "the reloaded model predicts the same: True" in out
     assert (tmp_path / "digits_cnn.layerax").exists()  # written in the kernel's working directory
+    # Transfer learning: the head trains on a frozen MobileNet whose BN stays in inference mode.
+    assert "frozen base: 2 trainable weights (the head's)" in out
+    assert "BatchNormalization statistics unchanged by fit: True" in out
+    assert "unfrozen: 83 trainable weights" in out
 
 
 def test_custom_training_loops(monkeypatch, tmp_path):
