@@ -51,7 +51,7 @@ class LSTMClassifier(nnx.Module):
 class KerasGRUCell(nnx.RNNCellBase):
     """Keras' GRU step (reset_after=True: input and recurrent biases, 6 * units) from two
     `nnx.Linear`s, so that every framework trains the same weights. Flax's own `GRUCell`
-    has no recurrent bias on two of the gates (4 * units of biases)."""
+    has an input bias only (3 * units)."""
 
     def __init__(self, features: int, units: int, rngs: nnx.Rngs) -> None:
         self.units = units
@@ -66,7 +66,9 @@ class KerasGRUCell(nnx.RNNCellBase):
         h = z * h + (1.0 - z) * jnp.tanh(x_h + r * h_h)
         return h, h
 
-    def initialize_carry(self, input_shape: tuple[int, ...], rngs: Any = None, carry_init: Any = None) -> Any:
+    def initialize_carry(
+        self, input_shape: tuple[int, ...], rngs: Any = None, carry_init: Any = None
+    ) -> Any:
         return jnp.zeros((*input_shape[:-1], self.units), jnp.float32)
 
     @property
