@@ -73,9 +73,9 @@ NOTES = f"""\
   Flax NNX uses `OptimizedLSTMCell` (its fused-gate LSTM) under `nnx.RNN`.
 - The `gru` workload is Keras' GRU (`reset_after=True`: an input and a recurrent bias,
   6 x units, the cuDNN formulation) in every framework. Flax's and Equinox's own GRU cells
-  have fewer biases (3 x units and 4 x units), so the NNX and Equinox models compute Keras' step from
-  their own `nnx.Linear` / `eqx.nn.Linear` layers (NNX under `nnx.RNN`, Equinox in a
-  `lax.scan`): the same weights and the same work.
+  have fewer biases (3 x units and 4 x units), so the NNX and Equinox models compute
+  Keras' step from their own `nnx.Linear` / `eqx.nn.Linear` layers (NNX under `nnx.RNN`,
+  Equinox in a `lax.scan`): the same weights and the same work.
 - The first `fit` also compiles a few tiny eager operations (metric zeros, copies of
   variables whose buffers may be shared before they are donated).
 """
