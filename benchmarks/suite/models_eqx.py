@@ -12,7 +12,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from benchmarks.suite.workloads import FFN, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload
+from benchmarks.suite.workloads import (
+    FFN, GRU_UNITS, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload,
+)
 
 
 class MLP(eqx.Module):
@@ -65,6 +67,33 @@ class LSTMClassifier(eqx.Module):
         return self.head(h)
 
 
+class GRUClassifier(eqx.Module):
+    """Keras' GRU (reset_after=True: input and recurrent biases, 6 * units) from two
+    `eqx.nn.Linear`s, so that every framework trains the same weights. Equinox's own
+    `GRUCell` has one bias per gate plus one for the candidate's recurrent term (4 * units)."""
+
+    dense_i: eqx.nn.Linear
+    dense_h: eqx.nn.Linear
+    head: eqx.nn.Linear
+
+    def __init__(self, features: int, key: Any) -> None:
+        k0, k1, k2 = jax.random.split(key, 3)
+        self.dense_i = eqx.nn.Linear(features, 3 * GRU_UNITS, key=k0)
+        self.dense_h = eqx.nn.Linear(GRU_UNITS, 3 * GRU_UNITS, key=k1)
+        self.head = eqx.nn.Linear(GRU_UNITS, NUM_CLASSES, key=k2)
+
+    def __call__(self, xs: Any) -> Any:
+        def step(h: Any, x: Any) -> Any:
+            x_z, x_r, x_h = jnp.split(self.dense_i(x), 3)
+            h_z, h_r, h_h = jnp.split(self.dense_h(h), 3)
+            z = jax.nn.sigmoid(x_z + h_z)
+            r = jax.nn.sigmoid(x_r + h_r)
+            return z * h + (1.0 - z) * jnp.tanh(x_h + r * h_h), None
+
+        h, _ = jax.lax.scan(step, jnp.zeros((GRU_UNITS,), xs.dtype), xs)
+        return self.head(h)
+
+
 class EncoderBlock(eqx.Module):
     attention: eqx.nn.MultiheadAttention
     norm0: eqx.nn.LayerNorm
@@ -100,6 +129,8 @@ def build(workload: Workload, seed: int = 0) -> eqx.Module:
         return CNN(workload.input_shape[-1], key)
     if workload.kind == "lstm":
         return LSTMClassifier(workload.input_shape[-1], key)
+    if workload.kind == "gru":
+        return GRUClassifier(workload.input_shape[-1], key)
     if workload.kind == "transformer":
         return EncoderBlock(workload.input_shape[-1], key)
     raise ValueError(f"Unknown workload kind {workload.kind!r}.")

@@ -9,7 +9,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from benchmarks.suite.workloads import FFN, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload
+from benchmarks.suite.workloads import (
+    FFN, GRU_UNITS, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload,
+)
 
 
 def _glorot(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int) -> jax.Array:
@@ -103,6 +105,37 @@ def build(workload: Workload, seed: int = 0) -> tuple[dict[str, Any], Callable[[
 
             zeros = jnp.zeros((batch, units), x.dtype)
             (h, _), _ = jax.lax.scan(cell, (zeros, zeros), projected)
+            return _dense(h, params["head"])
+
+        return params, forward
+
+    if workload.kind == "gru":
+        features, units = workload.input_shape[-1], GRU_UNITS
+        params = {
+            "gru": {
+                "kernel": _glorot(rng, (features, 3 * units), features, 3 * units),
+                "recurrent": _glorot(rng, (units, 3 * units), units, 3 * units),
+                "input_bias": _zeros(3 * units),
+                "recurrent_bias": _zeros(3 * units),
+            },
+            "head": dense(units, NUM_CLASSES),
+        }
+
+        def forward(params: Any, x: Any) -> Any:
+            p = params["gru"]
+            # Keras' GRU with reset_after=True (gates z, r, candidate; the reset gate scales
+            # the recurrent candidate term, its bias included). Input projection hoisted.
+            projected = jnp.swapaxes(x @ p["kernel"] + p["input_bias"], 0, 1)
+
+            def cell(h: Any, x_proj: Any) -> Any:
+                x_z, x_r, x_h = jnp.split(x_proj, 3, axis=-1)
+                h_z, h_r, h_h = jnp.split(h @ p["recurrent"] + p["recurrent_bias"], 3, axis=-1)
+                z = jax.nn.sigmoid(x_z + h_z)
+                r = jax.nn.sigmoid(x_r + h_r)
+                h = z * h + (1.0 - z) * jnp.tanh(x_h + r * h_h)
+                return h, None
+
+            h, _ = jax.lax.scan(cell, jnp.zeros((x.shape[0], units), x.dtype), projected)
             return _dense(h, params["head"])
 
         return params, forward

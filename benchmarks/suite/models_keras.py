@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.suite.workloads import FFN, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload
+from benchmarks.suite.workloads import (
+    FFN, GRU_UNITS, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload,
+)
 
 
 def missing_layers(api: Any, workload: Workload) -> list[str]:
@@ -27,6 +29,8 @@ def build(api: Any, workload: Workload) -> Any:
         outputs = L.Dense(NUM_CLASSES)(L.Flatten()(x))
     elif workload.kind == "lstm":
         outputs = L.Dense(NUM_CLASSES)(L.LSTM(LSTM_UNITS)(inputs))
+    elif workload.kind == "gru":
+        outputs = L.Dense(NUM_CLASSES)(L.GRU(GRU_UNITS)(inputs))  # reset_after=True (default)
     elif workload.kind == "transformer":
         attended = L.MultiHeadAttention(num_heads=HEADS, key_dim=HEAD_DIM)(inputs, inputs)
         x = L.LayerNormalization(epsilon=LN_EPSILON)(L.Add()([inputs, attended]))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from benchmarks.suite.workloads import FFN, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload
+from benchmarks.suite.workloads import (
+    FFN, GRU_UNITS, HEAD_DIM, HEADS, LN_EPSILON, LSTM_UNITS, NUM_CLASSES, Workload,
+)
 
 _List = getattr(nnx, "List", list)
 
@@ -45,6 +48,43 @@ class LSTMClassifier(nnx.Module):
         return self.head(self.rnn(x)[:, -1])
 
 
+class KerasGRUCell(nnx.RNNCellBase):
+    """Keras' GRU step (reset_after=True: input and recurrent biases, 6 * units) from two
+    `nnx.Linear`s, so that every framework trains the same weights. Flax's own `GRUCell`
+    has an input bias only (3 * units)."""
+
+    def __init__(self, features: int, units: int, rngs: nnx.Rngs) -> None:
+        self.units = units
+        self.dense_i = nnx.Linear(features, 3 * units, rngs=rngs)
+        self.dense_h = nnx.Linear(units, 3 * units, rngs=rngs)
+
+    def __call__(self, h: Any, x: Any) -> tuple[Any, Any]:
+        x_z, x_r, x_h = jnp.split(self.dense_i(x), 3, axis=-1)
+        h_z, h_r, h_h = jnp.split(self.dense_h(h), 3, axis=-1)
+        z = jax.nn.sigmoid(x_z + h_z)
+        r = jax.nn.sigmoid(x_r + h_r)
+        h = z * h + (1.0 - z) * jnp.tanh(x_h + r * h_h)
+        return h, h
+
+    def initialize_carry(
+        self, input_shape: tuple[int, ...], rngs: Any = None, carry_init: Any = None
+    ) -> Any:
+        return jnp.zeros((*input_shape[:-1], self.units), jnp.float32)
+
+    @property
+    def num_feature_axes(self) -> int:
+        return 1
+
+
+class GRUClassifier(nnx.Module):
+    def __init__(self, features: int, rngs: nnx.Rngs) -> None:
+        self.rnn = nnx.RNN(KerasGRUCell(features, GRU_UNITS, rngs=rngs))
+        self.head = nnx.Linear(GRU_UNITS, NUM_CLASSES, rngs=rngs)
+
+    def __call__(self, x: Any) -> Any:
+        return self.head(self.rnn(x)[:, -1])
+
+
 class EncoderBlock(nnx.Module):
     def __init__(self, d: int, rngs: nnx.Rngs) -> None:
         self.attention = nnx.MultiHeadAttention(
@@ -71,6 +111,8 @@ def build(workload: Workload, seed: int = 0) -> nnx.Module:
         return CNN(workload.input_shape[-1], rngs)
     if workload.kind == "lstm":
         return LSTMClassifier(workload.input_shape[-1], rngs)
+    if workload.kind == "gru":
+        return GRUClassifier(workload.input_shape[-1], rngs)
     if workload.kind == "transformer":
         return EncoderBlock(workload.input_shape[-1], rngs)
     raise ValueError(f"Unknown workload kind {workload.kind!r}.")

@@ -71,6 +71,11 @@ NOTES = f"""\
   `lx.function`, `fit` and `stateless_call` pass flat lists of arrays instead.
 - Equinox's `Conv2d` is channels-first: its CNN gets the same batches transposed to NCHW.
   Flax NNX uses `OptimizedLSTMCell` (its fused-gate LSTM) under `nnx.RNN`.
+- The `gru` workload is Keras' GRU (`reset_after=True`: an input and a recurrent bias,
+  6 x units, the cuDNN formulation) in every framework. Flax's and Equinox's own GRU cells
+  have fewer biases (3 x units and 4 x units), so the NNX and Equinox models compute
+  Keras' step from their own `nnx.Linear` / `eqx.nn.Linear` layers (NNX under `nnx.RNN`,
+  Equinox in a `lax.scan`): the same weights and the same work.
 - The first `fit` also compiles a few tiny eager operations (metric zeros, copies of
   variables whose buffers may be shared before they are donated).
 """
@@ -178,9 +183,9 @@ def targets(results: list[WorkloadResult]) -> list[list[str]]:
     check("mlp", "lx_fit", REFERENCE_NUMPY, 1.03, "step", "fit, time/step")
     check("mlp", "lx_fit_spe", REFERENCE_NUMPY, 1.03, "step", f"fit spe={SPE}, time/step")
     # Recurrent layers: no slower than the hand-written jax.jit + optax step (a fused-gate
-    # LSTM in a lax.scan, input projection hoisted out of the loop).
+    # LSTM or GRU in a lax.scan, input projection hoisted out of the loop).
     # (The pytree rows of these workloads are checked with the pytree targets below.)
-    for name in ["lstm", "lstm256"]:
+    for name in ["lstm", "lstm256", "gru"]:
         check(name, "lx_function", REFERENCE, 1.0, "step", "lx.function + GradientTape, time/step")
     # jax.jit over the model pytree: flatten/unflatten overhead within 1.5x on the overhead-bound
     # MLP, and within noise wherever the step does real work.

@@ -21,7 +21,8 @@ class Workload:
     Attributes:
         name: Short key (used on the command line).
         title: Human description for the report.
-        kind: "tiny_mlp", "mlp", "cnn", "lstm" or "transformer" (selects the model builders).
+        kind: "tiny_mlp", "mlp", "cnn", "lstm", "gru" or "transformer" (selects the model
+            builders).
         input_shape: Shape of one sample (channels last).
         batch_size: Samples per step.
         steps: Batches per epoch; a multiple of 16 so `steps_per_execution=16` divides it.
@@ -56,8 +57,13 @@ class Workload:
         return x, y
 
     def quick(self) -> Workload:
-        """A smoke-test version: one short repetition."""
-        return dataclasses.replace(self, steps=16, epochs=1, reps=1, compile_reps=1)
+        """A smoke-test version: one short repetition (recurrent ones over 8 time steps)."""
+        shape = self.input_shape
+        if self.kind in ("lstm", "gru"):
+            shape = (8, *shape[1:])
+        return dataclasses.replace(
+            self, input_shape=shape, steps=16, epochs=1, reps=1, compile_reps=1
+        )
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -84,6 +90,10 @@ WORKLOADS: dict[str, Workload] = {
             (256, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("LSTM",),
         ),
         Workload(
+            "gru", "GRU(64) (reset_after=True) over 64 steps of 16 features + dense10, batch 32",
+            "gru", (64, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("GRU",),
+        ),
+        Workload(
             "transformer",
             "Transformer encoder block (4 heads x 16, FFN 128, post-LN) on 64x64 tokens, "
             "mean-pool + dense10, batch 16",
@@ -96,6 +106,7 @@ WORKLOADS: dict[str, Workload] = {
 # Transformer block hyper-parameters (shared by every framework's builder).
 HEADS, HEAD_DIM, FFN = 4, 16, 128
 LSTM_UNITS = 64
+GRU_UNITS = 64
 LN_EPSILON = 1e-5
 LEARNING_RATE = 1e-3
 ADAM_EPSILON = 1e-7

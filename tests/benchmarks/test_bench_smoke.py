@@ -148,3 +148,16 @@ def test_fit_targets_compare_spe_with_one_step_and_cpu_with_the_reference():
     mlp = WorkloadResult(WORKLOADS["mlp"], results, 1.0, "1, 1, 1", "1, 1, 1")
     status = {(r[0], r[1]): (r[4], r[5]) for r in report.targets([mlp])}
     assert status[("mlp", "fit, main-thread CPU/step")] == ("1.100", "met")  # 110 / 100 µs of CPU
+
+
+def test_recurrent_workloads_hold_lx_function_to_the_reference():
+    results = {
+        "jax_device": _synthetic("jax_device", [100e-6], [1.0]),
+        "lx_function": _synthetic("lx_function", [101e-6], [1.0]),
+    }
+    for name in ["lstm", "lstm256", "gru"]:
+        wr = WorkloadResult(WORKLOADS[name], results, 1.0, "1, 1, 1", "1, 1, 1")
+        status = {(r[0], r[1]): (r[3], r[4], r[5]) for r in report.targets([wr])}
+        assert status[(name, "lx.function + GradientTape, time/step")] == ("≤ 1.00", "1.010", "MISSED")
+    quick = WORKLOADS["gru"].quick()
+    assert quick.input_shape == (8, 16) and quick.reps == 1 and quick.steps % candidates.SPE == 0

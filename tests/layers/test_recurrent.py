@@ -426,21 +426,25 @@ def test_lstm_config_has_keras_keys_and_regularizer_losses():
 
 
 @pytest.mark.parametrize(
-    "kwargs, training",
+    "cls, kwargs, training",
     [
-        ({}, False),
-        ({"go_backwards": True, "return_sequences": True}, False),
-        ({"recurrent_dropout": 0.5, "seed": 3}, True),  # hoisted, with per-gate state masks
-        ({"dropout": 0.5, "seed": 3}, True),  # input dropout: stays in the loop
+        ("LSTM", {}, False),
+        ("LSTM", {"go_backwards": True, "return_sequences": True}, False),
+        ("LSTM", {"recurrent_dropout": 0.5, "seed": 3}, True),  # fused, with per-gate state masks
+        ("LSTM", {"dropout": 0.5, "seed": 3}, True),  # input dropout: the cell's own call
+        ("GRU", {}, False),
+        ("GRU", {"reset_after": False, "go_backwards": True, "return_sequences": True}, False),
+        ("GRU", {"recurrent_dropout": 0.5, "seed": 3}, True),
+        ("GRU", {"use_bias": False}, False),
     ],
 )
-def test_lstm_input_projection_before_the_loop_matches_the_per_step_cell(kwargs, training, monkeypatch):
-    # The LSTM projects the inputs of all time steps in one matmul before its scan; the
-    # result must be what calling the cell at every step gives (masks included).
+def test_fused_step_matches_the_per_step_cell(cls, kwargs, training, monkeypatch):
+    # LSTM and GRU run a fused-gate step in their scan (`_lx_projected_step`); the result
+    # must be what calling the cell at every step gives (masks included).
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.normal(size=(3, 5, 4)), jnp.float32)
     mask = jnp.asarray([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)
-    layer = lx.layers.LSTM(6, **kwargs)
+    layer = getattr(lx.layers, cls)(6, bias_initializer="random_normal", **kwargs)
     layer(x)
     seeds = layer.cell.seed_generator
     start = None if seeds is None else seeds.state.numpy()
@@ -450,18 +454,21 @@ def test_lstm_input_projection_before_the_loop_matches_the_per_step_cell(kwargs,
             seeds.state.assign(start)  # the same dropout masks for both runs
         return np.asarray(layer._run(x, None, mask, training))
 
-    hoisted = run()
+    fused = run()
     monkeypatch.setattr(type(layer.cell), "_lx_projected_step", lambda self, training: None)
-    np.testing.assert_allclose(hoisted, run(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fused, run(), rtol=1e-5, atol=1e-6)
 
 
-def test_lstm_cell_subclass_with_its_own_call_is_called_at_every_step():
-    class Doubling(lx.layers.LSTMCell):
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell"])
+def test_cell_subclass_with_its_own_call_is_called_at_every_step(cell):
+    base = getattr(lx.layers, cell)
+
+    class Doubling(base):
         def call(self, inputs, states, training=False):
             return super().call(2.0 * inputs, states, training=training)
 
     x = jnp.asarray(np.random.default_rng(1).normal(size=(2, 4, 3)), jnp.float32)
-    plain = lx.layers.RNN(lx.layers.LSTMCell(5))
+    plain = lx.layers.RNN(base(5))
     doubled = lx.layers.RNN(Doubling(5))
     plain(x)
     doubled(x)
