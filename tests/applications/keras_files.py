@@ -22,7 +22,8 @@ def _ops_as_keras_writes_them(config: Any) -> Any:
     for layer in config["layers"]:
         if layer["class_name"] in ("OpLayer", "TensorOperator"):
             layer["class_name"] = layer["registered_name"] = "op"
-            layer["config"] = {"name": layer["config"]["name"], "op": layer["config"]["op"].split(".")[-1]}
+            op = layer["config"]["op"].split(".")[-1]
+            layer["config"] = {"name": layer["config"]["name"], "op": op}
             for node in layer["inbound_nodes"]:
                 node["args"] = [a for a in node["args"] if isinstance(a, dict)]
     return config
@@ -44,7 +45,8 @@ def assert_keras_files_cross(reference: Any, built: Any, tmp_path: Any) -> None:
     reference.save(str(tmp_path / "k.keras"))
     loaded = lx.saving.load_model(str(tmp_path / "k.keras"))
     _assert_same_weights(loaded, reference)
-    assert _ops_as_keras_writes_them(loaded.get_config()) == _ops_as_keras_writes_them(built.get_config())
+    want = _ops_as_keras_writes_them(built.get_config())
+    assert _ops_as_keras_writes_them(loaded.get_config()) == want
 
     loaded.save(str(tmp_path / "l.keras"))
     back = keras().saving.load_model(str(tmp_path / "l.keras"))
