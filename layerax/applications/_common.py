@@ -46,3 +46,14 @@ def channel_axis() -> int:
     from layerax.config import image_data_format
 
     return 1 if image_data_format() == "channels_first" else -1
+
+
+def bn_axis() -> int:
+    """The channel axis as a positive index (3 or 1), as the Keras families that write it so.
+
+    ResNet, ResNetV2 and EfficientNet pass `axis=3` to their normalization layers (where
+    MobileNet passes -1); the same number keeps their configs equal to Keras' in `.keras` files.
+    """
+    from layerax.config import image_data_format
+
+    return 1 if image_data_format() == "channels_first" else 3

@@ -11,7 +11,7 @@ from typing import Any
 
 from layerax import layers
 from layerax.applications import imagenet_utils
-from layerax.applications._common import channel_axis, image_input, model_inputs
+from layerax.applications._common import bn_axis, image_input, model_inputs
 from layerax.applications._weights import WeightsFile, check_weights_argument, load_application_weights
 from layerax.config import image_data_format
 from layerax.models.functional import Functional
@@ -53,7 +53,7 @@ def block(
     expand_ratio: int = 1, se_ratio: float = 0.0, id_skip: bool = True,
 ) -> Any:
     """An inverted residual (MBConv) block with squeeze-and-excitation."""
-    axis = channel_axis()
+    axis = bn_axis()
     filters = filters_in * expand_ratio
     x = inputs
     if expand_ratio != 1:
@@ -105,7 +105,7 @@ def EfficientNet(  # noqa: N802 - Keras' name
         require_flatten=include_top, weights=weights,
     )
     img_input = image_input(input_tensor, input_shape)
-    axis = channel_axis()
+    axis = bn_axis()
 
     def round_filters(filters: float) -> int:
         filters *= width_coefficient

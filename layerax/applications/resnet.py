@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from layerax import layers
 from layerax.applications import imagenet_utils
-from layerax.applications._common import channel_axis, image_input, model_inputs
+from layerax.applications._common import bn_axis, image_input, model_inputs
 from layerax.applications._weights import WeightsFile, check_weights_argument, load_application_weights
 from layerax.config import image_data_format
 from layerax.models.functional import Functional
@@ -31,7 +31,7 @@ def weight_files(weights_name: str) -> tuple[WeightsFile, WeightsFile]:
 
 
 def _bn(name: str) -> layers.BatchNormalization:
-    return layers.BatchNormalization(axis=channel_axis(), epsilon=_EPS, name=name)
+    return layers.BatchNormalization(axis=bn_axis(), epsilon=_EPS, name=name)
 
 
 def ResNet(  # noqa: N802 - Keras' name

@@ -17,6 +17,8 @@ and wrappers parse their own configs): a layerax config with a wrong key still
 raises. `layerax.core.serialization.deserialize` applies it to every layer
 config, so layers nested in wrappers (`TimeDistributed`, `Bidirectional`) are
 covered too.
+
+`keras_call_kwargs` does the same for the call arguments of a Keras graph's nodes.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from layerax.core.layer import Layer
 
-__all__ = ["is_keras_config", "normalize_keras_layer_config"]
+__all__ = ["is_keras_config", "keras_call_kwargs", "normalize_keras_layer_config"]
 
 # Keys Keras writes whose default value means "nothing to do" for layerax.
 _SILENT_DEFAULTS: dict[str, Any] = {"quantization_config": None}
@@ -105,4 +107,33 @@ def normalize_keras_layer_config(cls: type, config: Mapping[str, Any]) -> dict[s
             UserWarning,
             stacklevel=4,
         )
+    return out
+
+
+def keras_call_kwargs(layer: Layer, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """A Keras node's call kwargs less the entries Keras fills in by itself.
+
+    When Keras records a call, it adds `mask=None` for layers whose `call` takes a
+    mask, and `training=<the call signature's default>` (a Dropout's `False`). In
+    Keras these do not pin anything: the model's own `training` replaces them. In
+    layerax an argument recorded in a node is the one the layer always gets, so a
+    Dropout of a Keras graph would never drop during `fit`; without these entries
+    the layer follows the model's `training`, as in Keras. Values Keras did not
+    fill in itself (`training=True`, a mask tensor) are kept.
+
+    Example:
+        >>> import layerax as lx
+        >>> from layerax.core.keras_configs import keras_call_kwargs
+        >>> keras_call_kwargs(lx.layers.Dropout(0.5), {"training": False, "mask": None})
+        {}
+        >>> keras_call_kwargs(lx.layers.Dropout(0.5), {"training": True})
+        {'training': True}
+    """
+    info = layer._call_info()
+    out = dict(kwargs)
+    if "mask" in out and out["mask"] is None:
+        del out["mask"]
+    training = out.get("training")
+    if type(training) is bool and training is info.training_default:
+        del out["training"]
     return out

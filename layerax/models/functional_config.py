@@ -18,6 +18,7 @@ import jax
 import numpy as np
 
 from layerax.core import serialization
+from layerax.core.keras_configs import is_keras_config, keras_call_kwargs
 from layerax.core.layer import Layer
 from layerax.models.keras_tensor import KerasTensor
 from layerax.core.serialization_lib import deserialize_layer, serialize_layer
@@ -117,10 +118,13 @@ def functional_from_config(cls: type, config: Mapping[str, Any], custom_objects:
         created: dict[str, Layer] = {}
         pending: dict[str, list[Any]] = {}
         order: list[str] = []
+        from_keras: set[str] = set()
         for layer_data in config["layers"]:
             layer = deserialize_layer(layer_data, custom_objects=custom_objects)
             name = layer_data.get("name", layer.name)
             created[name] = layer
+            if is_keras_config(layer_data):
+                from_keras.add(name)
             order.append(name)
             pending[name] = list(layer_data.get("inbound_nodes") or [])
 
@@ -152,6 +156,8 @@ def functional_from_config(cls: type, config: Mapping[str, Any], custom_objects:
                     try:
                         args = decode(queue[0]["args"])
                         kwargs = decode(queue[0]["kwargs"])
+                        if name in from_keras:
+                            kwargs = keras_call_kwargs(created[name], kwargs)
                     except LookupError:
                         break
                     created[name](*args, **kwargs)

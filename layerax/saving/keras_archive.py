@@ -73,7 +73,8 @@ def to_keras_config(tree: Any, hint: str | None = None) -> Any:
             out["registered_name"] = None
         else:
             old = tree.get("module")
-            out["module"] = None if old is None or str(old).startswith("layerax") else old
+            out["module"] = keras_names.keras_application_module(name) or (
+                None if old is None or str(old).startswith("layerax") else old)
             out["registered_name"] = registered or name
         return out
     return {k: to_keras_config(v, k) for k, v in tree.items() if k not in _LAYERAX_ONLY}

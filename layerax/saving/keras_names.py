@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["KERAS_CLASS_NAMES", "KERAS_MODULES", "MODEL_MODULES", "from_keras_class_names",
-           "keras_class_name", "keras_module", "layerax_family"]
+           "keras_application_module", "keras_class_name", "keras_module", "layerax_family"]
 
 # layerax family module -> Keras module of its built-in classes.
 KERAS_MODULES: dict[str, str] = {
@@ -112,6 +112,27 @@ def keras_module(class_name: str, hint: str | None = None) -> str | None:
     family = layerax_family(class_name, hint)
     return KERAS_MODULES.get(family) if family else None
 
+
+def keras_application_module(class_name: str) -> str | None:
+    """Keras' module for a layer class of `lx.applications` (`LayerScale`), else None.
+
+    Keras finds the custom layers of its applications (ConvNeXt's `LayerScale`,
+    InceptionResNetV2's `CustomScaleLayer`) by the module they live in,
+    `keras.src.applications.<family>`; layerax's classes of the same name live in
+    `layerax.applications.<family>`.
+
+    Example:
+        >>> from layerax.saving.keras_names import keras_application_module
+        >>> keras_application_module("LayerScale"), keras_application_module("Dense")
+        ('keras.src.applications.convnext', None)
+    """
+    from layerax.core import registry
+
+    cls = registry.lookup("layers", class_name)
+    module = getattr(cls, "__module__", "")
+    if isinstance(cls, type) and module.startswith("layerax.applications."):
+        return "keras.src.applications." + module.removeprefix("layerax.applications.")
+    return None
 
 
 def keras_class_name(class_name: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import layerax as lx
+from tests.applications.keras_files import assert_keras_files_cross
 from tests.helpers import keras
 
 SIZE = 32  # the smallest input every family here accepts
@@ -79,6 +80,8 @@ def test_keras_weights_load_and_predict_the_same(name, module, extra, include_to
     assert got.shape == want.shape
     scale = max(1.0, float(np.abs(want).max()))
     np.testing.assert_allclose(got / scale, want / scale, atol=2e-5)
+    # `.keras` both ways, checked against the models above (no second compile).
+    assert_keras_files_cross(kmodel, loaded, tmp_path)
 
 
 @pytest.mark.parametrize("name,module,extra", VARIANTS, ids=[f"{v[0]}-{i}" for i, v in enumerate(VARIANTS)])

@@ -18,6 +18,7 @@ import pytest
 
 import layerax as lx
 from layerax.models.keras_tensor import TensorOperator
+from tests.applications.keras_files import assert_keras_files_cross
 from tests.helpers import assert_close, keras
 
 # (module, constructor, image size, extra arguments): the smallest size each family accepts.
@@ -90,6 +91,8 @@ def test_keras_weights_give_keras_outputs(module, fn, size, kwargs, tmp_path):
     got = np.asarray(model.predict(images, verbose=0))
     assert got.shape == want.shape
     assert_close(got, want, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(want).max())))
+    # `.keras` both ways, checked against the models above (no second compile).
+    assert_keras_files_cross(reference, model, tmp_path)
 
 
 @pytest.mark.parametrize("module,fn,size", VARIANTS, ids=[v[1] for v in VARIANTS])

@@ -277,3 +277,30 @@ def test_layerax_archive_keeps_its_own_extension(tmp_path):
     (tmp_path / "old.keras").write_bytes((tmp_path / "m.layerax").read_bytes())
     with pytest.raises(ValueError, match="layerax archive"):
         lx.saving.load_model(str(tmp_path / "old.keras"))
+
+
+def test_call_arguments_keras_fills_in_do_not_pin_a_loaded_layer(tmp_path):
+    """Keras records `training=False` for a Dropout and `mask=None` for a BatchNormalization;
+    the model's `training` overrides them in Keras, so a loaded Dropout drops in training."""
+    inputs = keras.Input((64,))
+    kept = keras.layers.Dropout(0.5, name="kept")(inputs, training=True)  # an explicit choice
+    x = keras.layers.Dropout(0.5, name="drop")(keras.layers.BatchNormalization(name="bn")(inputs))
+    reference = keras.Model(inputs, [x, kept])
+    reference.save(str(tmp_path / "k.keras"))
+    def call_kwargs(model):
+        return {layer["name"]: layer["inbound_nodes"][0]["kwargs"] for layer in model.get_config()["layers"][1:]}
+
+    assert call_kwargs(reference) == {"bn": {"mask": None}, "drop": {"training": False}, "kept": {"training": True}}
+
+    model = lx.saving.load_model(str(tmp_path / "k.keras"))
+    assert call_kwargs(model) == {
+        "bn": {}, "drop": {}, "kept": {"training": True}}
+    x = np.ones((2, 64), "float32")
+    for lib_model in (reference, model):
+        lib_model.get_layer("bn").gamma.assign(np.zeros(64, "float32"))
+        lib_model.get_layer("bn").beta.assign(np.ones(64, "float32"))  # bn(x) == 1 in both modes
+        dropped, _ = (np.asarray(v) for v in lib_model(x, training=True))
+        assert set(np.unique(dropped)) == {0.0, 2.0}, type(lib_model)
+        inference, _ = (np.asarray(v) for v in lib_model(x, training=False))
+        np.testing.assert_array_equal(inference, np.ones((2, 64)))
+        assert 0.0 in np.asarray(lib_model(x)[1])  # training=True was the node's own argument
