@@ -93,14 +93,20 @@ def _state_slots(optimizer: Any, trainable: list[Any], create: bool) -> dict[tup
     return found
 
 
+def _has_learning_rate_variable(optimizer: Any) -> bool:
+    # A learning-rate schedule is no variable: Keras then saves no learning rate either.
+    return getattr(optimizer, "_learning_rate", None) is not None
+
+
 def _plain_arrays(optimizer: Any, trainable: list[Any]) -> list[np.ndarray] | None:
     layout = _keras_slots(optimizer)
-    if layout is None or getattr(optimizer, "_learning_rate", None) is None:
+    if layout is None:
         return None
     blocks, trailing = layout
     state = _state_slots(optimizer, trainable, create=False)
-    arrays = [np.asarray(optimizer._iterations.value, "int64"),
-              np.asarray(optimizer._learning_rate.value, "float32")]
+    arrays = [np.asarray(optimizer._iterations.value, "int64")]
+    if _has_learning_rate_variable(optimizer):
+        arrays.append(np.asarray(optimizer._learning_rate.value, "float32"))
     for block in blocks:
         for var in trainable:
             for _, field in block:
@@ -164,18 +170,22 @@ def _not_restored(path: str, optimizer: Any, found: int, expected: int | None) -
 def _plain_plan(optimizer: Any, trainable: list[Any], saved: list[np.ndarray],
                 path: str) -> list[tuple[Any, np.ndarray]] | None:
     layout = _keras_slots(optimizer)
+    # Keras' leading variables: the iteration, then the learning rate unless it is a schedule.
+    lead = 1 + _has_learning_rate_variable(optimizer)
     expected = None if layout is None else (
-        2 + sum(len(b) for b in layout[0]) * len(trainable) + len(layout[1]))
-    if layout is None or len(saved) != expected or getattr(optimizer, "_learning_rate", None) is None:
+        lead + sum(len(b) for b in layout[0]) * len(trainable) + len(layout[1]))
+    if layout is None or len(saved) != expected:
         _not_restored(path, optimizer, len(saved), expected)
         return None
     blocks, trailing = layout
     state = _state_slots(optimizer, trainable, create=True)
-    plan = [(optimizer._iterations, saved[0]), (optimizer._learning_rate, saved[1])]
+    plan = [(optimizer._iterations, saved[0])]
+    if lead == 2:
+        plan.append((optimizer._learning_rate, saved[1]))
     plan += [(holder, saved[0]) for (field, var), holder in state.items() if field == "count" and var is None]
     wanted = [(f, id(v), k, v.path) for block in blocks for v in trainable for k, f in block]
     wanted += [(f, None, f, "the optimizer") for f in trailing]
-    for i, (field, var_id, keras_name, owner) in enumerate(wanted, start=2):
+    for i, (field, var_id, keras_name, owner) in enumerate(wanted, start=lead):
         slot, value = state.get((field, var_id)), saved[i]
         if slot is None or tuple(slot.shape) != tuple(np.shape(value)):
             raise ValueError(

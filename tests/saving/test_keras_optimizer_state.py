@@ -29,6 +29,9 @@ OPTIMIZERS = {
     "Adafactor": lambda lib: lib.optimizers.Adafactor(0.1),
     "Lamb": lambda lib: lib.optimizers.Lamb(0.05, weight_decay=0.01),
     # growth every 2 steps: the scale and step counter change during the 3 steps
+    # A learning-rate schedule is no variable: Keras saves the iteration, then the slots.
+    "Adam-schedule": lambda lib: lib.optimizers.Adam(
+        lib.optimizers.schedules.ExponentialDecay(0.05, decay_steps=1, decay_rate=0.5)),
     "LossScaleOptimizer": lambda lib: lib.optimizers.LossScaleOptimizer(
         lib.optimizers.Adam(0.05), initial_scale=8.0, dynamic_growth_steps=2),
 }
@@ -64,7 +67,7 @@ def test_state_continues_across_libraries(optimizer, weights, tmp_path):
     _fit(theirs, 2)
     theirs.save(tmp_path / "k.keras")
     mine = lx.saving.load_model(str(tmp_path / "k.keras"))
-    assert type(mine.optimizer).__name__ == optimizer
+    assert type(mine.optimizer).__name__ == optimizer.split("-")[0]
     assert int(mine.optimizer.iterations) == 2
     _fit(theirs, 1)
     _fit(mine, 1)
