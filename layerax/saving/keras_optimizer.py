@@ -93,6 +93,16 @@ def _state_slots(optimizer: Any, trainable: list[Any], create: bool) -> dict[tup
     return found
 
 
+def _keras_factor(optimizer: Any, field: str, learning_rate: Any) -> float:
+    """Keras' slot over layerax's optax leaf for `field`: 1, or `-learning_rate` for SGD's
+    momentum `trace`, which Keras accumulates with the learning rate and the sign of the step
+    (`m = momentum * m - lr * g`) and optax's unit-rate chain without. With a learning-rate
+    schedule the current rate is used (exact for a constant rate)."""
+    if field != "trace" or type(optimizer).__name__ != "SGD":
+        return 1.0
+    return -float(learning_rate)
+
+
 def _has_learning_rate_variable(optimizer: Any) -> bool:
     # A learning-rate schedule is no variable: Keras then saves no learning rate either.
     return getattr(optimizer, "_learning_rate", None) is not None
@@ -105,6 +115,7 @@ def _plain_arrays(optimizer: Any, trainable: list[Any]) -> list[np.ndarray] | No
     blocks, trailing = layout
     state = _state_slots(optimizer, trainable, create=False)
     arrays = [np.asarray(optimizer._iterations.value, "int64")]
+    learning_rate = optimizer._current_learning_rate()
     if _has_learning_rate_variable(optimizer):
         arrays.append(np.asarray(optimizer._learning_rate.value, "float32"))
     for block in blocks:
@@ -113,7 +124,8 @@ def _plain_arrays(optimizer: Any, trainable: list[Any]) -> list[np.ndarray] | No
                 holder = state.get((field, id(var)))
                 if holder is None:
                     return None
-                arrays.append(np.asarray(getattr(holder, "value", holder)))
+                value = np.asarray(getattr(holder, "value", holder))
+                arrays.append(value * _keras_factor(optimizer, field, learning_rate))
     for field in trailing:
         holder = state.get((field, None))
         if holder is None:
@@ -182,6 +194,9 @@ def _plain_plan(optimizer: Any, trainable: list[Any], saved: list[np.ndarray],
     plan = [(optimizer._iterations, saved[0])]
     if lead == 2:
         plan.append((optimizer._learning_rate, saved[1]))
+        learning_rate = saved[1]
+    else:
+        learning_rate = optimizer._schedule(np.asarray(saved[0]))
     plan += [(holder, saved[0]) for (field, var), holder in state.items() if field == "count" and var is None]
     wanted = [(f, id(v), k, v.path) for block in blocks for v in trainable for k, f in block]
     wanted += [(f, None, f, "the optimizer") for f in trailing]
@@ -194,7 +209,9 @@ def _plain_plan(optimizer: Any, trainable: list[Any], saved: list[np.ndarray],
                 f"{None if slot is None else tuple(slot.shape)}; the optimizer or the model "
                 "differs from the saved one. Load with `compile=False` and compile afresh."
             )
-        plan.append((slot, value))
+        factor = _keras_factor(optimizer, field, learning_rate)
+        plan.append((slot, value if factor == 1.0 else (np.asarray(value) / factor).astype(
+            np.asarray(value).dtype)))
     return plan
 
 
