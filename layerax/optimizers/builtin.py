@@ -117,7 +117,8 @@ class AdamW(Adam):
 
 @registry.register("optimizers", "rmsprop")
 class RMSprop(Optimizer):
-    """RMSprop with Keras' epsilon placement (outside the root); optax's `rmsprop`.
+    """RMSprop with Keras 3's epsilon placement (inside the root: `g / sqrt(v + epsilon)`);
+    optax's `rmsprop`.
 
     Args:
         learning_rate: Step size (0.001).
@@ -140,7 +141,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
 
     def _make_transform(self) -> optax.GradientTransformation:
-        return optax.rmsprop(1.0, decay=self.rho, eps=self.epsilon, eps_in_sqrt=False,
+        return optax.rmsprop(1.0, decay=self.rho, eps=self.epsilon, eps_in_sqrt=True,
                              centered=self.centered, momentum=self.momentum or None)
 
     def get_config(self) -> dict[str, Any]:

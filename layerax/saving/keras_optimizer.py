@@ -94,11 +94,12 @@ def _state_slots(optimizer: Any, trainable: list[Any], create: bool) -> dict[tup
 
 
 def _keras_factor(optimizer: Any, field: str, learning_rate: Any) -> float:
-    """Keras' slot over layerax's optax leaf for `field`: 1, or `-learning_rate` for SGD's
-    momentum `trace`, which Keras accumulates with the learning rate and the sign of the step
-    (`m = momentum * m - lr * g`) and optax's unit-rate chain without. With a learning-rate
-    schedule the current rate is used (exact for a constant rate)."""
-    if field != "trace" or type(optimizer).__name__ != "SGD":
+    """Keras' slot over layerax's optax leaf for `field`: 1, or `-learning_rate` for the
+    momentum `trace` of SGD and RMSprop, which Keras accumulates with the learning rate and
+    the sign of the step (SGD: `m = momentum * m - lr * g`; RMSprop subtracts
+    `m = momentum * m + lr * g / rms`) and optax's unit-rate chain without. With a
+    learning-rate schedule the current rate is used (exact for a constant rate)."""
+    if field != "trace" or type(optimizer).__name__ not in ("SGD", "RMSprop"):
         return 1.0
     return -float(learning_rate)
 

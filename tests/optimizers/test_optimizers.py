@@ -22,7 +22,7 @@ CASES = [
     (lambda: lx.optimizers.Adam(0.01, amsgrad=True), optax.amsgrad(0.01, eps=1e-7)),
     (lambda: lx.optimizers.AdamW(0.01, weight_decay=0.1), optax.adamw(0.01, eps=1e-7, weight_decay=0.1)),
     (lambda: lx.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
-     optax.rmsprop(0.01, decay=0.9, eps=1e-7, eps_in_sqrt=False, centered=True, momentum=0.5)),
+     optax.rmsprop(0.01, decay=0.9, eps=1e-7, eps_in_sqrt=True, centered=True, momentum=0.5)),
     (lambda: lx.optimizers.Adagrad(0.1), optax.adagrad(0.1, initial_accumulator_value=0.1, eps=1e-7)),
     (lambda: lx.optimizers.Adadelta(1.0), optax.adadelta(1.0, rho=0.95, eps=1e-7)),
     (lambda: lx.optimizers.Adamax(0.01), optax.adamax(0.01, eps=1e-7)),

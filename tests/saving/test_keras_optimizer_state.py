@@ -29,8 +29,9 @@ OPTIMIZERS = {
     "Adafactor": lambda lib: lib.optimizers.Adafactor(0.1),
     "Lamb": lambda lib: lib.optimizers.Lamb(0.05, weight_decay=0.01),
     # growth every 2 steps: the scale and step counter change during the 3 steps
-    # Keras' momentum slot holds `-learning_rate` times optax's trace.
+    # Keras' momentum slots hold `-learning_rate` times optax's trace.
     "SGD-momentum": lambda lib: lib.optimizers.SGD(0.05, momentum=0.9),
+    "RMSprop-momentum": lambda lib: lib.optimizers.RMSprop(0.01, momentum=0.8, centered=True),
     # A learning-rate schedule is no variable: Keras saves the iteration, then the slots.
     "Adam-schedule": lambda lib: lib.optimizers.Adam(
         lib.optimizers.schedules.ExponentialDecay(0.05, decay_steps=1, decay_rate=0.5)),
