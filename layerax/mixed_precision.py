@@ -42,7 +42,7 @@ def set_global_policy(policy: Any) -> None:
         >>> layer = lx.layers.Dense(2)
         >>> layer.compute_dtype, layer.variable_dtype
         ('bfloat16', 'float32')
-        >>> lx.mixed_precision.set_global_policy("float32")
+        >>> lx.mixed_precision.set_global_policy(None)  # back to floatx
     """
     if policy is not None and not isinstance(policy, (str, DTypePolicy)):
         raise ValueError(

@@ -25,7 +25,12 @@ def _fresh_names_and_seed():
         # No gc.collect() (free_memory): with the caches of a whole run it costs seconds per test.
         sys.modules["keras"].backend.clear_session(free_memory=False)
     lx.utils.set_random_seed(1234)
+    # Process-wide dtype settings come back after each test, so no test sees another's.
+    from layerax.core.context import CTX
+
+    floatx, policy = CTX.process.floatx, CTX.process.dtype_policy
     yield
+    CTX.process.floatx, CTX.process.dtype_policy = floatx, policy
 
 
 

@@ -145,14 +145,15 @@ def dtype_policy() -> DTypePolicy:
 
 
 def set_dtype_policy(policy: Any) -> None:
-    """Sets the global policy that new layers use when they get no `dtype=`.
+    """Sets the global policy that new layers use when they get no `dtype=`; None makes
+    them follow `floatx` again.
 
     Example:
         >>> import layerax as lx
         >>> lx.dtype_policies.set_dtype_policy("mixed_bfloat16")
         >>> lx.layers.Dense(2).compute_dtype
         'bfloat16'
-        >>> lx.dtype_policies.set_dtype_policy("float32")
+        >>> lx.dtype_policies.set_dtype_policy(None)  # back to following floatx
     """
     CTX.process.dtype_policy = get(policy) if policy is not None else None
 

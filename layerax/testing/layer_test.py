@@ -9,9 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from layerax.core.context import CTX
 from layerax.core.layer import Layer
 from layerax.core.layer import eager_masks
-from layerax.dtype_policies import dtype_policy, set_dtype_policy
+from layerax.dtype_policies import set_dtype_policy
 from layerax.function import function
 from layerax.models.model import Model
 from layerax.optimizers import SGD
@@ -523,7 +524,8 @@ def _check_masks(layer: Layer, inputs: Any, call: Callable[..., Any], multi_inpu
 def _check_mixed_precision(layer_cls: Callable[..., Layer], init_kwargs: dict[str, Any] | None,
                            inputs: Any, call: Callable[..., Any], policy: str) -> None:
     """Under a mixed policy: float32 variables, floating outputs in the compute dtype."""
-    previous = dtype_policy()
+    # The global setting itself (None: follow floatx), not the policy it resolves to.
+    previous = CTX.process.dtype_policy
     if init_kwargs is not None:
         layer = _new_layer(layer_cls, {**init_kwargs, "dtype": policy})
     else:

@@ -112,3 +112,20 @@ def test_input_layer_is_an_identity_with_no_weights():
         run_vmap=False, run_mixed_precision_check=False,
     )
     assert list(layer.get_config()["batch_shape"]) == list(k_layer.get_config()["batch_shape"])
+
+
+def test_mixed_precision_check_leaves_the_global_policy_as_it_was():
+    # The check sets a global policy for a layer factory; afterwards new layers follow floatx
+    # again (it once restored the resolved "float32" policy, which pinned them to float32).
+    from layerax import testing
+    from layerax.core.context import CTX
+
+    assert CTX.process.dtype_policy is None
+    testing.check_layer(lambda: lx.layers.Dense(2), input_shape=(2, 3),
+                        run_training_check=False, run_mixed_precision_check=True)
+    assert CTX.process.dtype_policy is None
+    lx.config.set_floatx("float16")
+    try:
+        assert lx.Layer().add_weight(shape=(1,)).dtype == np.float16
+    finally:
+        lx.config.set_floatx("float32")
