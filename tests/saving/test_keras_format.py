@@ -121,12 +121,13 @@ def test_compile_config_both_ways(tmp_path):
     mine.fit(RNG.standard_normal((4, 5)).astype("float32"), np.ones((4, 2), "float32"), verbose=0)
     mine.save(str(tmp_path / "lx.keras"))
     back = keras.saving.load_model(tmp_path / "lx.keras")
-    # The optimizer's slots go into Keras' layout: iteration, learning rate, then the momentums.
+    # The optimizer's slots go into Keras' layout: iteration, learning rate, then the momentums,
+    # which Keras keeps as `-learning_rate` times optax's gradient trace (`m = 0.9 m - lr g`).
     (group,) = mine.optimizer._groups.values()
     saved = [np.asarray(v) for v in back.optimizer.variables]
     assert int(saved[0]) == 1
     for mine_slot, keras_slot in zip(group.state_vars, saved[2:], strict=True):
-        np.testing.assert_allclose(keras_slot, np.asarray(mine_slot.value), rtol=1e-6)
+        np.testing.assert_allclose(keras_slot, -0.05 * np.asarray(mine_slot.value), rtol=1e-6)
     assert isinstance(back.optimizer, keras.optimizers.SGD)
     assert float(back.optimizer.learning_rate) == pytest.approx(0.05)
     assert back.optimizer.momentum == pytest.approx(0.9)
