@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import statistics
 from typing import Any
 
 from benchmarks.suite.candidates import REFERENCE, REFERENCE_NUMPY, SPE
@@ -59,12 +60,14 @@ How it is measured (`benchmarks/suite/`):
 NOTES = f"""\
 ## Notes
 
-- `steps_per_execution={SPE}` in layerax runs the steps in a `lax.scan`; Keras 3 unrolls
-  them in Python inside one `jax.jit` (a bigger program: longer first step). On XLA:CPU a
-  convolution's weight gradient inside a loop is not given the fast convolution path that
-  the same step gets outside one, so the CNN row with `steps_per_execution` is several times
-  slower per step; a hand-written `lax.scan` over the reference step shows the same, and
-  unrolling (`unroll=True`) removes it at the cost of a longer compilation.
+- `steps_per_execution={SPE}` in layerax (`"auto"` body, `trainers/multi_step.py`): the first
+  group of steps runs as a loop of the 1-step program, timed; where the host's share of a
+  call is 5% or more, a `lax.scan` over the steps is compiled and timed too, and the faster
+  body is kept (`model.multi_step_body`). Where the loop is kept, both `fit` rows run the
+  same programs, so their ratio is 1.00 within noise. Keras 3 unrolls the steps in Python
+  inside one `jax.jit` (a bigger program: longer first step). On XLA:CPU a convolution's
+  weight gradient inside a `lax.scan` misses the fast convolution path, which is why the
+  CNN keeps the loop.
 - "jax.jit over the model pytree": every call flattens the model and optax's two
   model-shaped Adam moments and unflattens (clones) the three returned ones in Python, a
   cost that grows with the number of layers and is not hidden on the overhead-bound model.
@@ -145,6 +148,16 @@ def markdown_table(rows: list[list[str]], header: list[str]) -> str:
 
 
 # -------------------------------------------------------------------------- targets
+SPE_NOISE = 0.01
+
+
+def paired_ratio(result: Result, ref: Result) -> float | None:
+    """Median over repetitions of result/ref, when both ran every repetition."""
+    if not result.ok or not ref.ok or len(result.step_seconds) != len(ref.step_seconds):
+        return None
+    return statistics.median(a / b for a, b in zip(result.step_seconds, ref.step_seconds))
+
+
 def _ratio_of(wr: WorkloadResult, key: str, ref_key: str, what: str = "step") -> float | None:
     result, ref = wr.results.get(key), wr.results.get(ref_key)
     if result is None or ref is None or not result.ok or not ref.ok:
@@ -194,8 +207,20 @@ def targets(results: list[WorkloadResult]) -> list[list[str]]:
         check(wr.workload.name, "lx_pytree", REFERENCE, limit, "step",
               "jax.jit over the pytree, time/step")
     for wr in results:
-        # A speed option is never slower: steps_per_execution against 1 step per call.
-        check(wr.workload.name, "lx_fit_spe", "lx_fit", 1.0, "step", f"fit spe={SPE} vs spe=1, time/step")
+        # A speed option is never slower: steps_per_execution against 1 step per call, as the
+        # median of the per-repetition ratios (the two rows run in the same repetitions).
+        # Where "auto" keeps the loop of single steps both rows run the same programs, so a
+        # 1% noise floor is allowed; anything beyond it is a miss.
+        spe, one = wr.results.get("lx_fit_spe"), wr.results.get("lx_fit")
+        if spe is None or one is None:
+            continue
+        ratio = paired_ratio(spe, one)
+        status = "not measured" if ratio is None else ("met" if ratio <= 1.0 + SPE_NOISE else "MISSED")
+        rows.append([
+            wr.workload.name, f"fit spe={SPE} vs spe=1, time/step (paired)",
+            "layerax fit, 1 step per call", f"≤ 1.00 (+{SPE_NOISE:.0%} noise)",
+            "—" if ratio is None else f"{ratio:.3f}", status,
+        ])
     for wr in results:
         for key in ["lx_fit", "lx_function", "lx_pytree"]:
             label = wr.results[key].candidate.label if key in wr.results else key
