@@ -63,7 +63,10 @@ def test_wheel_and_sdist_metadata_are_complete(dist: Path) -> None:
     assert "Typing :: Typed" in classifiers
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert {"Homepage", "Documentation", "Source", "Issues"} <= set(urls)
-    assert meta["Summary"] and meta["License"] and "layerax" in meta.get_payload()
+    # An SPDX expression (PEP 639), not the deprecated free-text `License` field.
+    assert meta["License-Expression"] == "Apache-2.0" and meta["License"] is None
+    assert not any(c.startswith("License ::") for c in classifiers)
+    assert meta["Summary"] and "layerax" in meta.get_payload()
     with tarfile.open(sdist) as tf:
         members = tf.getnames()
     top = f"layerax-{layerax.__version__}"
