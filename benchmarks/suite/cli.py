@@ -33,6 +33,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=None, help="override the timed repetitions")
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help="Markdown report path")
     parser.add_argument("--json", default=None, help="also write the raw numbers to this file")
+    parser.add_argument(
+        "--readme", default=None,
+        help="also write the summary table into this README, between its benchmark markers",
+    )
     return parser.parse_args(argv)
 
 
@@ -48,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.suite import measure, report, runner
 
+    if args.readme:  # fail before the run, not after it, when the markers are missing
+        with open(args.readme, encoding="utf-8") as f:
+            report.update_readme(f.read(), "")
     only = [o.strip() for o in args.only.split(",") if o.strip()] or None
     start = time.perf_counter()
     results = []
@@ -68,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report.summary(results), f, indent=1)
+    if args.readme:
+        with open(args.readme, encoding="utf-8") as f:
+            readme = f.read()
+        table = report.markdown_table(*reversed(report.summary_rows(results)))
+        with open(args.readme, "w", encoding="utf-8") as f:
+            f.write(report.update_readme(readme, table))
     targets = report.targets(results)
     if targets:
         print(report.markdown_table(targets, ["workload", "what", "reference", "target", "measured", "status"]))

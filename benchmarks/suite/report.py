@@ -147,6 +147,49 @@ def markdown_table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+# -------------------------------------------------------------------------- summary
+README_START = "<!-- benchmarks: start (written by python -m benchmarks.suite --readme README.md) -->"
+README_END = "<!-- benchmarks: end -->"
+
+
+def summary_rows(results: list[WorkloadResult]) -> tuple[list[str], list[list[str]]]:
+    """README's table: the reference's time/step per workload, then every candidate's ratio.
+
+    `fit` rows (numpy batches) are divided by the reference fed numpy batches, the others by
+    the reference on device arrays, as in the per-workload tables.
+    """
+    header = ["training loop"] + [wr.workload.name for wr in results]
+    first = ["hand-written `jax.jit` + optax (time/step)"]
+    for wr in results:
+        step = wr.results[REFERENCE].median_step
+        first.append(_fmt_time(step, "us" if (step or 0) < 1e-3 else "ms"))
+    rows, keys = [first], []
+    for wr in results:
+        keys += [k for k in wr.results if k not in keys and k not in (REFERENCE, REFERENCE_NUMPY)]
+    for key in keys:
+        label = next(wr.results[key].candidate for wr in results if key in wr.results)
+        row = [f"{label.framework} {label.label}"]
+        for wr in results:
+            result = wr.results.get(key)
+            ref_key = REFERENCE_NUMPY if result and result.candidate.data_path == "numpy" else REFERENCE
+            ratio = None if result is None else _ratio_of(wr, key, ref_key, "step")
+            row.append("—" if ratio is None else f"{ratio:.2f}×")
+        rows.append(row)
+    return header, rows
+
+
+def update_readme(text: str, table: str) -> str:
+    """`text` with the part between README's benchmark markers replaced by `table`."""
+    if text.count(README_START) != 1 or text.count(README_END) != 1:
+        raise ValueError(
+            f"The README must hold the markers {README_START!r} and {README_END!r} once each, "
+            "around the benchmark table; add them where the table goes."
+        )
+    head, rest = text.split(README_START)
+    _, tail = rest.split(README_END)
+    return f"{head}{README_START}\n{table}\n{README_END}{tail}"
+
+
 # -------------------------------------------------------------------------- targets
 SPE_NOISE = 0.01
 
@@ -246,6 +289,13 @@ def render(results: list[WorkloadResult], info: dict[str, str], versions: dict[s
         markdown_table([[k, v] for k, v in versions.items()], ["library", "version"]),
         "",
         METHOD,
+        "## Summary",
+        "",
+        "Time per step as a multiple of the hand-written step (`fit` rows: of the hand-written "
+        "step fed the same numpy batches). README's table is this one.",
+        "",
+        markdown_table(*reversed(summary_rows(results))),
+        "",
     ]
     for wr in results:
         w = wr.workload

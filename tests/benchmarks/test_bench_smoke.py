@@ -183,3 +183,33 @@ def test_recurrent_workloads_hold_lx_function_to_the_reference():
         assert status[(name, "lx.function + GradientTape, time/step")] == ("≤ 1.00", "1.010", "MISSED")
     quick = WORKLOADS["gru"].quick()
     assert quick.input_shape == (8, 16) and quick.reps == 1 and quick.steps % candidates.SPE == 0
+
+
+def test_summary_rows_divide_fit_by_the_numpy_reference_and_the_rest_by_the_device_one():
+    results = {
+        "jax_device": _synthetic("jax_device", [100e-6], [1.0]),
+        "jax_numpy": _synthetic("jax_numpy", [200e-6], [1.0]),
+        "lx_fit": _synthetic("lx_fit", [220e-6], [1.0]),
+        "lx_function": _synthetic("lx_function", [90e-6], [1.0]),
+    }
+    tiny = WorkloadResult(WORKLOADS["tiny_mlp"], results, 1.0, "1, 1, 1", "1, 1, 1")
+    mlp_results = dict(results, jax_device=_synthetic("jax_device", [20e-3], [1.0]))
+    mlp_results.pop("lx_function")
+    mlp = WorkloadResult(WORKLOADS["mlp"], mlp_results, 1.0, "1, 1, 1", "1, 1, 1")
+    header, rows = report.summary_rows([tiny, mlp])
+    assert header == ["training loop", "tiny_mlp", "mlp"]
+    assert rows[0][1:] == ["100.0 µs", "20.00 ms"]
+    by_label = {r[0]: r[1:] for r in rows[1:]}
+    assert by_label["layerax fit"] == ["1.10×", "1.10×"]  # 220 / 200 (numpy batches)
+    assert by_label["layerax lx.function + GradientTape"] == ["0.90×", "—"]  # 90 / 100; not run
+
+
+def test_update_readme_replaces_only_the_marked_table_and_names_the_fix_without_markers():
+    text = f"intro\n{report.README_START}\nold | table\n{report.README_END}\noutro\n"
+    assert report.update_readme(text, "new") == (
+        f"intro\n{report.README_START}\nnew\n{report.README_END}\noutro\n"
+    )
+    with pytest.raises(ValueError, match="must hold the markers"):
+        report.update_readme("no markers here", "new")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    report.update_readme(readme, "")  # the project's README has them once each
