@@ -25,6 +25,10 @@ from layerax.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from layerax.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
 from layerax.callbacks.swap_ema_weights import SwapEMAWeights as SwapEMAWeights
 from layerax.callbacks.tensorboard import TensorBoard as TensorBoard
+from layerax.trainers.callback_hooks import install_callbacks as _install_callbacks
+
+# The training loops (below this package) reach the callbacks through this.
+_install_callbacks(Callback, CallbackList)
 
 __all__ = [
     "BackupAndRestore",

@@ -251,6 +251,25 @@ class CallbackList(Callback):
     def on_predict_batch_end(self, batch: int, logs: Any = None) -> None:
         self._call_batch("on_predict_batch_end", None, batch, logs)
 
+    def has_train_batch_hooks(self) -> bool:
+        """Whether any callback does something per training batch (else `fit` skips the
+        batch hooks, and never waits for a step's logs).
+
+        Example:
+            >>> import layerax as lx
+            >>> lx.callbacks.CallbackList(add_history=True, add_progbar=False).has_train_batch_hooks()
+            False
+            >>> lx.callbacks.CallbackList([lx.callbacks.TerminateOnNaN()]).has_train_batch_hooks()
+            True
+        """
+        kind = type(self)
+        if kind.on_train_batch_begin is not CallbackList.on_train_batch_begin or (
+            kind.on_train_batch_end is not CallbackList.on_train_batch_end
+        ):
+            return True
+        hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+        return any(not is_default(getattr(cb, hook, None)) for cb in self.callbacks for hook in hooks)
+
     def __iter__(self) -> Any:
         return iter(self.callbacks)
 

@@ -11,8 +11,15 @@ from layerax.models.model import model_from_json as model_from_json
 from layerax.models.functional import Functional as Functional
 from layerax.models.sequential import Sequential as Sequential
 from layerax.models.cloning import clone_model as clone_model
-from layerax.saving.archive import load_model as load_model
-from layerax.saving.archive import save_model as save_model
+from layerax.models import saving_hooks as _saving_hooks
 
 __all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
            "save_model"]
+
+
+def __getattr__(name: str) -> object:
+    # `lx.models.load_model` / `save_model` are `lx.saving`'s (installed by it: saving sits
+    # above models, so models do not import it).
+    if name in ("load_model", "save_model"):
+        return _saving_hooks.saving_function(name)
+    raise AttributeError(f"module 'layerax.models' has no attribute {name!r}")

@@ -13,7 +13,7 @@ inputs, or after other host layers), `fit`/`evaluate`/`predict` and the
    functional "device part" whose inputs are the tensors crossing the border;
 2. run them on each numpy batch (`HostPrefix.apply`), on the host, before the
    batch goes to the device;
-3. compile the rest: while the steps run, `active(prefix)` is in force and the
+3. compile the rest: while the steps run, `prefix.active()` is in force and the
    model's `call` hands its (already preprocessed) inputs to the device part
    (`device_call`), so the traced step never sees a string.
 
@@ -56,6 +56,15 @@ class HostPrefix:
         """The model's outputs from what `apply` returned (used inside the compiled step)."""
         return self._device_call(inputs, training, mask)
 
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """Within the block, `self.model`'s call runs its device part only."""
+        CTX.host_prefixes.append(self)
+        try:
+            yield
+        finally:
+            CTX.host_prefixes.pop()
+
 
 def active_for(model: Any) -> HostPrefix | None:
     """The prefix whose device part `model.call` must run now, if any."""
@@ -63,19 +72,6 @@ def active_for(model: Any) -> HostPrefix | None:
     if active and active[-1].model is model:
         return active[-1]
     return None
-
-
-@contextlib.contextmanager
-def active(prefix: HostPrefix | None) -> Iterator[None]:
-    """Within the block, `prefix.model`'s call runs its device part only."""
-    if prefix is None:
-        yield
-        return
-    CTX.host_prefixes.append(prefix)
-    try:
-        yield
-    finally:
-        CTX.host_prefixes.pop()
 
 
 def find(model: Any) -> HostPrefix | None:

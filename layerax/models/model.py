@@ -7,6 +7,8 @@ from typing import Any
 
 from layerax.core import serialization
 from layerax.core.layer import Layer
+from layerax.models import host_prefix
+from layerax.models.saving_hooks import saving_function
 from layerax.trainers.trainer import Trainer
 
 # User subclasses of Model called with (inputs, outputs) become subclasses of both
@@ -134,6 +136,11 @@ class Model(Trainer, Layer):
             "lx.Model and define `call(self, inputs)`, or build a Functional or Sequential model."
         )
 
+    def _lx_find_host_prefix(self) -> Any:
+        """The model's first layers that take strings (`models/host_prefix.py`), or None;
+        the trainer calls it once per compiled model and caches the result."""
+        return host_prefix.find(self)
+
     # ------------------------------------------------------------- summary
     def summary(
         self,
@@ -217,14 +224,12 @@ class Model(Trainer, Layer):
             >>> bool(np.array_equal(lx.models.load_model(path)(x), model(x)))
             True
         """
-        from layerax.saving.archive import save_model
-
         include_optimizer = kwargs.pop("include_optimizer", True)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to save(): {sorted(kwargs)}")
         if zipped is False:
             raise ValueError("`zipped=False` is not supported: a layerax model archive is a zip file.")
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        saving_function("save_model")(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,
                input_signature: Any = None, **kwargs: Any) -> None:
@@ -271,11 +276,9 @@ class Model(Trainer, Layer):
             >>> model.save_weights(path)
             >>> model.load_weights(path)
         """
-        from layerax.saving.weights import save_weights
-
         if max_shard_size is not None:
             raise ValueError("`max_shard_size` (sharded weight files) is not supported.")
-        save_weights(self, filepath, overwrite=overwrite)
+        saving_function("save_weights")(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
         """Loads weights saved by `save_weights` (or Keras 3's `.weights.h5`, or an archive).
@@ -296,11 +299,9 @@ class Model(Trainer, Layer):
             ...
             ValueError: Could not load the weights from ...
         """
-        from layerax.saving.weights import load_weights
-
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to load_weights(): {sorted(kwargs)}")
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving_function("load_weights")(self, filepath, skip_mismatch=skip_mismatch)
 
     # -------------------------------------------------------------- config
     def get_compile_config(self) -> dict[str, Any] | None:
@@ -315,9 +316,7 @@ class Model(Trainer, Layer):
             >>> model.get_compile_config()["loss"]
             'mse'
         """
-        from layerax.saving.training_state import compile_config
-
-        return compile_config(self)
+        return saving_function("compile_config")(self)
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         """Compiles the model from what `get_compile_config` returned.
@@ -335,9 +334,7 @@ class Model(Trainer, Layer):
         """
         import warnings
 
-        from layerax.saving.training_state import compile_from_config
-
-        if not compile_from_config(self, config):
+        if not saving_function("compile_from_config")(self, config):
             warnings.warn(
                 f"Model '{self.name}' was not compiled from its saved compile config: its "
                 f"optimizer ({config.get('optimizer_class')}) could not be saved. Call "

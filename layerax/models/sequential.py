@@ -315,6 +315,14 @@ class Sequential(Model):
         """
         return [self._lx_require_chain("inputs")[0]]
 
+    def _lx_declared_output_names(self) -> list[str] | None:
+        """`output_0`, ... once the input shape is known (for `compile`'s loss dicts)."""
+        try:
+            outputs = self.outputs
+        except (AttributeError, ValueError):
+            return None
+        return [f"output_{i}" for i in range(len(outputs))] if outputs else None
+
     @property
     def outputs(self) -> list[KerasTensor]:
         """The model's symbolic output, in a list (the model must know its input shape)."""

@@ -28,6 +28,17 @@ from layerax.core.serialization_lib import serialize_keras_object as serialize_k
 from layerax.saving.weights import load_weights as load_weights
 from layerax.saving.weights import save_weights as save_weights
 
+from layerax.saving.training_state import compile_config as _compile_config
+from layerax.saving.training_state import compile_from_config as _compile_from_config
+from layerax.models.saving_hooks import install_saving as _install_saving
+
+# Models (below this package) reach these through their saving hooks.
+_install_saving(
+    save_model=save_model, load_model=load_model, save_weights=save_weights,
+    load_weights=load_weights, compile_config=_compile_config,
+    compile_from_config=_compile_from_config,
+)
+
 CustomObjectScope = custom_object_scope
 # Keras' name for the same decorator.
 register_keras_serializable = register_serializable

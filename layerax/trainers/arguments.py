@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from layerax.trainers import callback_hooks
+
 _VERBOSE = ("auto", 0, 1, 2)
 
 
@@ -53,13 +55,12 @@ def check_verbose(method: str, verbose: Any) -> None:
 
 def check_callbacks(method: str, callbacks: Any) -> None:
     """Raises unless `callbacks` is None, a Callback or a list/tuple of Callbacks."""
-    from layerax.callbacks.callback import Callback
-
-    if callbacks is None or isinstance(callbacks, Callback):
+    base = callback_hooks.callback_type()
+    if callbacks is None or isinstance(callbacks, base):
         return
     if isinstance(callbacks, (list, tuple)):
         for i, cb in enumerate(callbacks):
-            if not isinstance(cb, Callback):
+            if not isinstance(cb, base):
                 raise TypeError(
                     f"In {method}(), `callbacks` must be a list of lx.callbacks.Callback instances. "
                     f"Received: callbacks[{i}]={cb!r} of type {type(cb).__name__}."
@@ -213,20 +214,15 @@ def check_loop_arguments(method: str, **arguments: Any) -> None:
 
 
 def declared_output_names(model: Any) -> list[str] | None:
-    """The output names of a Functional or built Sequential model (None: not known yet)."""
+    """The output names of a Functional or built Sequential model (None: not known yet).
+
+    A model kind without `output_names` may say them through `_lx_declared_output_names()`
+    (Sequential does, once its input shape is known)."""
     names = getattr(model, "output_names", None)
     if names:
         return list(names)
-    from layerax.models.sequential import Sequential
-
-    if isinstance(model, Sequential):
-        try:
-            outputs = model.outputs  # known once its input shape is
-        except (AttributeError, ValueError):
-            return None
-        if outputs:
-            return [f"output_{i}" for i in range(len(outputs))]
-    return None
+    declared = getattr(model, "_lx_declared_output_names", None)
+    return declared() if declared is not None else None
 
 
 def resolve_verbose(verbose: Any) -> int:

@@ -290,3 +290,22 @@ def validation_adapter(validation_data: Any, batch_size: int | None, steps: int 
     else:
         vx, vy, vsw = validation_data, None, None
     return get_adapter(vx, vy, vsw, batch_size=batch_size, steps=steps)
+
+
+def fit_adapters(x: Any, y: Any, sample_weight: Any, *, batch_size: int | None, shuffle: bool,
+                 steps: int | None, class_weight: Any, seed: Any, validation_split: float,
+                 validation_data: Any, validation_batch_size: int | None,
+                 validation_steps: int | None) -> tuple[Any, Any]:
+    """`fit`'s training adapter and validation adapter (None without validation data);
+    `validation_split` holds out the last samples when no `validation_data` is given."""
+    if validation_split and validation_data is None:
+        (x, y, sample_weight), validation_data = split_for_validation(
+            x, y, sample_weight, validation_split
+        )
+    adapter = get_adapter(
+        x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps,
+        class_weight=class_weight, seed=seed,
+    )
+    val_adapter = validation_adapter(validation_data, validation_batch_size or batch_size,
+                                     validation_steps)
+    return adapter, val_adapter

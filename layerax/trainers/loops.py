@@ -63,7 +63,7 @@ def train_epoch(model: Any, adapter: Any, callback_list: Any, epoch: int, skip_s
     batches = adapter.epoch(epoch)
     if skip_steps:
         batches = itertools.islice(batches, skip_steps, None)
-    batch_hooks = has_train_batch_hooks(callback_list)
+    batch_hooks = callback_list.has_train_batch_hooks()
     for count, prepared in steps_stream(model, "train", batches):
         if batch_hooks:
             callback_list.on_train_batch_begin(step)
@@ -79,20 +79,6 @@ def train_epoch(model: Any, adapter: Any, callback_list: Any, epoch: int, skip_s
             "empty (or that the generator yields data)."
         )
     return logs
-
-
-def has_train_batch_hooks(callback_list: Any) -> bool:
-    """Whether any callback does something per training batch (else fit skips the calls)."""
-    from layerax.callbacks.callback import is_default
-    from layerax.callbacks.callback_list import CallbackList
-
-    kind = type(callback_list)
-    if kind.on_train_batch_begin is not CallbackList.on_train_batch_begin or (
-        kind.on_train_batch_end is not CallbackList.on_train_batch_end
-    ):
-        return True
-    hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
-    return any(not is_default(getattr(cb, hook, None)) for cb in callback_list.callbacks for hook in hooks)
 
 
 # ------------------------------------------------------------------ evaluate / predict

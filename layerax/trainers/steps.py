@@ -21,7 +21,6 @@ import numpy as np
 from layerax.core.context import CTX
 from layerax.distribution.data import place_batch_for_step, prefetch_to_device
 from layerax.function import Function, function
-from layerax.models import host_prefix
 from layerax.trainers import multi_step
 from layerax.trainers.stateless import stateful_adapter, takes_state
 
@@ -138,7 +137,7 @@ def execute_steps(model: Any, kind: str, prepared: Prepared) -> tuple[Any, list[
     if prefix is None:
         return prepared.run(model, kind)
     # The batches went through the host layers: the model's call runs the rest.
-    with host_prefix.active(prefix):
+    with prefix.active():
         return prepared.run(model, kind)
 
 
@@ -194,10 +193,11 @@ def grouped(batches: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # ------------------------------------------------------------------ host prefix (strings)
 def host_prefix_of(model: Any) -> Any:
     """The model's first layers that take strings (`models/host_prefix.py`), found once
-    per compiled model and cached with the compiled steps; None for most models."""
+    per compiled model (`model._lx_find_host_prefix()`) and cached with the compiled
+    steps; None for most models."""
     cache = model._lx_state().functions
     if "host_prefix" not in cache:
-        cache["host_prefix"] = host_prefix.find(model)
+        cache["host_prefix"] = model._lx_find_host_prefix()
     return cache["host_prefix"]
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from layerax.distribution.data import to_host_local
-from layerax.trainers import data_adapters
+from layerax.trainers import callback_hooks, data_adapters
 from layerax.trainers.arguments import (
     check_loop_arguments,
     check_loss_weights,
@@ -142,25 +142,13 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
         state.stop_training = False
 
     # -------------------------------------------------------------- fit
-    def fit(
-        self,
-        x: Any = None,
-        y: Any = None,
-        batch_size: int | None = None,
-        epochs: int = 1,
-        verbose: Any = "auto",
-        callbacks: Any = None,
-        validation_split: float = 0.0,
-        validation_data: Any = None,
-        shuffle: bool = True,
-        class_weight: dict[int, float] | None = None,
-        sample_weight: Any = None,
-        initial_epoch: int = 0,
-        steps_per_epoch: int | None = None,
-        validation_steps: int | None = None,
-        validation_batch_size: int | None = None,
-        validation_freq: int = 1,
-    ) -> Any:
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> Any:
         """Trains the model for `epochs` epochs; returns a `History`.
 
         Args:
@@ -185,8 +173,6 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
             validation_batch_size: Batch size of validation (default batch_size).
             validation_freq: Validate every `validation_freq` epochs.
         """
-        from layerax import callbacks as callbacks_module
-
         self._require_compiled("fit")
         check_loop_arguments(
             "fit", x=x, y=y, sample_weight=sample_weight, batch_size=batch_size, epochs=epochs,
@@ -194,23 +180,18 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_batch_size=validation_batch_size, validation_freq=validation_freq,
         )
-        if validation_split and validation_data is None:
-            (x, y, sample_weight), validation_data = data_adapters.split_for_validation(
-                x, y, sample_weight, validation_split
-            )
         epochs, steps_per_epoch = debug_caps(epochs, steps_per_epoch)
         shuffle_seed = fit_seed()
-        adapter = data_adapters.get_adapter(
-            x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-            steps=steps_per_epoch, class_weight=class_weight, seed=shuffle_seed,
-        )
-        val_adapter = data_adapters.validation_adapter(
-            validation_data, validation_batch_size or batch_size, validation_steps
+        adapter, val_adapter = data_adapters.fit_adapters(
+            x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps_per_epoch,
+            class_weight=class_weight, seed=shuffle_seed, validation_split=validation_split,
+            validation_data=validation_data, validation_batch_size=validation_batch_size,
+            validation_steps=validation_steps,
         )
         verbose = resolve_verbose(verbose)
         # `shuffle_seed` in the params: a callback saving the training position
         # (BackupAndRestore) records it, so that a resumed run shuffles alike.
-        callback_list = callbacks_module.CallbackList(
+        callback_list = callback_hooks.callback_list(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=adapter.num_batches, shuffle_seed=shuffle_seed,
         )
@@ -233,8 +214,6 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
         return_dict: bool = False,
     ) -> Any:
         """Loss and metrics on data; a scalar, a list `[loss, *metrics]` or a dict."""
-        from layerax import callbacks as callbacks_module
-
         self._require_compiled("evaluate")
         check_loop_arguments(
             "evaluate", x=x, y=y, sample_weight=sample_weight, batch_size=batch_size,
@@ -243,7 +222,7 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
         _, steps = debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps)
         verbose = resolve_verbose(verbose)
-        callback_list = callbacks_module.CallbackList(
+        callback_list = callback_hooks.callback_list(
             callbacks, add_history=False, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=1, steps=adapter.num_batches,
         )
@@ -256,15 +235,13 @@ class Trainer(TrainingAttributes, LossAndMetrics, DefaultSteps, StatelessTrainer
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None) -> Any:
         """Outputs for `x`, batched and concatenated into numpy arrays."""
-        from layerax import callbacks as callbacks_module
-
         check_loop_arguments(
             "predict", x=x, batch_size=batch_size, verbose=verbose, callbacks=callbacks, steps=steps
         )
         _, steps = debug_caps(1, steps)
         adapter = data_adapters.get_adapter(x, batch_size=batch_size, steps=steps)
         verbose = resolve_verbose(verbose)
-        callback_list = callbacks_module.CallbackList(
+        callback_list = callback_hooks.callback_list(
             callbacks, add_history=False, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=1, steps=adapter.num_batches,
         )

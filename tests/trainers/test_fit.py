@@ -323,7 +323,6 @@ def test_metrics_reset_between_evaluations_and_epochs():
 
 def test_batch_hooks_run_only_when_a_callback_has_them():
     from layerax.callbacks import CallbackList
-    from layerax.trainers.loops import has_train_batch_hooks as _has_train_batch_hooks
 
     calls = []
 
@@ -343,9 +342,9 @@ def test_batch_hooks_run_only_when_a_callback_has_them():
         assert [c[1] for c in calls if c[0] == "begin"] == [0] + [b + 1 for b in expected[:-1]]
         assert calls[-1][2] == round(history.history["loss"][-1], 6)
     # History, EarlyStopping: nothing per batch, so fit skips the calls; a progress bar has some.
-    assert not _has_train_batch_hooks(CallbackList([lx.callbacks.EarlyStopping()], add_history=True))
-    assert _has_train_batch_hooks(CallbackList([Legacy()], add_history=True))
-    assert _has_train_batch_hooks(CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=1))
+    assert not CallbackList([lx.callbacks.EarlyStopping()], add_history=True).has_train_batch_hooks()
+    assert CallbackList([Legacy()], add_history=True).has_train_batch_hooks()
+    assert CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=1).has_train_batch_hooks()
 
 
 def two_heads(api, seed_weights=None):
