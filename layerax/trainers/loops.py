@@ -11,7 +11,7 @@ from typing import Any
 
 from layerax.distribution.data import to_host_local
 from layerax.trainers.compile_utils import tree_concat
-from layerax.trainers.steps import execute_steps, steps_stream
+from layerax.trainers.steps import direct_steps, execute_steps, steps_stream
 
 
 # ------------------------------------------------------------------ fit
@@ -64,6 +64,16 @@ def train_epoch(model: Any, adapter: Any, callback_list: Any, epoch: int, skip_s
     if skip_steps:
         batches = itertools.islice(batches, skip_steps, None)
     batch_hooks = callback_list.has_train_batch_hooks()
+    direct = None if batch_hooks else direct_steps(model, "train", batches)
+    if direct is not None:
+        # No callback runs between the steps, so nothing can change the step: call it.
+        train_step, arguments = direct
+        for batch in arguments:
+            logs = train_step(batch)
+            step += 1
+            if state.stop_training:
+                break
+        return _checked(logs, step)
     for count, prepared in steps_stream(model, "train", batches):
         if batch_hooks:
             callback_list.on_train_batch_begin(step)
@@ -73,6 +83,11 @@ def train_epoch(model: Any, adapter: Any, callback_list: Any, epoch: int, skip_s
             callback_list.on_train_batch_end(step - 1, flatten_logs(logs))
         if state.stop_training:
             break
+    return _checked(logs, step)
+
+
+def _checked(logs: Any, step: int) -> Any:
+    """An epoch's last logs, unless it ran no step."""
     if step == 0:
         raise ValueError(
             "The training data produced no batch in this epoch. Check that `x` is not "
