@@ -153,3 +153,27 @@ def test_the_layering_check_sees_an_upward_import() -> None:
     # The edge the table forbids is one the scanner would report.
     assert ("layerax.models", "layerax.trainers") in EDGES
     assert ("layerax.trainers", "layerax.models") not in EDGES
+
+
+def test_upper_packages_install_themselves_below(monkeypatch) -> None:
+    import pytest
+
+    from layerax.models import saving_hooks
+    from layerax.trainers import callback_hooks
+
+    assert layerax.models.load_model is layerax.saving.load_model
+    assert layerax.models.save_model is layerax.saving.save_model
+    assert {"load_model", "save_model"} <= set(dir(layerax.models))
+    assert callback_hooks.callback_type() is layerax.callbacks.Callback
+    assert type(callback_hooks.callback_list(None, add_history=True)) is layerax.callbacks.CallbackList
+    # Without them, the error names the import that installs them.
+    monkeypatch.setattr(saving_hooks, "_INSTALLED", {})
+    monkeypatch.setattr(callback_hooks, "_INSTALLED", {})
+    with pytest.raises(RuntimeError, match="import layerax"):
+        layerax.models.load_model  # noqa: B018
+    with pytest.raises(RuntimeError, match="import layerax"):
+        callback_hooks.callback_type()
+    with pytest.raises(ValueError, match="Unknown saving functions"):
+        saving_hooks.install_saving(load=print)
+    with pytest.raises(TypeError, match="must subclass"):
+        callback_hooks.install_callbacks(layerax.callbacks.History, layerax.callbacks.Callback)

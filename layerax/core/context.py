@@ -25,6 +25,8 @@ Reading any of them is one or two plain attribute lookups: no function call, no 
 from __future__ import annotations
 
 import threading
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import jax.core
@@ -181,5 +183,17 @@ def jax_is_tracing() -> bool:
     return type(_find_top_trace(())).__name__ != "EvalTrace"
 
 
+# Layers that `jax.tree_util.tree_unflatten` returned outside any trace and that are not
+# built yet (`core/pytree.py`, `DeferredClone`), with the function that builds them. They
+# are built before any structure change, so each is built from the structure it was
+# unflattened from.
+DEFERRED_CLONES: weakref.WeakSet[Any] = weakref.WeakSet()
+BUILD_DEFERRED: list[Callable[[Any], None]] = []
+
+
 def bump_structure_version() -> None:
+    """Invalidates every structure cache (a layer, weight or trainable flag changed)."""
+    if DEFERRED_CLONES:
+        for layer in list(DEFERRED_CLONES):
+            BUILD_DEFERRED[0](layer)
     PROCESS.structure_version += 1

@@ -260,8 +260,11 @@ class CloneProgram:
             None if len(slot) == len(origins) else [slot[id(v)] for v in leaf_variables]
         )
 
-    def run(self, leaves: Any, tracing: bool) -> tuple[Any, list[Variable]]:
-        """Makes a clone whose leaf variables hold `leaves`; returns it and those variables."""
+    def run(self, leaves: Any, tracing: bool, root: Any = None) -> tuple[Any, list[Variable]]:
+        """Makes a clone whose leaf variables hold `leaves`; returns it and those variables.
+
+        `root`, when given, is an allocated instance of the template's class that becomes
+        the clone (its `__dict__` is replaced): a deferred clone being built."""
         variables = list(map(copy_variable, self.leaf_variables, leaves, repeat(tracing)))
         objs: list[Any] = list(variables)
         if self.variable_slots is not None:
@@ -269,6 +272,8 @@ class CloneProgram:
         if self.extra_variables:
             objs.extend([copy_variable(v, v._value, tracing) for v in self.extra_variables])
         objs.extend(map(object.__new__, self.classes))
+        if root is not None:
+            objs[self.root] = root
         objs.extend(self.constants)
         objs.extend(map(list.copy, self.list_copies))
         objs.extend(map(dict.copy, self.dict_copies))

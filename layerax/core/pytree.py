@@ -14,7 +14,9 @@ original: mutations made on it inside a JAX transform never reach the live
 layer. What the leaves are decides what the clone is (see `core/state.py`):
 made with concrete arrays (the model `jax.jit` or an eager `jax.tree.map`
 returns) it is a live model for the tape, `lx.function` and `fit`; made with
-tracers it lives only inside that trace.
+tracers it lives only inside that trace. Outside a trace the clone is deferred: it is
+built on first use, and flattening it before that returns its leaves as they came
+(`DeferredClone`), so a `jax.jit` loop over a model does not copy its graph per step.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 import jax
 
-from layerax.core.context import CTX, jax_is_tracing
+from layerax.core.context import BUILD_DEFERRED, CTX, DEFERRED_CLONES, jax_is_tracing
 from layerax.core.graph_clone import CloneProgram, is_layer_type
 from layerax.core.random import SeedGenerator
 from layerax.core.variable import Variable
@@ -105,7 +107,14 @@ class LayerTreeDef:
             )
             self._revalidate_template()
         tracing = jax_is_tracing()
+        if not tracing and not program.extra_variables and _defers(type(self._template)):
+            return _deferred(self, program, leaves)
         clone, variables = program.run(leaves, tracing)
+        self._seed_if_current(clone, variables, tracing)
+        return clone
+
+    def _seed_if_current(self, clone: Any, variables: list[Variable], tracing: bool) -> None:
+        """Seeds the clone's flatten cache while the template's structure is current."""
         template_cache = self._template.__dict__.get("_lx_cache")
         if (
             template_cache is not None
@@ -113,7 +122,6 @@ class LayerTreeDef:
             and template_cache.get("pytree", (None, None))[1] is self
         ):
             self._seed(clone, variables, tracing)
-        return clone
 
     def _seed(self, clone: Any, variables: list[Variable], tracing: bool) -> None:
         """Seeds the flatten cache of `clone`, which has exactly this structure.
@@ -123,16 +131,31 @@ class LayerTreeDef:
         graph again. The clone is the template of its own treedef (as if it had been
         described), held weakly when the clone lives outside any trace.
         """
-        treedef = object.__new__(LayerTreeDef)
         if tracing or any(map(_IS_TRACE_LOCAL, variables)):
+            treedef = object.__new__(LayerTreeDef)
             treedef._template, treedef._clone_of, treedef._source = clone, None, None
+            treedef._seeded_at = CTX.structure_version
+            treedef.variables = variables
+            treedef.key, treedef._hash, treedef.keys = self.key, self._hash, self.keys
+            treedef._plan = None
         else:
-            treedef._template, treedef._clone_of = None, weakref.ref(clone)
-            treedef._source = self if self._source is None else self._source
+            treedef = self.seeded_for(clone, variables)
+        self._install(clone, variables, treedef)
+
+    def seeded_for(self, clone: Any, variables: Any) -> LayerTreeDef:
+        """A treedef of `clone` (made outside any trace, with this structure) seeded by
+        this one: it holds the clone weakly and unflattens through `source`."""
+        treedef = object.__new__(LayerTreeDef)
+        treedef._template, treedef._clone_of = None, weakref.ref(clone)
+        treedef._source = self if self._source is None else self._source
         treedef._seeded_at = CTX.structure_version
         treedef.variables = variables
         treedef.key, treedef._hash, treedef.keys = self.key, self._hash, self.keys
         treedef._plan = None
+        return treedef
+
+    @staticmethod
+    def _install(clone: Any, variables: list[Variable], treedef: LayerTreeDef) -> None:
         clone.__dict__["_lx_cache"].update(
             version=CTX.structure_version, pytree=(variables, treedef)
         )
@@ -198,7 +221,159 @@ def _describe(obj: Any, seen: dict[int, int], index: dict[int, int]) -> Any:
     return ("id", id(obj))
 
 
+# ------------------------------------------------------------------ deferred clones
+class DeferredClone(dict):
+    """The `__dict__` of a layer that unflattening returned outside any trace, not built yet.
+
+    A `jax.jit` loop over a model (`model, opt_state = step(model, opt_state, x, y)`)
+    unflattens its outputs on every step: the model, and each optimizer slot shaped like
+    it. Most of those clones are only flattened again by the next step. So outside a trace
+    `LayerTreeDef.unflatten` returns an instance of the template's class whose `__dict__`
+    is this record: the treedef, its clone program and the leaves. Flattening it returns
+    the leaves and the treedef as they are; anything else builds it first (replays the
+    program into it, as an eager unflatten would have): an attribute the instance lacks
+    (`Layer.__getattr__`), a read or write of its `__dict__` (every method of this class),
+    or any structure change anywhere (`bump_structure_version`), so that it is always
+    built from the structure it was taken from. Once built it is an ordinary layer.
+    """
+
+    __slots__ = ("owner", "treedef", "program", "leaves", "seeded")
+
+    def _built(self) -> dict[str, Any]:
+        owner = self.owner()
+        if owner is None:  # pragma: no cover - the record outlived its layer
+            return {}
+        build_deferred(owner)
+        return owner.__dict__
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._built()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._built()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._built()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._built()
+
+    def __iter__(self) -> Any:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    def __repr__(self) -> str:
+        return repr(self._built())
+
+    def __eq__(self, other: object) -> bool:
+        return self._built() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return dict, (dict(self._built()),)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._built().get(key, default)
+
+    def keys(self) -> Any:
+        return self._built().keys()
+
+    def values(self) -> Any:
+        return self._built().values()
+
+    def items(self) -> Any:
+        return self._built().items()
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        return self._built().pop(key, *default)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        return self._built().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._built().update(*args, **kwargs)
+
+    def copy(self) -> dict[str, Any]:
+        return self._built().copy()
+
+
+_DEFERS: dict[type, bool] = {}
+
+
+def _defers(cls: type) -> bool:
+    """Whether instances of `cls` may be deferred: its attribute hooks are Layer's own."""
+    known = _DEFERS.get(cls)
+    if known is None:
+        known = _DEFERS[cls] = (
+            getattr(getattr(cls, "__getattr__", None), "_lx_builds_deferred", False) is True
+            and cls.__getattribute__ is object.__getattribute__
+        )
+    return known
+
+
+def _deferred(treedef: LayerTreeDef, program: CloneProgram, leaves: Any) -> Any:
+    layer = object.__new__(type(treedef._template))
+    record = DeferredClone()
+    record.owner = weakref.ref(layer)
+    record.treedef, record.program, record.leaves = treedef, program, leaves
+    record.seeded = None
+    object.__setattr__(layer, "__dict__", record)
+    DEFERRED_CLONES.add(layer)
+    return layer
+
+
+def build_deferred(layer: Any) -> None:
+    """Builds `layer` if it is a deferred clone (see `DeferredClone`); else does nothing.
+
+    Example:
+        >>> import jax, layerax as lx
+        >>> from layerax.core.pytree import DeferredClone, build_deferred
+        >>> model = lx.Sequential([lx.Input((2,)), lx.layers.Dense(3)])
+        >>> leaves, treedef = jax.tree_util.tree_flatten(model)
+        >>> clone = jax.tree_util.tree_unflatten(treedef, leaves)
+        >>> type(object.__getattribute__(clone, "__dict__")).__name__
+        'DeferredClone'
+        >>> build_deferred(clone)
+        >>> type(object.__getattribute__(clone, "__dict__")).__name__
+        'dict'
+        >>> clone.layers[0].units
+        3
+    """
+    record = object.__getattribute__(layer, "__dict__")
+    if type(record) is not DeferredClone:
+        return
+    DEFERRED_CLONES.discard(layer)
+    treedef, seeded = record.treedef, record.seeded
+    clone, variables = record.program.run(record.leaves, False, root=layer)
+    if dict.__len__(record):
+        # Entries written into the record directly (object.__setattr__) before it was built.
+        clone.__dict__.update(dict.items(record))
+    if seeded is None:
+        treedef._seed_if_current(clone, variables, False)
+        return
+    # It was flattened before it was built: the treedef it gave learns its variables.
+    seeded.variables = variables
+    if seeded._seeded_at == CTX.structure_version:
+        treedef._install(clone, variables, seeded)
+
+
+BUILD_DEFERRED[:] = [build_deferred]
+
+
 def flatten_layer(layer: Any) -> tuple[list[Any], LayerTreeDef]:
+    record = layer.__dict__
+    if type(record) is DeferredClone:
+        if not CTX.interceptors:
+            # Its own treedef (seeded, as an eager clone's): one that follows the layer's
+            # later changes, made once.
+            seeded = record.seeded
+            if seeded is None:
+                seeded = record.seeded = record.treedef.seeded_for(layer, None)
+            return record.leaves, seeded
+        build_deferred(layer)  # a recording tape sees the reads of the variables
     variables, treedef = layer._lx_pytree()
     if variables and variables[0].__class__ is Variable and not _has_interceptors():
         return [v._value for v in variables], treedef

@@ -17,9 +17,16 @@ __all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "mo
            "save_model"]
 
 
+_FROM_SAVING = ("load_model", "save_model")
+
+
 def __getattr__(name: str) -> object:
     # `lx.models.load_model` / `save_model` are `lx.saving`'s (installed by it: saving sits
     # above models, so models do not import it).
-    if name in ("load_model", "save_model"):
+    if name in _FROM_SAVING:
         return _saving_hooks.saving_function(name)
     raise AttributeError(f"module 'layerax.models' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM_SAVING})

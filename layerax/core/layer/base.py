@@ -174,6 +174,27 @@ class Layer(WeightsMixin, ForwardStateMixin, SavingHooksMixin):
             "Define `def call(self, inputs):` in your subclass."
         )
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names the instance and its class lack. A deferred clone (a layer
+        # jax.jit returned, core/pytree.py's DeferredClone) builds itself first.
+        if type(object.__getattribute__(self, "__dict__")) is pytree.DeferredClone:
+            pytree.build_deferred(self)
+            return getattr(self, name)
+        descriptor = getattr(type(self), name, None)
+        if descriptor is not None and hasattr(type(descriptor), "__get__"):
+            # A property whose getter raised AttributeError: raise its own message again.
+            return descriptor.__get__(self, type(self))
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'", name=name, obj=self
+        )
+
+    __getattr__._lx_builds_deferred = True  # type: ignore[attr-defined]
+
+    def __getstate__(self) -> Any:
+        # pickle and copy read the attributes of a deferred clone once it is built.
+        pytree.build_deferred(self)
+        return self.__dict__
+
     @classmethod
     def _call_info(cls) -> _CallInfo:
         info = cls.__dict__.get("_lx_call_info")
