@@ -173,12 +173,16 @@ def steps_stream(model: Any, kind: str, batches: Iterable[Any]) -> Iterator[tupl
 
 def direct_steps(model: Any, kind: str, batches: Iterable[Any]) -> tuple[Any, Iterator[Any]] | None:
     """`(step, arguments)` when each batch is one call of the compiled step, fed from the
-    host as it is: one step per execution, a CPU backend, no distribution and no host
-    prefix (the common case on a CPU). A loop that calls no batch hook may then call
-    `step(batch)` for each batch of `arguments`, with no per-step lookup. None otherwise.
+    host as it is: one step per execution (or several whose body is a loop of single
+    steps, `multi_step_body` "loop" or chosen so by "auto"), a CPU backend, no distribution
+    and no host prefix (the common case on a CPU). A loop that calls no batch hook may then
+    call `step(batch)` for each batch of `arguments`, with no per-step lookup. None
+    otherwise.
     """
-    if (model.steps_per_execution != 1 or model.run_eagerly or CTX.distribution is not None
-            or jax.default_backend() != "cpu" or host_prefix_of(model) is not None):
+    if model.steps_per_execution != 1 and multi_step.planned_body(model, kind) != "loop":
+        return None
+    if (model.run_eagerly or CTX.distribution is not None or jax.default_backend() != "cpu"
+            or host_prefix_of(model) is not None):
         return None
     return step_function(model, kind), map(without_trailing_none, batches)
 

@@ -432,3 +432,36 @@ def test_compiling_again_without_loss_or_metrics_keeps_them_like_keras():
     for ours, theirs in zip(results["layerax"], results["keras"]):
         assert sorted(ours) == sorted(theirs) == ["loss", "mae"]
         assert_close([ours[k] for k in sorted(ours)], [theirs[k] for k in sorted(theirs)], rtol=1e-5)
+
+
+@pytest.mark.parametrize("spe, body", [(1, "auto"), (4, "loop")])
+def test_fit_without_batch_hooks_calls_the_step_directly_and_trains_alike(monkeypatch, spe, body):
+    from layerax.trainers import loops
+
+    class EveryBatch(lx.callbacks.Callback):  # a batch hook: the loop with the per-step calls
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    start = build()
+    params = [jnp.asarray(v.numpy()) for v in start.trainable_variables]
+    histories, trained = [], []
+    for callbacks in ([], [EveryBatch()]):
+        calls = []
+        original = loops.execute_steps
+        monkeypatch.setattr(loops, "execute_steps", lambda *a, o=original: calls.append(1) or o(*a))
+        model = build()
+        model.set_weights(start.get_weights())
+        model.compile(optimizer=lx.optimizers.Adam(0.01), loss="mse", steps_per_execution=spe)
+        model.multi_step_body = body
+        history = model.fit(X, Y, batch_size=10, epochs=2, shuffle=False, verbose=0,
+                            callbacks=callbacks)
+        monkeypatch.setattr(loops, "execute_steps", original)
+        histories.append(history.history["loss"])
+        trained.append([v.value for v in model.trainable_variables])
+        # Direct calls without batch hooks; the group machinery with them.
+        assert (len(calls) == 0) == (not callbacks)
+    assert_close(histories[0], histories[1], rtol=1e-6)
+    batches = [(X[i : i + 10], Y[i : i + 10]) for i in range(0, 50, 10)]
+    expected = reference_train(params, batches, 2, 0.01)
+    for weights in trained:
+        assert_close(weights, expected, rtol=1e-4, atol=1e-5)
