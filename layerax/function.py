@@ -234,21 +234,6 @@ class _Entry:
     def run(self, dynamic: Sequence[Any]) -> Any:
         if type(dynamic) is not list:
             dynamic = list(dynamic)  # one container type for the probe and the call (same cache key)
-        if self.probed and CTX.distribution is None:
-            # The usual call: traced before, no placement. One read and one write per variable.
-            mutable = self.mutable
-            try:
-                out, new_values = self.jitted(
-                    [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable],
-                    [v._value for v in self.readonly], dynamic,
-                )
-            except _Retrace as retrace:
-                self.extend(retrace)
-            else:
-                for var, value in zip(mutable, new_values):
-                    var._value = value
-                    var._owns_buffer = True
-                return out
         for _ in range(_MAX_RETRACES):
             distribution = CTX.distribution
             if distribution is not None:

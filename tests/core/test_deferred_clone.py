@@ -188,3 +188,15 @@ def test_build_deferred_leaves_other_layers_alone(net):
     before = dict(vars(net))
     build_deferred(net)
     assert vars(net) == before and not is_deferred(net)
+
+
+def test_a_recording_tape_sees_the_leaves_of_a_deferred_clone(net):
+    clone, doubled = unflatten_doubled(net)
+    with lx.GradientTape() as tape:
+        leaves = jax.tree_util.tree_leaves(clone)  # the tape records these reads
+        loss = jnp.sum(leaves[0] ** 2) + jnp.sum(jnp.sin(leaves[3]))
+    assert not is_deferred(clone)
+    grads = tape.gradient(loss, clone.trainable_variables)
+    # The kernel of d1 and the bias of d2 (TF's None for the variables the loss does not use).
+    assert grads[1] is None and grads[2] is None
+    assert_close([grads[0], grads[3]], [2 * doubled[0], np.cos(doubled[3])], rtol=1e-6)
