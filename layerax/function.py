@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import re
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -240,7 +241,12 @@ class _Entry:
                 distribution._lx_place_state(self.mutable)
                 distribution._lx_place_state(self.readonly)
             mutable = self.mutable
-            mut_values = [v._value if v._owns_buffer else jnp.copy(v._value) for v in mutable]
+            if self.owner.donate:
+                for var in mutable:
+                    if not var._owns_buffer:
+                        _own_buffers(mutable)
+                        break
+            mut_values = [v._value for v in mutable]
             ro_values = [v._value for v in self.readonly]
             if not self.probed:
                 # The first trace of this signature: a probe, so that discovering the state
@@ -254,15 +260,74 @@ class _Entry:
             except _Retrace as retrace:
                 self.extend(retrace)
                 continue
+            # Every buffer passed in was owned (or copied above), so the variables still own
+            # theirs: only the values change.
             for var, value in zip(mutable, new_values):
                 var._value = value
-                var._owns_buffer = True
             return out
         raise RuntimeError(
             f"lx.function '{self.owner.__name__}' kept touching new variables on each of "
             f"{_MAX_RETRACES} traces. Create variables outside the function (or only on its "
             "first call)."
         )
+
+
+def _own_buffers(variables: list[Variable]) -> None:
+    """Gives each variable that does not own its buffer (one handed out by
+    `variable.value`, which a donation would delete) a copy of it, made in one batched
+    transfer; the array handed out stays valid."""
+    shared = [var for var in variables if not var._owns_buffer]
+    for var, copy in zip(shared, _copy_buffers([var._value for var in shared])):
+        var._value = copy
+        var._owns_buffer = True
+
+
+def _copy_buffers(arrays: list[Any]) -> list[Any]:
+    """New buffers holding `arrays` (same devices and shardings), without a compilation.
+
+    `jax.device_put(..., may_alias=False)` copies them all in one call; traced values
+    (never donated) and jax versions without `may_alias` copy one by one.
+    """
+    if _DEVICE_PUT_COPIES and not any(isinstance(a, Tracer) for a in arrays):
+        return jax.device_put(arrays, may_alias=False)
+    return [jnp.copy(a) for a in arrays]
+
+
+_DEVICE_PUT_COPIES = "may_alias" in inspect.signature(jax.device_put).parameters
+
+
+def _run_each(entry: _Entry, items: Iterator[list[Any]]) -> tuple[Any, int]:
+    """Calls `entry` on each list of dynamic arguments; returns the last output and the count.
+
+    Each stretch starts with one `entry.run` (which probes, copies shared buffers and
+    handles retraces); the calls after it pass the state's new buffers straight to the next
+    call and write them to the variables once, when the stretch ends: nothing else may read
+    the variables meanwhile. A call that must retrace with more state ends the stretch.
+    """
+    out, count = None, 0
+    items = iter(items)
+    while (first := next(items, None)) is not None:
+        out = entry.run(first)
+        count += 1
+        mutable, jitted = entry.mutable, entry.jitted
+        values = [v._value for v in mutable]
+        ro_values = [v._value for v in entry.readonly]
+        pending = None
+        try:
+            for dynamic in items:
+                try:
+                    out, values = jitted(values, ro_values, dynamic)
+                except _Retrace:
+                    pending = dynamic  # traced before it ran: nothing was donated
+                    break
+                count += 1
+        finally:
+            for var, value in zip(mutable, values):
+                var._value = value
+        if pending is None:
+            return out, count
+        items = itertools.chain([pending], items)
+    return out, count
 
 
 class _Marker:
@@ -466,6 +531,37 @@ class Function:
                     self._shallow[signature] = entry
                 return entry.run(dynamic)
         return self._call_general(args, kwargs)
+
+    def _lx_flat_runner(self, args: tuple[Any, ...]) -> Callable[[Iterator[list[Any]]], tuple[Any, int]] | None:
+        """Runs many calls with positional arguments shaped like `args`, given their arrays.
+
+        For arguments that are arrays, or tuples/lists of arrays and None (as fit's batches),
+        the returned callable takes an iterator of lists of those arrays in order (the Nones
+        left out), runs the compiled entry a call with `args` selects on each, and returns
+        `(last_output, number_of_calls)`. Between two calls it keeps the state's buffers in
+        hand (see `_run_each`), so nothing may read or assign the variables meanwhile: a loop
+        with nothing between its calls (fit without batch callbacks) uses it. None when such
+        a call would not run the compiled entry (eagerly, inside a trace or tape, under a
+        distribution, with static arguments, or other argument kinds).
+        """
+        if (not self.jit_compile or CTX.process.run_eagerly or state_is_routed()
+                or CTX.distribution is not None or self.static_argnums):
+            return None
+        if all(type(a) in _FAST_TYPES for a in args):  # as `__call__` keys these calls
+            entry = self._entries.get(len(args))
+            if entry is None:
+                entry = self._entries[len(args)] = _Entry(self, None, (), ())
+            return functools.partial(_run_each, entry)
+        signature, _ = _shallow_signature(args)
+        if signature is None:
+            return None
+        entry = self._shallow.get(signature)
+        if entry is None:
+            entry, _ = self._entry_for(args, {})
+            if entry is None:
+                return None
+            self._shallow[signature] = entry
+        return functools.partial(_run_each, entry)
 
     def _call_general(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         entry, dynamic = self._entry_for(args, kwargs)

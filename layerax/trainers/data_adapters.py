@@ -136,6 +136,35 @@ class ArrayAdapter(DataAdapter):
             index = order[start:stop] if order is not None else slice(start, stop)
             yield _take(self.x, index), _take(self.y, index), _take(self.sample_weight, index)
 
+    def flat_epoch(self, epoch: int) -> tuple[tuple[bool, ...], Iterator[list[Any]]] | None:
+        """The batches of `epoch` (as `epoch` yields them) as lists of their arrays.
+
+        Returns `(layout, batches)`: `layout` says which of x, y and sample_weight a batch
+        holds (trailing missing ones left out, as a step receives the batch) and each item
+        of `batches` is the list of those arrays. None unless x, y and sample_weight are
+        each one array (or None); a loop that feeds a compiled step takes this cheaper form.
+        """
+        parts = (self.x, self.y, self.sample_weight)
+        if not all(p is None or isinstance(p, (np.ndarray, jax.Array)) for p in parts):
+            return None
+        layout = [p is not None for p in parts]
+        while len(layout) > 1 and not layout[-1]:
+            layout.pop()
+        arrays = [p for p in parts if p is not None]
+        return tuple(layout), self._flat_batches(epoch, arrays)
+
+    def _flat_batches(self, epoch: int, arrays: list[Any]) -> Iterator[list[Any]]:
+        n, size = self.num_samples, self.batch_size
+        if self.shuffle:
+            order = np.random.default_rng((self.seed, epoch)).permutation(n)
+            for i in range(self.num_batches):
+                index = order[i * size:(i + 1) * size]
+                yield [a[index] for a in arrays]
+            return
+        for start in range(0, self.num_batches * size, size):
+            stop = start + size
+            yield [a[start:stop] for a in arrays]
+
 
 def unpack(data: Any) -> tuple[Any, Any, Any]:
     """`(x,)`, `(x, y)` or `(x, y, sample_weight)` (or a bare x) -> `(x, y, sample_weight)`."""

@@ -60,20 +60,15 @@ def train_epoch(model: Any, adapter: Any, callback_list: Any, epoch: int, skip_s
     state = model._lx_state()
     logs: Any = {}
     step = skip_steps
+    batch_hooks = callback_list.has_train_batch_hooks()
+    direct = None if batch_hooks else direct_steps(model, "train", adapter, epoch, skip_steps)
+    if direct is not None:
+        # No callback runs between the steps, so nothing can change the step: call it.
+        logs, count = direct()
+        return _checked(logs, step + count)
     batches = adapter.epoch(epoch)
     if skip_steps:
         batches = itertools.islice(batches, skip_steps, None)
-    batch_hooks = callback_list.has_train_batch_hooks()
-    direct = None if batch_hooks else direct_steps(model, "train", batches)
-    if direct is not None:
-        # No callback runs between the steps, so nothing can change the step: call it.
-        train_step, arguments = direct
-        for batch in arguments:
-            logs = train_step(batch)
-            step += 1
-            if state.stop_training:
-                break
-        return _checked(logs, step)
     for count, prepared in steps_stream(model, "train", batches):
         if batch_hooks:
             callback_list.on_train_batch_begin(step)

@@ -12,6 +12,7 @@ stacked along a new leading axis for the scan, which keeps its batches too).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -171,20 +172,68 @@ def steps_stream(model: Any, kind: str, batches: Iterable[Any]) -> Iterator[tupl
     return prefetch_to_device(groups, size=2, place=place)
 
 
-def direct_steps(model: Any, kind: str, batches: Iterable[Any]) -> tuple[Any, Iterator[Any]] | None:
-    """`(step, arguments)` when each batch is one call of the compiled step, fed from the
-    host as it is: one step per execution (or several whose body is a loop of single
-    steps, `multi_step_body` "loop" or chosen so by "auto"), a CPU backend, no distribution
-    and no host prefix (the common case on a CPU). A loop that calls no batch hook may then
-    call `step(batch)` for each batch of `arguments`, with no per-step lookup. None
-    otherwise.
+def direct_steps(model: Any, kind: str, adapter: Any, epoch: int,
+                 skip_steps: int = 0) -> Callable[[], tuple[Any, int]] | None:
+    """A loop over the adapter's `epoch` (after `skip_steps` batches) that calls the compiled
+    step directly, for a loop that calls no batch hook; it returns `(last_logs, steps_run)`.
+
+    Taken when each batch is one call of the compiled step, fed from the host as it is:
+    one step per execution (or several whose body is a loop of single steps,
+    `multi_step_body` "loop" or chosen so by "auto"), a CPU backend, no distribution and
+    no host prefix (the common case on a CPU). None otherwise.
+
+    For in-memory arrays (`ArrayAdapter.flat_epoch`) no Python code but the loop's runs
+    between two steps, so after the first step the loop keeps the state's buffers in hand
+    and passes them from one compiled call to the next (`Function._lx_flat_runner`); the
+    variables get their new values when it ends (or stops on an error). Otherwise it calls
+    the step on each batch and stops early when `model.stop_training` is set.
     """
     if model.steps_per_execution != 1 and multi_step.planned_body(model, kind) != "loop":
         return None
     if (model.run_eagerly or CTX.distribution is not None or jax.default_backend() != "cpu"
             or host_prefix_of(model) is not None):
         return None
-    return step_function(model, kind), map(without_trailing_none, batches)
+    step = step_function(model, kind)
+    flat = getattr(adapter, "flat_epoch", None)
+    flat = flat(epoch) if flat is not None and isinstance(step, Function) else None
+    if flat is None:
+        batches = map(without_trailing_none, adapter.epoch(epoch))
+        return lambda: _each_batch(model, step, itertools.islice(batches, skip_steps, None))
+    layout, arrays = flat
+    return lambda: _flat_batches(step, layout, itertools.islice(arrays, skip_steps, None))
+
+
+def _each_batch(model: Any, step: Any, batches: Iterator[Any]) -> tuple[Any, int]:
+    state = model._lx_state()
+    logs, count = {}, 0
+    for batch in batches:
+        logs = step(batch)
+        count += 1
+        if state.stop_training:
+            break
+    return logs, count
+
+
+def _flat_batches(step: Function, layout: tuple[bool, ...], arrays: Iterator[list[Any]]) -> tuple[Any, int]:
+    """Runs `step` on batches given as lists of their arrays (`layout`: which of x, y and
+    sample_weight they are): the first through the step itself, which traces or finds its
+    entry, the next ones through that entry (`_lx_flat_runner`)."""
+    first = next(arrays, None)
+    if first is None:
+        return {}, 0
+    parts = iter(first)
+    batch = tuple(next(parts) if present else None for present in layout)
+    logs = step(batch)
+    runner = step._lx_flat_runner((batch,))
+    if runner is None:  # a call that would not run the entry: call the step on each batch
+        count = 1
+        for rest in arrays:
+            parts = iter(rest)
+            logs = step(tuple(next(parts) if present else None for present in layout))
+            count += 1
+        return logs, count
+    last, count = runner(arrays)
+    return (logs, 1) if count == 0 else (last, count + 1)
 
 
 def grouped(batches: Iterable[Any], size: int) -> Iterator[list[Any]]:
