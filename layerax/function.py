@@ -260,10 +260,9 @@ class _Entry:
             except _Retrace as retrace:
                 self.extend(retrace)
                 continue
-            # Every buffer passed in was owned (or copied above), so the variables still own
-            # theirs: only the values change.
             for var, value in zip(mutable, new_values):
                 var._value = value
+                var._owns_buffer = True
             return out
         raise RuntimeError(
             f"lx.function '{self.owner.__name__}' kept touching new variables on each of "
@@ -285,10 +284,14 @@ def _own_buffers(variables: list[Variable]) -> None:
 def _copy_buffers(arrays: list[Any]) -> list[Any]:
     """New buffers holding `arrays` (same devices and shardings), without a compilation.
 
-    `jax.device_put(..., may_alias=False)` copies them all in one call; traced values
-    (never donated) and jax versions without `may_alias` copy one by one.
+    `jax.device_put(..., may_alias=False)` copies them all in one call. Traced values,
+    arrays of several processes (not fully addressable) and jax versions without
+    `may_alias` copy one by one.
     """
-    if _DEVICE_PUT_COPIES and not any(isinstance(a, Tracer) for a in arrays):
+    if _DEVICE_PUT_COPIES and all(
+        isinstance(a, jax.Array) and not isinstance(a, Tracer) and a.is_fully_addressable
+        for a in arrays
+    ):
         return jax.device_put(arrays, may_alias=False)
     return [jnp.copy(a) for a in arrays]
 
@@ -324,6 +327,7 @@ def _run_each(entry: _Entry, items: Iterator[list[Any]]) -> tuple[Any, int]:
         finally:
             for var, value in zip(mutable, values):
                 var._value = value
+                var._owns_buffer = True
         if pending is None:
             return out, count
         items = itertools.chain([pending], items)

@@ -8,7 +8,7 @@ from typing import Any
 
 from benchmarks.suite.candidates import REFERENCE, REFERENCE_NUMPY, SPE
 from benchmarks.suite.measure import to_mb
-from benchmarks.suite.runner import Result, WorkloadResult
+from benchmarks.suite.runner import PAIRED_REPS, Result, WorkloadResult
 
 COLUMNS = [
     "framework",
@@ -64,14 +64,17 @@ NOTES = f"""\
   group of steps runs as a loop of the 1-step program, timed; where the host's share of a
   call is 5% or more, a `lax.scan` over the steps is compiled and timed too, and the faster
   body is kept (`model.multi_step_body`). Where the loop is kept, both `fit` rows run the
-  same programs, so their ratio is 1.00 within noise. Keras 3 unrolls the steps in Python
+  same programs, so their ratio is 1.00 within noise. The target compares the two rows
+  paired: the median of their per-repetition ratios over the interleaved repetitions and
+  {PAIRED_REPS} more run back to back in alternating order. Keras 3 unrolls the steps in Python
   inside one `jax.jit` (a bigger program: longer first step). On XLA:CPU a convolution's
   weight gradient inside a `lax.scan` misses the fast convolution path, which is why the
   CNN keeps the loop.
 - "jax.jit over the model pytree": every call flattens the model and optax's two
-  model-shaped Adam moments and unflattens (clones) the three returned ones in Python, a
-  cost that grows with the number of layers and is not hidden on the overhead-bound model.
-  `lx.function`, `fit` and `stateless_call` pass flat lists of arrays instead.
+  model-shaped Adam moments, and unflattens the three returned ones into deferred copies
+  (`core/pytree.py`: the leaves and a clone program, built only when used). `lx.function`,
+  `fit` and `stateless_call` pass flat lists of arrays instead; `fit` over in-memory arrays
+  without batch callbacks passes each step's new state buffers straight to the next step.
 - Equinox's `Conv2d` is channels-first: its CNN gets the same batches transposed to NCHW.
   Flax NNX uses `OptimizedLSTMCell` (its fused-gate LSTM) under `nnx.RNN`.
 - The `gru` workload is Keras' GRU (`reset_after=True`: an input and a recurrent bias,
@@ -79,8 +82,9 @@ NOTES = f"""\
   have fewer biases (3 x units and 4 x units), so the NNX and Equinox models compute
   Keras' step from their own `nnx.Linear` / `eqx.nn.Linear` layers (NNX under `nnx.RNN`,
   Equinox in a `lax.scan`): the same weights and the same work.
-- The first `fit` also compiles a few tiny eager operations (metric zeros, copies of
-  variables whose buffers may be shared before they are donated).
+- The first `fit` also compiles a few tiny eager operations (metric zeros). Buffers handed
+  out by `variable.value` (the `fit` rows read the weights after each repetition, to wait
+  for them) are copied in one batched `jax.device_put` before the next `fit` donates them.
 """
 
 
@@ -195,10 +199,15 @@ SPE_NOISE = 0.01
 
 
 def paired_ratio(result: Result, ref: Result) -> float | None:
-    """Median over repetitions of result/ref, when both ran every repetition."""
+    """Median over repetitions of result/ref (the interleaved ones and the back-to-back
+    ones, runner.PAIRED_ROWS), when both ran every repetition."""
     if not result.ok or not ref.ok or len(result.step_seconds) != len(ref.step_seconds):
         return None
-    return statistics.median(a / b for a, b in zip(result.step_seconds, ref.step_seconds))
+    if len(result.paired_seconds) != len(ref.paired_seconds):
+        return None
+    mine = result.step_seconds + result.paired_seconds
+    theirs = ref.step_seconds + ref.paired_seconds
+    return statistics.median(a / b for a, b in zip(mine, theirs))
 
 
 def _ratio_of(wr: WorkloadResult, key: str, ref_key: str, what: str = "step") -> float | None:

@@ -26,6 +26,8 @@ class Result:
     # less disturbed by other processes than wall time (it does not count waiting for a core).
     cpu_seconds: list[float] = dataclasses.field(default_factory=list)
     first_seconds: list[float] = dataclasses.field(default_factory=list)  # one per fresh build
+    # Per step, from the extra back-to-back repetitions of a pair of rows (PAIRED_ROWS).
+    paired_seconds: list[float] = dataclasses.field(default_factory=list)
     peak_bytes: int | None = None
     state_bytes: int | None = None
     compiles: int | None = None
@@ -61,6 +63,31 @@ class WorkloadResult:
 def _fail(result: Result, what: str, exc: BaseException) -> None:
     result.error = f"{what} failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
     traceback.print_exc(file=sys.stderr)
+
+
+# Rows compared with each other (the report's paired targets): after the interleaved
+# repetitions they run PAIRED_REPS more times back to back, in alternating order, so that
+# each pair of timings saw the same machine. Their ratio is the median of the pairs'.
+PAIRED_ROWS = [("lx_fit_spe", "lx_fit")]
+PAIRED_REPS = 8
+
+
+def _paired_repetitions(workload: Workload, results: dict[str, Result], kept: dict[str, Any],
+                        log: Any) -> None:
+    if workload.reps <= 1:
+        return
+    for pair in PAIRED_ROWS:
+        if not all(key in kept and not results[key].error for key in pair):
+            continue
+        for rep in range(PAIRED_REPS):
+            for key in pair if rep % 2 == 0 else reversed(pair):
+                try:
+                    seconds, _ = timed(kept[key].run)
+                except Exception as exc:  # noqa: BLE001
+                    _fail(results[key], "paired run", exc)
+                    return
+                results[key].paired_seconds.append(seconds / workload.steps_per_rep)
+        log(f"  [{workload.name}] {PAIRED_REPS} back-to-back repetitions of {' and '.join(pair)} done")
 
 
 def run_workload(workload: Workload, only: list[str] | None = None, log: Any = print) -> WorkloadResult:
@@ -139,6 +166,7 @@ def run_workload(workload: Workload, only: list[str] | None = None, log: Any = p
             results[row.key].step_seconds.append(seconds / workload.steps_per_rep)
             results[row.key].cpu_seconds.append(cpu / workload.steps_per_rep)
         log(f"  [{workload.name}] timed repetition {rep + 1}/{workload.reps} done")
+    _paired_repetitions(workload, results, kept, log)
     kept.clear()
     gc.unfreeze()
     gc.collect()

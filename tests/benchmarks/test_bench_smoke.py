@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.suite import candidates, report
+from benchmarks.suite import candidates, report, runner
 from benchmarks.suite.runner import Result, WorkloadResult
 from benchmarks.suite.workloads import WORKLOADS
 
@@ -170,6 +170,32 @@ def test_spe_target_pairs_repetitions_and_allows_only_a_one_percent_noise_floor(
         assert (row[3], row[4], row[5]) == ("≤ 1.00 (+1% noise)", shown, expected), name
     # Unpaired medians would have called the noisy case 1.008 and the 2% case 1.020 alike.
     assert report.paired_ratio(results["lx_fit"], results["lx_fit"]) == 1.0
+
+
+def test_spe_target_counts_the_back_to_back_pairs_and_the_runner_records_them():
+    one = _synthetic("lx_fit", [100e-6, 100e-6, 100e-6], [1.0])
+    spe = _synthetic("lx_fit_spe", [103e-6, 103e-6, 103e-6], [1.0])
+    one.paired_seconds = [100e-6] * 4
+    spe.paired_seconds = [99e-6] * 4
+    assert report.paired_ratio(spe, one) == pytest.approx(0.99)  # 4 of the 7 pairs at 0.99
+    spe.paired_seconds = spe.paired_seconds[:3]  # a failed back-to-back run: not comparable
+    assert report.paired_ratio(spe, one) is None
+
+    class Clock:  # stands for a candidate's runner; records the order the runs came in
+        order: list[str] = []
+
+        def __init__(self, key):
+            self.key = key
+
+        def run(self):
+            Clock.order.append(self.key)
+
+    results = {key: _synthetic(key, [1e-6], [1.0]) for key in ["lx_fit", "lx_fit_spe"]}
+    kept = {key: Clock(key) for key in results}
+    runner._paired_repetitions(WORKLOADS["cnn"], results, kept, log=lambda *_: None)
+    assert Clock.order[:4] == ["lx_fit_spe", "lx_fit", "lx_fit", "lx_fit_spe"]  # alternating
+    assert len(Clock.order) == 2 * runner.PAIRED_REPS
+    assert all(len(r.paired_seconds) == runner.PAIRED_REPS for r in results.values())
 
 
 def test_recurrent_workloads_hold_lx_function_to_the_reference():

@@ -156,6 +156,15 @@ def test_compiled_step_splits_inputs_keeps_shardings_and_donates():
         assert layer.kernel.value.sharding == kernel_sharding
         step(x)
         assert step.trace_count == traces
+        # An array handed out by `.value` is copied (with its sharding), not donated.
+        held = layer.kernel.value
+        kept = np.asarray(held)
+        step(x)
+        assert not held.is_deleted() and held.sharding == kernel_sharding
+        np.testing.assert_array_equal(np.asarray(held), kept)
+        assert layer.kernel._value.sharding == kernel_sharding and layer.kernel._owns_buffer
+        assert not np.array_equal(np.asarray(layer.kernel._value), kept)
+        assert step.trace_count == traces
 
 
 def test_batch_normalization_statistics_cover_the_global_batch():
