@@ -272,10 +272,24 @@ class _Entry:
 
 
 def _own_buffers(variables: list[Variable]) -> None:
-    """Gives each variable that does not own its buffer (one handed out by
-    `variable.value`, which a donation would delete) a copy of it, made in one batched
-    transfer; the array handed out stays valid."""
-    shared = [var for var in variables if not var._owns_buffer]
+    """Makes each variable own its buffer before a call donates it.
+
+    A buffer handed out by `variable.value` that nothing holds any more (its array's only
+    reference is the variable's: it was read and dropped, as in `print(v.value)`) is the
+    variable's again. One still held elsewhere (a name, a numpy view of it, a deferred
+    pytree copy) is copied, in one batched transfer for all of them, so that the array
+    handed out stays valid.
+    """
+    shared = []
+    for var in variables:
+        if not var._owns_buffer:
+            # The references: the variable's slot and getrefcount's argument.
+            if sys.getrefcount(var._value) <= 2:
+                var._owns_buffer = True
+            else:
+                shared.append(var)
+    if not shared:
+        return
     for var, copy in zip(shared, _copy_buffers([var._value for var in shared])):
         var._value = copy
         var._owns_buffer = True

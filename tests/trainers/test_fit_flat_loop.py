@@ -123,6 +123,29 @@ def test_arrays_handed_out_before_fit_stay_valid(monkeypatch):
     assert all(v._owns_buffer for v in model.trainable_variables)
 
 
+def test_a_value_read_and_dropped_is_donated_and_a_numpy_view_is_kept(monkeypatch):
+    import importlib
+
+    function_module = importlib.import_module("layerax.function")
+    copied = []
+    original = function_module._copy_buffers
+    monkeypatch.setattr(function_module, "_copy_buffers",
+                        lambda arrays: copied.append(len(arrays)) or original(arrays))
+    model = build()
+    model.fit(X, Y, batch_size=9, epochs=1, shuffle=False, verbose=0)
+    copied.clear()
+    norms = [float(jnp.linalg.norm(v.value)) for v in model.trainable_variables]  # read, dropped
+    assert all(not v._owns_buffer for v in model.trainable_variables)
+    model.fit(X, Y, batch_size=9, epochs=1, shuffle=False, verbose=0)
+    assert copied == [] and all(np.isfinite(norms))  # nothing held them: donated, no copy
+    view = np.asarray(model.trainable_variables[0].value)  # a numpy view of the buffer
+    before = view.copy()
+    model.fit(X, Y, batch_size=9, epochs=1, shuffle=False, verbose=0)
+    assert copied == [1]  # the viewed kernel only
+    np.testing.assert_array_equal(view, before)
+    assert not np.array_equal(model.trainable_variables[0].numpy(), before)
+
+
 def test_an_error_mid_epoch_leaves_the_steps_that_ran_in_the_variables(monkeypatch):
     start = build()
     params = [jnp.asarray(v.numpy()) for v in start.trainable_variables]
