@@ -143,7 +143,8 @@ class Variable:
         """The current array. Reads are seen by an active tape or lx.function.
 
         The array handed out may be kept by the caller: the next `lx.function`
-        call that updates this variable copies it instead of donating it.
+        call that updates this variable copies it instead of donating it while
+        anything still references it (once dropped, it is donated again).
         """
         if CTX.interceptors:
             value = self._value
