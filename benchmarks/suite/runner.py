@@ -28,6 +28,8 @@ class Result:
     first_seconds: list[float] = dataclasses.field(default_factory=list)  # one per fresh build
     # Per step, from the extra back-to-back repetitions of a pair of rows (PAIRED_ROWS).
     paired_seconds: list[float] = dataclasses.field(default_factory=list)
+    # A layerax model's `multi_step_chosen` after the timed repetitions (the multi-step body).
+    body: dict[str, str] | None = None
     peak_bytes: int | None = None
     state_bytes: int | None = None
     compiles: int | None = None
@@ -167,6 +169,10 @@ def run_workload(workload: Workload, only: list[str] | None = None, log: Any = p
             results[row.key].cpu_seconds.append(cpu / workload.steps_per_rep)
         log(f"  [{workload.name}] timed repetition {rep + 1}/{workload.reps} done")
     _paired_repetitions(workload, results, kept, log)
+    for key, runner in kept.items():
+        chosen = getattr(getattr(runner, "model", None), "multi_step_chosen", None)
+        if isinstance(chosen, dict):
+            results[key].body = dict(chosen)
     kept.clear()
     gc.unfreeze()
     gc.collect()

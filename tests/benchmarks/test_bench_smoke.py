@@ -178,6 +178,10 @@ def test_spe_target_counts_the_back_to_back_pairs_and_the_runner_records_them():
     one.paired_seconds = [100e-6] * 4
     spe.paired_seconds = [99e-6] * 4
     assert report.paired_ratio(spe, one) == pytest.approx(0.99)  # 4 of the 7 pairs at 0.99
+    spe.body = {"train": "scan"}  # the row says which body "auto" kept
+    wr = WorkloadResult(WORKLOADS["gru"], {"lx_fit": one, "lx_fit_spe": spe}, 1.0, "1", "1")
+    rows = {r[1]: r for r in report.targets([wr])}
+    assert rows["fit spe=16 vs spe=1, time/step (paired), body: scan"][4:] == ["0.990", "met"]
     spe.paired_seconds = spe.paired_seconds[:3]  # a failed back-to-back run: not comparable
     assert report.paired_ratio(spe, one) is None
 
@@ -196,6 +200,29 @@ def test_spe_target_counts_the_back_to_back_pairs_and_the_runner_records_them():
     assert Clock.order[:4] == ["lx_fit_spe", "lx_fit", "lx_fit", "lx_fit_spe"]  # alternating
     assert len(Clock.order) == 2 * runner.PAIRED_REPS
     assert all(len(r.paired_seconds) == runner.PAIRED_REPS for r in results.values())
+
+
+def test_spe_target_on_the_loop_body_allows_what_the_pairs_interval_calls_noise():
+    # 13 pairs: ratios 0.97, 0.98, 0.99 and ten at 1.02 to 1.05: the median is 1.03.
+    ratios = [0.97, 0.98, 0.99, 1.02, 1.02, 1.03, 1.03, 1.03, 1.04, 1.04, 1.05, 1.05, 1.05]
+    one = _synthetic("lx_fit", [100e-6] * 5, [1.0])
+    one.paired_seconds = [100e-6] * 8
+    spe = _synthetic("lx_fit_spe", [r * 100e-6 for r in ratios[:5]], [1.0])
+    spe.paired_seconds = [r * 100e-6 for r in ratios[5:]]
+    assert report.paired_lower_bound(spe, one) == pytest.approx(0.99)  # the 3rd smallest of 13
+
+    def status(body):
+        spe.body = {"train": body}
+        wr = WorkloadResult(WORKLOADS["gru"], {"lx_fit": one, "lx_fit_spe": spe}, 1.0, "1", "1")
+        (row,) = [r for r in report.targets([wr]) if "(paired)" in r[1]]
+        return row[4], row[5]
+
+    # The loop body runs spe=1's program: an interval reaching below 1.00 is noise.
+    assert status("loop") == ("1.030", "met: same program as spe=1, noise (95% interval from 0.990)")
+    assert status("scan") == ("1.030", "MISSED")  # another program: the median decides
+    spe.step_seconds = [1.02e-4] * 5  # every pair slower: the interval starts above 1.00
+    spe.paired_seconds = [r * 100e-6 for r in ratios[5:]]
+    assert status("loop") == ("1.030", "MISSED")
 
 
 def test_recurrent_workloads_hold_lx_function_to_the_reference():
