@@ -68,8 +68,9 @@ NOTES = f"""\
   same programs, so their ratio is 1.00 within noise. The target compares the two rows
   paired: the median of their per-repetition ratios over the interleaved repetitions and
   {PAIRED_REPS} more run back to back in alternating order (the row names the body kept).
-  Where the body is the loop, a median above 1.01 whose 95% interval (sign test over the
-  pairs) reaches 1.00 is reported as noise, not as met or missed. Keras 3 unrolls the steps in Python
+  Where the body is the loop, both rows run one program; a median above 1.01 whose 95%
+  interval (a sign test over the pairs) reaches 1.00 is then reported as met by noise, with
+  the interval. Keras 3 unrolls the steps in Python
   inside one `jax.jit` (a bigger program: longer first step). On XLA:CPU a convolution's
   weight gradient inside a `lax.scan` misses the fast convolution path, which is why the
   CNN keeps the loop.
