@@ -283,8 +283,7 @@ def _own_buffers(variables: list[Variable]) -> None:
     shared = []
     for var in variables:
         if not var._owns_buffer:
-            # The references: the variable's slot and getrefcount's argument.
-            if sys.getrefcount(var._value) <= 2:
+            if sys.getrefcount(var._value) <= _UNSHARED_REFCOUNT:
                 var._owns_buffer = True
             else:
                 shared.append(var)
@@ -293,6 +292,21 @@ def _own_buffers(variables: list[Variable]) -> None:
     for var, copy in zip(shared, _copy_buffers([var._value for var in shared])):
         var._value = copy
         var._owns_buffer = True
+
+
+class _Slot:
+    __slots__ = ("value",)
+
+
+def _unshared_refcount() -> int:
+    """What `sys.getrefcount` reports for an object held only by one slot, read as
+    `_own_buffers` reads a variable's buffer (measured: it depends on the interpreter)."""
+    holder = _Slot()
+    holder.value = object()
+    return sys.getrefcount(holder.value)
+
+
+_UNSHARED_REFCOUNT = _unshared_refcount()
 
 
 def _copy_buffers(arrays: list[Any]) -> list[Any]:

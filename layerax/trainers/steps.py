@@ -200,7 +200,7 @@ def direct_steps(model: Any, kind: str, adapter: Any, epoch: int,
         batches = map(without_trailing_none, adapter.epoch(epoch))
         return lambda: _each_batch(model, step, itertools.islice(batches, skip_steps, None))
     layout, arrays = flat
-    return lambda: _flat_batches(step, layout, itertools.islice(arrays, skip_steps, None))
+    return lambda: _run_flat(model, step, layout, itertools.islice(arrays, skip_steps, None))
 
 
 def _each_batch(model: Any, step: Any, batches: Iterator[Any]) -> tuple[Any, int]:
@@ -214,26 +214,26 @@ def _each_batch(model: Any, step: Any, batches: Iterator[Any]) -> tuple[Any, int
     return logs, count
 
 
-def _flat_batches(step: Function, layout: tuple[bool, ...], arrays: Iterator[list[Any]]) -> tuple[Any, int]:
+def _run_flat(model: Any, step: Function, layout: tuple[bool, ...],
+              arrays: Iterator[list[Any]]) -> tuple[Any, int]:
     """Runs `step` on batches given as lists of their arrays (`layout`: which of x, y and
     sample_weight they are): the first through the step itself, which traces or finds its
     entry, the next ones through that entry (`_lx_flat_runner`)."""
     first = next(arrays, None)
     if first is None:
         return {}, 0
-    parts = iter(first)
-    batch = tuple(next(parts) if present else None for present in layout)
-    logs = step(batch)
-    runner = step._lx_flat_runner((batch,))
+    logs = step(_as_batch(layout, first))
+    runner = step._lx_flat_runner((_as_batch(layout, first),))
     if runner is None:  # a call that would not run the entry: call the step on each batch
-        count = 1
-        for rest in arrays:
-            parts = iter(rest)
-            logs = step(tuple(next(parts) if present else None for present in layout))
-            count += 1
-        return logs, count
+        runner = lambda rest: _each_batch(model, step, (_as_batch(layout, a) for a in rest))  # noqa: E731
     last, count = runner(arrays)
     return (logs, 1) if count == 0 else (last, count + 1)
+
+
+def _as_batch(layout: tuple[bool, ...], arrays: list[Any]) -> tuple[Any, ...]:
+    """The batch tuple of a flat batch: its arrays, with None where `layout` has none."""
+    parts = iter(arrays)
+    return tuple(next(parts) if present else None for present in layout)
 
 
 def grouped(batches: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -103,6 +103,18 @@ def test_flat_loop_trains_as_the_per_batch_loop_and_a_hand_written_loop(monkeypa
     assert_close(results[0][1], hand_written(params, batches), rtol=1e-4, atol=1e-5)
 
 
+def test_without_a_runner_each_flat_batch_goes_through_the_step(monkeypatch):
+    # Where the entry cannot be run directly, the flat batches still train alike.
+    params = [jnp.asarray(v.numpy()) for v in build().trainable_variables]
+    monkeypatch.setattr(lx.Function, "_lx_flat_runner", lambda self, args: None)
+    model = build()
+    model.fit(X, Y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    batches = [(X[i:i + 10], Y[i:i + 10], None) for i in range(0, 45, 10)] * 2
+    assert_close([v.numpy() for v in model.trainable_variables], hand_written(params, batches),
+                 rtol=1e-4, atol=1e-5)
+    assert int(np.asarray(model.optimizer.iterations)) == 10
+
+
 def test_arrays_handed_out_before_fit_stay_valid(monkeypatch):
     seen = uses_flat_loop(monkeypatch)
     model = build()
