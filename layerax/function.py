@@ -507,6 +507,33 @@ class Function:
         self._known_mutable: list[Variable] = []
         self._known_readonly: list[Variable] = []
         self._bound: dict[int, Any] = {}
+        # Called once, with the first call's `(args, kwargs)`, before its entry is made: it
+        # may create state and declare it (`_lx_expect_state`), see `_new_entry`.
+        self._lx_before_first_entry: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
+
+    def _lx_expect_state(self, assigned: Sequence[Variable], read: Sequence[Variable]) -> None:
+        """Declares, before the first trace, the variables the calls will assign and read.
+
+        The first trace then takes them as inputs at once, instead of a discovery trace
+        that finds them and a second that takes them (see `_Entry.run`). A declaration
+        needs not be exact: a variable a trace touches beyond it is discovered as usual
+        (one more trace), and one it does not touch is passed through unchanged. A
+        variable in both lists counts as assigned. Ignored once the function has traced.
+        """
+        if self._entries or self._shallow:
+            return
+        mutable = list({id(v): v for v in assigned}.values())
+        taken = {id(v) for v in mutable}
+        self._known_mutable = mutable
+        self._known_readonly = [v for v in {id(v): v for v in read}.values() if id(v) not in taken]
+
+    def _new_entry(self, args: tuple[Any, ...], kwargs: dict[str, Any], treedef: Any,
+                   statics: tuple[Any, ...], mask: tuple[bool, ...]) -> _Entry:
+        """A new traced signature; the first one runs `_lx_before_first_entry` before it."""
+        prepare, self._lx_before_first_entry = self._lx_before_first_entry, None
+        if prepare is not None:
+            prepare(args, kwargs)
+        return _Entry(self, treedef, statics, mask)
 
     def experimental_get_tracing_count(self) -> int:
         """How many times the Python function was traced (TF's name)."""
@@ -551,7 +578,7 @@ class Function:
             else:
                 entry = self._entries.get(len(args))
                 if entry is None:
-                    entry = self._entries[len(args)] = _Entry(self, None, (), ())
+                    entry = self._entries[len(args)] = self._new_entry(args, kwargs, None, (), ())
                 return entry.run(args)
             signature, dynamic = _shallow_signature(args)
             if signature is not None:
@@ -582,7 +609,7 @@ class Function:
         if all(type(a) in _FAST_TYPES for a in args):  # as `__call__` keys these calls
             entry = self._entries.get(len(args))
             if entry is None:
-                entry = self._entries[len(args)] = _Entry(self, None, (), ())
+                entry = self._entries[len(args)] = self._new_entry(args, {}, None, (), ())
             return functools.partial(_run_each, entry)
         signature, _ = _shallow_signature(args)
         if signature is None:
@@ -621,7 +648,8 @@ class Function:
         key = (treedef, tuple(_static_key(s) for s in statics), tuple(mask))
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = _Entry(self, treedef, tuple(statics), tuple(mask))
+            entry = self._entries[key] = self._new_entry(args, kwargs, treedef, tuple(statics),
+                                                         tuple(mask))
         return entry, dynamic
 
     def _static_leaf_positions(self, args: Any, kwargs: Any, treedef: Any, n: int) -> set[int]:

@@ -487,7 +487,9 @@ def _initial_array(initial_value: Any, shape: Any, dtype: Any, path: str) -> tup
                 initial_value = initial_value(tuple(shape), dtype)
             else:
                 initial_value = initial_value()
-        owns = True
+        # Not owned yet: an initializer may return an array its caller still holds (a
+        # closure over given weights). A fresh one is found unshared, and so donated without
+        # a copy, by the first compiled call that updates it (`function._own_buffers`).
     if isinstance(initial_value, Tracer):
         raise ValueError(
             f"Variable '{path}' was created from a traced value. Variables must be created with "

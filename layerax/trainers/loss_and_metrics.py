@@ -120,7 +120,8 @@ class LossAndMetrics:
         compiled = functions.get("reset")
         if compiled is None or not plain:
             if compiled is None:
-                functions["reset"] = function(_reset_all)
+                compiled = functions["reset"] = function(_reset_all)
+                compiled._lx_before_first_entry = _expect_reset_state(compiled)
             for metric in metrics:
                 metric.reset_state()
             return
@@ -163,3 +164,12 @@ def batch_size(x: Any) -> Any:
 def _reset_all(metrics: tuple[Any, ...]) -> None:
     for metric in metrics:
         metric.reset_state()
+
+
+def _expect_reset_state(fn: Any) -> Any:
+    """Declares, before the compiled reset's first trace, the variables it assigns."""
+
+    def expect(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        fn._lx_expect_state([v for metric in args[0] for v in metric.variables], [])
+
+    return expect

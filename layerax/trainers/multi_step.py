@@ -70,7 +70,7 @@ def scanned_function(model: Any, kind: str, sample_batch: Any, single: Function,
     cache = model._lx_state().functions
     if key in cache:
         return cache[key]
-    assigned, _ = single.state_variables(sample_batch)
+    assigned, read = single.state_variables(sample_batch)
     step = single._fn
 
     def run_many(batches: Any) -> Any:
@@ -89,6 +89,7 @@ def scanned_function(model: Any, kind: str, sample_batch: Any, single: Function,
         return jax.tree.map(lambda v: v[-1], logs)
 
     fn = cache[key] = function(run_many)
+    fn._lx_expect_state(assigned, read)  # the single step's: its first trace needs no discovery
     return fn
 
 

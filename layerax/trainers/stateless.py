@@ -308,6 +308,7 @@ __all__ = [
     "STATE_PARTS",
     "StatelessTrainerMixin",
     "run_as_stateless",
+    "state_variables",
     "stateful_adapter",
     "symbolic_build",
     "takes_state",

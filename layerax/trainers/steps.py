@@ -12,6 +12,7 @@ stacked along a new leading axis for the scan, which keeps its batches too).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -23,7 +24,7 @@ from layerax.core.context import CTX
 from layerax.distribution.data import place_batch_for_step, prefetch_to_device
 from layerax.function import Function, function
 from layerax.trainers import multi_step
-from layerax.trainers.stateless import stateful_adapter, takes_state
+from layerax.trainers.stateless import stateful_adapter, state_variables, symbolic_build, takes_state
 
 _STEP_METHODS = {"train": "train_step", "test": "test_step", "predict": "predict_step"}
 
@@ -39,7 +40,39 @@ def step_function(model: Any, kind: str) -> Callable[[Any], Any]:
     if takes_state(step):  # Keras-JAX's `step(state, data)`: run it on the variables' values
         step = stateful_adapter(model, kind, step)
     fn = cache[kind] = step if model.run_eagerly else function(step)
+    if isinstance(fn, Function) and _is_default_step(model, kind):
+        fn._lx_before_first_entry = functools.partial(_expect_step_state, model, kind, fn)
     return fn
+
+
+def _is_default_step(model: Any, kind: str) -> bool:
+    """Whether the model runs the built-in `kind` step with the built-in loss."""
+    from layerax.trainers.default_steps import DefaultSteps
+    from layerax.trainers.loss_and_metrics import LossAndMetrics
+
+    method = _STEP_METHODS[kind]
+    if getattr(type(model), method, None) is not getattr(DefaultSteps, method):
+        return False
+    return kind == "predict" or type(model).compute_loss is LossAndMetrics.compute_loss
+
+
+def _expect_step_state(model: Any, kind: str, fn: Function, args: tuple[Any, ...],
+                       kwargs: dict[str, Any]) -> None:
+    """Before the first trace of a built-in step: creates what its trace would (the model's
+    weights, the compiled loss and metrics, the optimizer's slots; as Keras'
+    `_symbolic_build`) and declares the state the step touches, so that its first trace
+    needs no discovery pass (`Function._lx_expect_state`)."""
+    if kwargs or len(args) != 1:
+        return
+    symbolic_build(model, args[0], kind)
+    parts = state_variables(model, kind)
+    weights = parts[0] + parts[1]
+    if kind == "train":  # the optimizer assigns the weights; BatchNorm its statistics
+        fn._lx_expect_state(weights + parts[2] + parts[3], [])
+    elif kind == "test":
+        fn._lx_expect_state(parts[2], weights)
+    else:
+        fn._lx_expect_state([], weights)
 
 
 # ------------------------------------------------------------------ prepared batches

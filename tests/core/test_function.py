@@ -146,6 +146,28 @@ def test_donation_never_invalidates_user_arrays():
     assert_close(b.numpy(), [1.0, 1.0])
 
 
+def test_an_initializer_returning_a_held_array_is_not_donated_and_a_fresh_one_is():
+    given = jnp.arange(3.0)  # weights handed to a layer through an initializer closure
+    kept = lx.Variable(lambda shape, dtype=None: jnp.asarray(given, dtype=dtype), shape=(3,),
+                       dtype="float32")
+    fresh = lx.Variable(lx.initializers.Ones(), shape=(3,), dtype="float32")
+    fresh_buffer = fresh._value
+
+    @lx.function
+    def bump():
+        kept.assign_add(jnp.ones(3))
+        fresh.assign_add(jnp.ones(3))
+
+    bump()
+    assert_close(given, [0.0, 1.0, 2.0])  # still readable: copied, not donated
+    assert_close(kept.numpy(), [1.0, 2.0, 3.0])
+    assert_close(fresh.numpy(), [2.0, 2.0, 2.0])
+    del fresh_buffer  # this test's own reference kept it shared; fresh ones have none
+    untouched = fresh._value
+    bump()
+    assert untouched.is_deleted()  # owned: donated without a copy
+
+
 def test_nested_functions_are_inlined():
     w = lx.Variable(jnp.ones(()))
 
