@@ -75,29 +75,29 @@ WORKLOADS: dict[str, Workload] = {
         ),
         Workload(
             "mlp", "compute-bound MLP 784-1024-1024-10, batch 256", "mlp",
-            (784,), 256, steps=16, epochs=1, reps=5, compile_reps=3, sizes=(784, 1024, 1024, 10),
+            (784,), 256, steps=16, epochs=1, reps=5, compile_reps=5, sizes=(784, 1024, 1024, 10),
         ),
         Workload(
             "cnn", "CNN conv32-pool-conv64-pool-dense10 on 32x32x3, batch 32", "cnn",
-            (32, 32, 3), 32, steps=16, epochs=1, reps=5, compile_reps=3,
+            (32, 32, 3), 32, steps=16, epochs=1, reps=5, compile_reps=5,
         ),
         Workload(
             "lstm", "LSTM(64) over 64 steps of 16 features + dense10, batch 32", "lstm",
-            (64, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("LSTM",),
+            (64, 16), 32, steps=16, epochs=1, reps=5, compile_reps=5, needs=("LSTM",),
         ),
         Workload(
             "lstm256", "LSTM(64) over 256 steps of 16 features + dense10, batch 32", "lstm",
-            (256, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("LSTM",),
+            (256, 16), 32, steps=16, epochs=1, reps=5, compile_reps=5, needs=("LSTM",),
         ),
         Workload(
             "gru", "GRU(64) (reset_after=True) over 64 steps of 16 features + dense10, batch 32",
-            "gru", (64, 16), 32, steps=16, epochs=1, reps=5, compile_reps=3, needs=("GRU",),
+            "gru", (64, 16), 32, steps=16, epochs=1, reps=5, compile_reps=5, needs=("GRU",),
         ),
         Workload(
             "transformer",
             "Transformer encoder block (4 heads x 16, FFN 128, post-LN) on 64x64 tokens, "
             "mean-pool + dense10, batch 16",
-            "transformer", (64, 64), 16, steps=16, epochs=1, reps=5, compile_reps=3,
+            "transformer", (64, 64), 16, steps=16, epochs=1, reps=5, compile_reps=5,
             needs=("MultiHeadAttention",),
         ),
     ]
