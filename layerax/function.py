@@ -529,10 +529,12 @@ class Function:
 
     def _new_entry(self, args: tuple[Any, ...], kwargs: dict[str, Any], treedef: Any,
                    statics: tuple[Any, ...], mask: tuple[bool, ...]) -> _Entry:
-        """A new traced signature; the first one runs `_lx_before_first_entry` before it."""
-        prepare, self._lx_before_first_entry = self._lx_before_first_entry, None
+        """A new traced signature; the first one runs `_lx_before_first_entry` before it (a
+        preparation that raises, on bad input, runs again on the next call)."""
+        prepare = self._lx_before_first_entry
         if prepare is not None:
             prepare(args, kwargs)
+            self._lx_before_first_entry = None
         return _Entry(self, treedef, statics, mask)
 
     def experimental_get_tracing_count(self) -> int:

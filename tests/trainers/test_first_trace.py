@@ -4,10 +4,12 @@ Before a built-in step first traces, fit creates what the trace would create (th
 weights, the compiled loss and metrics, the optimizer's slots, as Keras' `_symbolic_build`)
 and declares the state the step touches (`Function._lx_expect_state`): each step then traces
 once per batch shape. These tests count the traces and compare the training with a
-hand-written optax loop and with the same step traced with discovery (as before), and check
-the declaration's contract on a plain `lx.function`: a variable declared but not touched
-passes through unchanged (a held array of it stays valid), one touched but not declared is
-discovered with one more trace.
+hand-written optax loop and with the same step traced with discovery (as before). They
+check that a bad first batch raises and leaves the next fit seeded (a custom `train_step`
+keeps its discovery trace: tests/trainers/test_fit.py), and the declaration's contract on
+a plain `lx.function`: a variable declared but not touched passes through unchanged (a
+held array of it stays valid), one touched but not declared is discovered with one more
+trace.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 
 import layerax as lx
 from layerax.trainers import steps
@@ -139,24 +142,16 @@ def test_loss_scale_optimizer_and_multi_step_bodies_trace_once():
         assert_close(values, reference, rtol=1e-5, atol=1e-6)
 
 
-def test_custom_train_step_is_not_seeded_and_still_discovers_its_state():
-    class Tape(MLP):
-        def train_step(self, data):
-            x, y = data
-            with lx.GradientTape() as tape:
-                loss = jnp.mean((self(x, training=True) - y) ** 2)
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-            return {"loss": loss}
-
-    model = Tape()
-    model.compile(optimizer=lx.optimizers.Adam(0.01))
-    model.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-    fresh = MLP()
-    fresh(X[:1])
-    expected = hand_written([jnp.asarray(v.value) for v in fresh.trainable_variables], 2, 16)
-    assert_close([v.value for v in model.trainable_variables], expected, rtol=1e-4, atol=1e-5)
-    assert traces(model)["train"] == 2  # a discovery trace, then the one compiled
+def test_bad_first_batch_raises_keeps_the_model_and_the_next_fit_is_still_seeded():
+    model = sequential()
+    model.compile(optimizer=lx.optimizers.Adam(0.01), loss="mse")
+    before = [v.numpy() for v in model.variables]
+    with pytest.raises(ValueError, match=r"expected shape \(None, 4\).*\(16, 5\)"):
+        model.fit(np.ones((32, 5), "float32"), Y[:32], batch_size=16, verbose=0)
+    for old, var in zip(before, model.variables):
+        np.testing.assert_array_equal(old, var.numpy())
+    model.fit(X, Y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    assert traces(model)["train"] == 1  # the preparation ran again, on good data
 
 
 def test_expect_state_contract_on_a_plain_function():
